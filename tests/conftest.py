@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from twiliokit.connections import Connection
+from twiliokit.emulator import EmulatorConfig
+from twiliokit.emulator.testing import RunningEmulator, run_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +24,23 @@ def _clean_twilio_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def anyio_backend() -> str:
     """Run async tests on asyncio only."""
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[RunningEmulator]:
+    """One emulator per test process, with time frozen: tests move it with `advance`."""
+    with run_emulator(EmulatorConfig(time_rate=0.0)) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(_emulator_server: RunningEmulator) -> RunningEmulator:
+    """A freshly reset emulator (real HTTP on a free loopback port)."""
+    _emulator_server.control.reset()
+    return _emulator_server
+
+
+@pytest.fixture
+def emulator_connection(emulator: RunningEmulator) -> Connection:
+    """A Connection to the reset emulator with its development credentials."""
+    return emulator.connection()

@@ -1,0 +1,246 @@
+"""Request and response helpers shared by every product router.
+
+Twilio's REST conventions, written once: HTTP Basic auth with an account SID + auth token or an
+API key SID + secret; form-encoded bodies with repeated keys; the 2010 API's list envelope with
+``PageSize``/``Page``/``PageToken`` and relative URIs; the v1/v2 ``meta`` envelope with
+absolute URLs; RFC 2822 dates in the 2010 API and ISO 8601 elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from twiliokit.emulator.errors import ApiError, not_found, test_credentials_forbidden, unauthorized
+from twiliokit.emulator.state import Account, EmulatorState
+
+API_2010 = "/2010-04-01"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class Form:
+    """Decoded form parameters, keeping order and repeated keys."""
+
+    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
+        self.pairs = list(pairs)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+    def __contains__(self, name: object) -> bool:
+        return any(key == name for key, _ in self.pairs)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for key, _ in self.pairs))
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name)
+        if value is None or value == "":
+            return default
+        return value.strip().lower() in {"true", "1", "yes"}
+
+
+def state_of(request: Request) -> EmulatorState:
+    state: EmulatorState = request.app.state.emulator
+    return state
+
+
+async def read_form(request: Request) -> Form:
+    """The request's form parameters (query string for GET/DELETE, body for POST)."""
+    if request.method in {"GET", "DELETE"}:
+        return Form(parse_qsl(request.url.query, keep_blank_values=True))
+    content_type = request.headers.get("content-type", "")
+    if "application/x-www-form-urlencoded" not in content_type:
+        # Twilio ignores non-form bodies (a JSON body is why 21604 says 'To' is required).
+        return Form([])
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, 20001, "Request body is not valid UTF-8") from exc
+    return Form(parse_qsl(text, keep_blank_values=True))
+
+
+def _credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def authenticate(request: Request) -> Account:
+    """The account these credentials belong to, or Twilio's 401 / 20003."""
+    state = state_of(request)
+    creds = _credentials(request)
+    if creds is None:
+        raise unauthorized()
+    username, password = creds
+    if username.startswith("SK"):
+        key = state.api_keys.get(username)
+        if key is None or not hmac.compare_digest(key.secret.encode(), password.encode()):
+            raise unauthorized()
+        return state.accounts[key.account_sid]
+    account = state.accounts.get(username)
+    if account is None or not hmac.compare_digest(account.auth_token.encode(), password.encode()):
+        raise unauthorized()
+    return account
+
+
+def account_for(
+    request: Request, account_sid: str, *, test_credentials_ok: bool = False
+) -> Account:
+    """Authenticate and check the account in the path; test credentials reach only a few
+    endpoints (pass ``test_credentials_ok`` for the 2010 creates that accept them)."""
+    account = authenticate(request)
+    if account.sid != account_sid:
+        raise unauthorized()
+    if account.is_test and not test_credentials_ok:
+        raise test_credentials_forbidden(request.url.path)
+    return account
+
+
+def live_account(request: Request) -> Account:
+    """For products without the account in the path (Verify, Lookups, Content)."""
+    account = authenticate(request)
+    if account.is_test:
+        raise test_credentials_forbidden(request.url.path)
+    return account
+
+
+def rfc2822(value: datetime | None) -> str | None:
+    """The 2010 API's date format: ``Thu, 24 Aug 2023 05:01:45 +0000``."""
+    if value is None:
+        return None
+    return format_datetime(value.astimezone(UTC).replace(microsecond=0))
+
+
+def iso8601(value: datetime | None) -> str | None:
+    """The v1/v2 APIs' date format: ``2023-08-24T05:01:45Z``."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return JSONResponse(data, status_code=status)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def _paging(form: Form) -> tuple[int, int, str | None]:
+    try:
+        size = int(form.get("PageSize") or DEFAULT_PAGE_SIZE)
+        page = int(form.get("Page") or 0)
+    except ValueError as exc:
+        raise ApiError(400, 20001, "PageSize and Page must be integers") from exc
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ApiError(400, 20001, f"PageSize must be between 1 and {MAX_PAGE_SIZE}")
+    if page < 0:
+        raise ApiError(400, 20001, "Page must not be negative")
+    return size, page, form.get("PageToken")
+
+
+def _window(items: Sequence[dict[str, Any]], size: int, page: int, token: str | None) -> int:
+    """Index of the first item on the requested page. ``PageToken`` is ``PA`` + the SID of the
+    last item of the previous page (``PB`` + first SID going back), so pages stay stable while
+    new items arrive."""
+    if token and len(token) > 2 and token[:2] in {"PA", "PB"}:
+        sids = [item.get("sid") for item in items]
+        try:
+            index = sids.index(token[2:])
+        except ValueError:
+            return len(items)
+        return index + 1 if token[:2] == "PA" else max(0, index - size)
+    return page * size
+
+
+def _filters(form: Form) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.pairs if k not in {"PageSize", "Page", "PageToken"}]
+
+
+def page_2010(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
+    """A 2010 API list page: ``{key: [...], page, page_size, start, end, uri, first_page_uri,
+    next_page_uri, previous_page_uri}`` with URIs relative to the API host."""
+    size, page, token = _paging(form)
+    start = _window(items, size, page, token)
+    chunk = list(items[start : start + size])
+    path = request.url.path
+    filters = _filters(form)
+
+    def uri(page_number: int, page_token: str | None = None) -> str:
+        query = [*filters, ("PageSize", str(size)), ("Page", str(page_number))]
+        if page_token:
+            query.append(("PageToken", page_token))
+        return f"{path}?{urlencode(query)}"
+
+    has_next = start + size < len(items) and bool(chunk)
+    body = {
+        key: chunk,
+        "page": page,
+        "page_size": size,
+        "start": start,
+        "end": start + max(len(chunk) - 1, 0),
+        "uri": uri(page, token),
+        "first_page_uri": uri(0),
+        "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
+        "previous_page_uri": uri(page - 1, "PB" + chunk[0]["sid"]) if page > 0 and chunk else None,
+    }
+    return json_response(body)
+
+
+def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
+    """A v1/v2 product API list page: ``{key: [...], meta: {...}}`` with absolute URLs."""
+    size, page, token = _paging(form)
+    start = _window(items, size, page, token)
+    chunk = list(items[start : start + size])
+    base = str(request.base_url).rstrip("/") + request.url.path
+    filters = _filters(form)
+
+    def url(page_number: int, page_token: str | None = None) -> str:
+        query = [*filters, ("PageSize", str(size)), ("Page", str(page_number))]
+        if page_token:
+            query.append(("PageToken", page_token))
+        return f"{base}?{urlencode(query)}"
+
+    has_next = start + size < len(items) and bool(chunk)
+    meta = {
+        "page": page,
+        "page_size": size,
+        "first_page_url": url(0),
+        "previous_page_url": url(page - 1, "PB" + chunk[0]["sid"]) if page > 0 and chunk else None,
+        "url": url(page, token),
+        "next_page_url": url(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
+        "key": key,
+    }
+    return json_response({key: chunk, "meta": meta})
+
+
+def resource_or_404(mapping: dict[str, Any], sid: str, request: Request) -> Any:
+    found = mapping.get(sid)
+    if found is None:
+        raise not_found(request.url.path.removesuffix(".json").removeprefix(API_2010))
+    return found
