@@ -1,0 +1,122 @@
+"""Run any action by name with JSON arguments: the one entry point every surface uses."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic
+
+from twiliokit.actions.context import ActionContext
+from twiliokit.actions.registry import Action, ActionRegistry
+from twiliokit.errors import ValidationError
+
+
+def find_action(registry: ActionRegistry, name: object) -> Action[Any, Any]:
+    """The action called ``name`` (or an alias), or a ValidationError suggesting close names."""
+    if not isinstance(name, str) or not name:
+        raise ValidationError(
+            "'action' must be the name of an action", field="action", hint="see `actions list`"
+        )
+    action = registry.resolve(name)
+    if action is None:
+        close = difflib.get_close_matches(name, registry.names(), n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "see `twiliokit actions list`"
+        raise ValidationError(f"there is no action called {name!r}", field="action", hint=hint)
+    return action
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "arguments"
+
+
+def parse_arguments(action: Action[Any, Any], arguments: object) -> pydantic.BaseModel:
+    """Validate ``arguments`` against the action's input model, naming each bad field."""
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, Mapping):
+        raise ValidationError(
+            f"arguments for {action.name} must be a JSON object, not {type(arguments).__name__}",
+            field="arguments",
+            hint=f"see `twiliokit actions schema {action.name}`",
+        )
+    try:
+        parsed: pydantic.BaseModel = action.input_model.model_validate(dict(arguments))
+    except ValidationError:
+        raise
+    except pydantic.ValidationError as exc:
+        raise from_pydantic(exc, action.name) from None
+    return parsed
+
+
+def from_pydantic(exc: pydantic.ValidationError, action_name: str) -> ValidationError:
+    """One clear error from pydantic's list: every bad field with what is wrong."""
+    problems = []
+    first_field = None
+    hint = None
+    for error in exc.errors(include_url=False):
+        field = _field_path(tuple(error["loc"]))
+        first_field = first_field or field
+        original = (error.get("ctx") or {}).get("error")
+        if isinstance(original, ValidationError):  # our own check: keep its words and hint
+            problems.append(original.message)
+            hint = hint or original.hint
+            continue
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not an argument of this action"
+        elif error["type"] == "missing":
+            message = "is required"
+        problems.append(f"'{field}' {message}")
+    return ValidationError(
+        "; ".join(problems),
+        field=first_field,
+        hint=hint or f"see `twiliokit actions schema {action_name}` for the arguments it takes",
+    )
+
+
+def split_envelope(
+    name_or_envelope: str | Mapping[str, Any], arguments: Mapping[str, Any] | None
+) -> tuple[object, object]:
+    """Accept ``invoke("send_sms", {...})`` and ``invoke({"action": ..., "arguments": ...})``."""
+    if isinstance(name_or_envelope, Mapping):
+        if arguments is not None:
+            raise ValidationError(
+                "pass either an {action, arguments} object or a name and arguments, not both",
+                field="arguments",
+            )
+        unknown = set(name_or_envelope) - {"action", "arguments"}
+        if unknown:
+            raise ValidationError(
+                f"unexpected keys {sorted(unknown)} in the request",
+                field=sorted(unknown)[0],
+                hint='the request is {"action": NAME, "arguments": {...}}',
+            )
+        return name_or_envelope.get("action"), name_or_envelope.get("arguments")
+    return name_or_envelope, arguments
+
+
+async def invoke(
+    name_or_envelope: str | Mapping[str, Any],
+    arguments: Mapping[str, Any] | None = None,
+    *,
+    context: ActionContext,
+    registry: ActionRegistry | None = None,
+) -> dict[str, Any]:
+    """Run an action and return its output as JSON-ready data.
+
+    Raises only ``twiliokit.errors`` exceptions: ``ValidationError`` for bad input (naming the
+    field), ``ComplianceError`` when a rule refuses, ``TwilioError``/``TransportError`` when
+    Twilio or the network fails.
+    """
+    if registry is None:
+        from twiliokit.actions import catalogue
+
+        registry = catalogue()
+    name, args = split_envelope(name_or_envelope, arguments)
+    action = find_action(registry, name)
+    parsed = parse_arguments(action, args)
+    output: pydantic.BaseModel = await action.run(context, parsed)
+    result: dict[str, Any] = output.model_dump(mode="json", by_alias=True)
+    return result
