@@ -32,7 +32,7 @@ def _root(
 
 def _register() -> None:
     # Each command group module adds its commands to `app` on import.
-    from twiliokit.cli import emulator  # noqa: F401
+    from twiliokit.cli import connection, emulator, vault  # noqa: F401
 
 
 def main() -> None:

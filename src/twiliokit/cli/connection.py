@@ -1,0 +1,122 @@
+"""`twiliokit connection show`: the resolved connection, secrets masked, and where each field
+came from. ``resolve_for_cli`` is the one way CLI commands resolve a connection."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from twiliokit.cli.app import app
+from twiliokit.cli.vault import fail, open_vault
+from twiliokit.config import CONFIG_ENV, PROFILE_ENV
+from twiliokit.connections import ENV_VARS, Connection, resolve_connection_with_sources
+from twiliokit.errors import TwiliokitError
+from twiliokit.vault import Vault
+
+__all__ = ["connection_app", "resolve_for_cli"]
+
+connection_app = typer.Typer(
+    name="connection",
+    help="Inspect the Twilio connection (credentials, region/edge, defaults) twiliokit uses.",
+    no_args_is_help=True,
+)
+app.add_typer(connection_app, name="connection")
+
+_BASE_URL_ENV = ENV_VARS["base_url"]
+
+
+def resolve_for_cli(
+    *,
+    profile: str | None,
+    config: Path | None,
+    base_url: str | None,
+    environ: Mapping[str, str],
+) -> tuple[Connection, dict[str, str]]:
+    """Resolve the connection from CLI options, the environment, the config file and the vault.
+
+    The vault is opened (and its passphrase asked for) only if the config refers to it.
+    """
+
+    def vault() -> Vault:
+        return open_vault(None, None, environ=environ)
+
+    return resolve_connection_with_sources(
+        environ=environ,
+        config_path=config,
+        profile=profile,
+        vault=vault,
+        overrides={"base_url": base_url},
+        overrides_source="command-line option",
+    )
+
+
+@connection_app.command("show")
+def show_command(
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help=f"Config profile to use. (env: {PROFILE_ENV})"),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help=f"Config file. Default: config.toml in the user config directory. "
+            f"(env: {CONFIG_ENV})",
+            dir_okay=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help=f"Send every product to this base URL (the emulator). (env: {_BASE_URL_ENV})",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the resolved connection with secrets masked and the source of every field."""
+    # Environment variables are read here (the edge) and handed to resolution, so that the
+    # report can say "env TWILIO_..." rather than attributing them to an option.
+    try:
+        connection, sources = resolve_for_cli(
+            profile=profile, config=config, base_url=base_url, environ=os.environ
+        )
+    except TwiliokitError as exc:
+        fail(exc)
+    from twiliokit.http import products
+
+    shown = connection.describe()
+    api_base = products.base_url(products.API, connection)
+    if as_json:
+        document = {
+            "fields": {
+                name: {"value": value, "source": sources.get(name)} for name, value in shown.items()
+            },
+            "auth_kind": connection.auth_kind,
+            "api_base_url": api_base,
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
+    width = max(len(name) for name in shown)
+    for name, value in shown.items():
+        source = f"  ({sources[name]})" if name in sources else ""
+        typer.echo(f"{name:<{width}}  {value if value is not None else '-'}{source}")
+    typer.echo("")
+    typer.echo(f"REST requests authenticate with: {_auth_description(connection)}")
+    typer.echo(f"Twilio REST API base URL: {api_base}")
+
+
+def _auth_description(connection: Connection) -> str:
+    if connection.auth_kind == "api_key":
+        webhook = (
+            "the auth token is also set, for webhook signatures"
+            if connection.auth_token
+            else "no auth token: webhook signatures cannot be checked"
+        )
+        return f"API key {connection.api_key_sid} ({webhook})"
+    return "the account's auth token"

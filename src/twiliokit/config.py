@@ -1,0 +1,249 @@
+"""The TOML config file: named connection profiles plus free sections other parts read.
+
+::
+
+    default_profile = "dev"
+
+    [profiles.dev]
+    account_sid = "AC0123456789abcdef0123456789abcdef"
+    auth_token = "vault:twilio-dev"          # "vault:NAME" is looked up in the encrypted vault
+    base_url = "http://127.0.0.1:8787"       # send every product to the emulator
+
+    [profiles.prod]
+    account_sid = "AC..."
+    api_key_sid = "SK..."
+    api_key_secret = "vault:twilio-prod-key"
+    region = "ie1"
+    edge = "dublin"
+    default_from = "+14155550100"
+
+    [policy]                                 # any other table is kept in Config.sections
+    quiet_hours = "21:00-08:00"
+
+Parsing is pure (``parse_config``); ``load_config`` only adds reading the file. Nothing here
+reads the environment: ``default_config_path`` takes the environment as an argument.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import platformdirs
+
+from twiliokit.errors import ConfigurationError
+from twiliokit.redact import mask_secret
+
+__all__ = [
+    "CONFIG_ENV",
+    "PROFILE_ENV",
+    "PROFILE_KEYS",
+    "SECRET_KEYS",
+    "VAULT_PREFIX",
+    "Config",
+    "Profile",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+    "vault_reference",
+]
+
+#: Environment variable naming the config file.
+CONFIG_ENV = "TWILIOKIT_CONFIG"
+#: Environment variable naming the profile to use.
+PROFILE_ENV = "TWILIOKIT_PROFILE"
+#: A config value starting with this is the name of a vault entry, not the value itself.
+VAULT_PREFIX = "vault:"
+
+#: Keys a ``[profiles.NAME]`` table may hold (a typo is an error, not a silently ignored key).
+PROFILE_KEYS = frozenset(
+    {
+        "account_sid",
+        "auth_token",
+        "api_key_sid",
+        "api_key_secret",
+        "credentials_base64",
+        "region",
+        "edge",
+        "default_from",
+        "messaging_service_sid",
+        "base_url",
+    }
+)
+#: Profile keys whose values are secrets.
+SECRET_KEYS = frozenset({"auth_token", "api_key_secret", "credentials_base64"})
+
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def default_config_path(environ: Mapping[str, str]) -> Path:
+    """``$TWILIOKIT_CONFIG``, else ``config.toml`` in the user config directory."""
+    explicit = environ.get(CONFIG_ENV, "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    return platformdirs.user_config_path("twiliokit") / "config.toml"
+
+
+def vault_reference(value: str) -> str | None:
+    """The vault entry name if ``value`` is a ``vault:NAME`` reference, else ``None``."""
+    if value.startswith(VAULT_PREFIX):
+        return value[len(VAULT_PREFIX) :].strip()
+    return None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Profile:
+    """One ``[profiles.NAME]`` table: raw string values, validated later by ``Connection``."""
+
+    name: str
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __repr__(self) -> str:
+        shown = {key: _display(key, value) for key, value in sorted(self.values.items())}
+        return f"Profile(name={self.name!r}, values={shown!r})"
+
+    def plaintext_secrets(self) -> list[str]:
+        """Secret keys whose value sits in the file itself rather than in the vault."""
+        return sorted(
+            key
+            for key, value in self.values.items()
+            if key in SECRET_KEYS and vault_reference(value) is None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A parsed config file. ``sections`` holds every top-level table other than profiles."""
+
+    path: Path | None = None
+    default_profile: str | None = None
+    profiles: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))
+    sections: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def profile(self, name: str) -> Profile:
+        """The profile called ``name``; a clear error listing the others if there is none."""
+        try:
+            return self.profiles[name]
+        except KeyError:
+            where = str(self.path) if self.path else "the config file"
+            known = ", ".join(sorted(self.profiles)) or "none"
+            raise ConfigurationError(
+                f"There is no profile {name!r} in {where}.",
+                field="profile",
+                hint=f"Use one of the profiles defined there ({known}), or add a "
+                f"[profiles.{name}] table.",
+            ) from None
+
+
+def parse_config(text: str, *, path: Path | None = None) -> Config:
+    """Parse config file text. Errors name the file, the key and the fix, never a value."""
+    where = str(path) if path else "config"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message gives the position only ("... (at line 3, column 7)"), no content.
+        raise ConfigurationError(
+            f"{where} is not valid TOML: {exc}",
+            field="config",
+            hint="Fix the TOML syntax at that position (strings need double quotes).",
+        ) from exc
+
+    default_profile = data.pop("default_profile", None)
+    if default_profile is not None and not isinstance(default_profile, str):
+        raise ConfigurationError(
+            f"default_profile in {where} must be a string.",
+            field="default_profile",
+            hint='Write it as default_profile = "NAME".',
+        )
+    raw_profiles = data.pop("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ConfigurationError(
+            f"'profiles' in {where} must be a table of tables.",
+            field="profiles",
+            hint="Write each profile as a [profiles.NAME] table.",
+        )
+    profiles = {
+        name: _parse_profile(name, table, where) for name, table in sorted(raw_profiles.items())
+    }
+    if default_profile is not None and default_profile not in profiles:
+        known = ", ".join(profiles) or "none"
+        raise ConfigurationError(
+            f"default_profile {default_profile!r} in {where} has no [profiles.{default_profile}]"
+            " table.",
+            field="default_profile",
+            hint=f"Name one of the defined profiles ({known}).",
+        )
+    return Config(
+        path=path,
+        default_profile=default_profile,
+        profiles=MappingProxyType(profiles),
+        sections=MappingProxyType(data),
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and parse the config file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"No config file at {path}.",
+            field="config",
+            hint="Create it (see docs/connections.md), or point TWILIOKIT_CONFIG / --config at "
+            "an existing file.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"Cannot read the config file {path}: {exc.__class__.__name__}.",
+            field="config",
+            hint="Check the file's permissions and that it is UTF-8 text.",
+        ) from exc
+    return parse_config(text, path=path)
+
+
+def _parse_profile(name: str, table: object, where: str) -> Profile:
+    if not _PROFILE_NAME.fullmatch(name):
+        raise ConfigurationError(
+            f"Profile name {name!r} in {where} is not allowed.",
+            field="profile",
+            hint="Use letters, digits, '.', '_' or '-' (up to 64 characters).",
+        )
+    if not isinstance(table, dict):
+        raise ConfigurationError(
+            f"profiles.{name} in {where} must be a table.",
+            field=f"profiles.{name}",
+            hint=f'Write it as a [profiles.{name}] table of key = "value" lines.',
+        )
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        if key not in PROFILE_KEYS:
+            raise ConfigurationError(
+                f"Unknown key {key!r} in [profiles.{name}] of {where}.",
+                field=f"profiles.{name}.{key}",
+                hint="Allowed keys: " + ", ".join(sorted(PROFILE_KEYS)) + ".",
+            )
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"{key} in [profiles.{name}] of {where} must be a string.",
+                field=f"profiles.{name}.{key}",
+                hint=f'Quote it: {key} = "...".',
+            )
+        if vault_reference(value) == "":
+            raise ConfigurationError(
+                f"{key} in [profiles.{name}] of {where} says 'vault:' without a name.",
+                field=f"profiles.{name}.{key}",
+                hint=f'Write {key} = "vault:NAME" with the name used in `twiliokit vault set`.',
+            )
+        values[key] = value
+    return Profile(name=name, values=MappingProxyType(values))
+
+
+def _display(key: str, value: str) -> str:
+    if key in SECRET_KEYS and vault_reference(value) is None:
+        return mask_secret(value)
+    return value
