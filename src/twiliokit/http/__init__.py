@@ -1,0 +1,12 @@
+"""Talking to Twilio over HTTP: settings, routing, request building, retries, paging, errors.
+
+Only :mod:`twiliokit.http.transport` does I/O; everything else is pure and shared by the
+async and sync clients. Public here: :class:`Timeout`, :class:`RetryPolicy` and :class:`Page`.
+"""
+
+from __future__ import annotations
+
+from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.paging import Page
+
+__all__ = ["Page", "RetryPolicy", "Timeout"]

@@ -1,0 +1,76 @@
+"""Twilio resources: typed models, request builders and answer parsers, one module per area.
+
+Each module is pure (no I/O) and is imported on first use, so that importing the client
+stays cheap: ``messages`` (Message, Media), ``calls`` (Call), ``phone_numbers``
+(IncomingPhoneNumber, Account), ``verify`` (VerifyService, RateLimit, Bucket, VerifyWebhook,
+Verification, VerificationCheck), ``lookups`` (PhoneNumberLookup), ``content`` (Content,
+ContentApproval) and ``raw`` (RawResponse). The models are also importable from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twiliokit.resources.calls import Call
+    from twiliokit.resources.content import Content, ContentApproval, WhatsAppApproval
+    from twiliokit.resources.lookups import LineTypeIntelligence, PhoneNumberLookup
+    from twiliokit.resources.messages import Media, Message
+    from twiliokit.resources.phone_numbers import Account, IncomingPhoneNumber
+    from twiliokit.resources.raw import RawResponse
+    from twiliokit.resources.verify import (
+        Bucket,
+        RateLimit,
+        Verification,
+        VerificationCheck,
+        VerifyService,
+        VerifyWebhook,
+    )
+
+__all__ = [
+    "Account",
+    "Bucket",
+    "Call",
+    "Content",
+    "ContentApproval",
+    "IncomingPhoneNumber",
+    "LineTypeIntelligence",
+    "Media",
+    "Message",
+    "PhoneNumberLookup",
+    "RateLimit",
+    "RawResponse",
+    "Verification",
+    "VerificationCheck",
+    "VerifyService",
+    "VerifyWebhook",
+    "WhatsAppApproval",
+]
+
+_HOME = {
+    "Account": "phone_numbers",
+    "Bucket": "verify",
+    "Call": "calls",
+    "Content": "content",
+    "ContentApproval": "content",
+    "IncomingPhoneNumber": "phone_numbers",
+    "LineTypeIntelligence": "lookups",
+    "Media": "messages",
+    "Message": "messages",
+    "PhoneNumberLookup": "lookups",
+    "RateLimit": "verify",
+    "RawResponse": "raw",
+    "Verification": "verify",
+    "VerificationCheck": "verify",
+    "VerifyService": "verify",
+    "VerifyWebhook": "verify",
+    "WhatsAppApproval": "content",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

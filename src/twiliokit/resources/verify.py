@@ -1,0 +1,572 @@
+"""Verify v2 (``https://verify.twilio.com/v2``): services, rate limits and their buckets,
+webhooks, verifications and verification checks. Dates are ISO 8601 here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from twiliokit.errors import ValidationError
+from twiliokit.http.paging import Page
+from twiliokit.http.products import VERIFY
+from twiliokit.http.request import RequestSpec, encode_params
+from twiliokit.resources._base import (
+    Iso8601,
+    Operation,
+    TwilioModel,
+    delete_operation,
+    list_operation,
+    merge_extra,
+    one_operation,
+    page_params,
+    require,
+    seg,
+)
+
+__all__ = [
+    "Bucket",
+    "RateLimit",
+    "Verification",
+    "VerificationCheck",
+    "VerifyService",
+    "VerifyWebhook",
+    "check_verification",
+    "create_bucket",
+    "create_rate_limit",
+    "create_service",
+    "create_verification",
+    "create_webhook",
+    "delete_bucket",
+    "delete_rate_limit",
+    "delete_webhook",
+    "fetch_bucket",
+    "fetch_rate_limit",
+    "fetch_service",
+    "fetch_verification",
+    "fetch_webhook",
+    "list_buckets",
+    "list_rate_limits",
+    "list_services",
+    "list_webhooks",
+    "update_bucket",
+    "update_rate_limit",
+    "update_verification",
+    "update_webhook",
+]
+
+_V2 = "/v2/Services"
+
+
+class VerifyService(TwilioModel):
+    """A Verify service (``VA...``): the settings verifications are sent with."""
+
+    sid: str | None = None
+    account_sid: str | None = None
+    friendly_name: str | None = None
+    code_length: int | None = None
+    lookup_enabled: bool | None = None
+    psd2_enabled: bool | None = None
+    skip_sms_to_landlines: bool | None = None
+    dtmf_input_required: bool | None = None
+    tts_name: str | None = None
+    do_not_share_warning_enabled: bool | None = None
+    custom_code_enabled: bool | None = None
+    default_template_sid: str | None = None
+    verify_event_subscription_enabled: bool | None = None
+    push: dict[str, Any] | None = None
+    totp: dict[str, Any] | None = None
+    whatsapp: dict[str, Any] | None = None
+    passkeys: dict[str, Any] | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+    links: dict[str, str] | None = None
+
+
+class RateLimit(TwilioModel):
+    """A service rate limit (``RK...``): what is counted, by ``unique_name``."""
+
+    sid: str | None = None
+    service_sid: str | None = None
+    account_sid: str | None = None
+    unique_name: str | None = None
+    description: str | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+    links: dict[str, str] | None = None
+
+
+class Bucket(TwilioModel):
+    """A rate-limit bucket (``BL...``): at most ``max`` starts per ``interval`` seconds."""
+
+    sid: str | None = None
+    rate_limit_sid: str | None = None
+    service_sid: str | None = None
+    account_sid: str | None = None
+    max: int | None = None
+    interval: int | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+
+
+class VerifyWebhook(TwilioModel):
+    """A Verify webhook (``YW...``): where verification events are posted."""
+
+    sid: str | None = None
+    service_sid: str | None = None
+    account_sid: str | None = None
+    friendly_name: str | None = None
+    event_types: list[str] | None = None
+    status: str | None = None
+    version: str | None = None
+    webhook_url: str | None = None
+    webhook_method: str | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+
+
+class Verification(TwilioModel):
+    """A verification (``VE...``). ``status``: ``pending, approved, canceled,
+    max_attempts_reached, deleted, failed, expired``."""
+
+    sid: str | None = None
+    service_sid: str | None = None
+    account_sid: str | None = None
+    to: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    valid: bool | None = None
+    lookup: dict[str, Any] | None = None
+    amount: str | None = None
+    payee: str | None = None
+    send_code_attempts: list[dict[str, Any]] | None = None
+    sna: dict[str, Any] | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+
+
+class VerificationCheck(TwilioModel):
+    """The result of checking a code: ``status == "approved"`` and ``valid`` when right; a
+    wrong code is ``pending`` and not valid (not an error)."""
+
+    sid: str | None = None
+    service_sid: str | None = None
+    account_sid: str | None = None
+    to: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    valid: bool | None = None
+    amount: str | None = None
+    payee: str | None = None
+    sna_attempts_error_codes: list[Any] | None = None
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+
+
+# Services ------------------------------------------------------------------------------
+
+
+def create_service(
+    *,
+    friendly_name: str,
+    code_length: int | None = None,
+    lookup_enabled: bool | None = None,
+    skip_sms_to_landlines: bool | None = None,
+    do_not_share_warning_enabled: bool | None = None,
+    custom_code_enabled: bool | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Operation[VerifyService]:
+    """Create a Verify service. ``POST /v2/Services``."""
+    require("friendly_name", friendly_name)
+    params: list[tuple[str, Any]] = [
+        ("FriendlyName", friendly_name),
+        ("CodeLength", code_length),
+        ("LookupEnabled", lookup_enabled),
+        ("SkipSmsToLandlines", skip_sms_to_landlines),
+        ("DoNotShareWarningEnabled", do_not_share_warning_enabled),
+        ("CustomCodeEnabled", custom_code_enabled),
+    ]
+    check = (
+        f"List Verify services (list_verify_services()) and look for {friendly_name!r} "
+        "created since {sent_at} before creating it again."
+    )
+    spec = RequestSpec(
+        "POST", VERIFY, _V2, form=merge_extra(params, extra), idempotent=False, check=check
+    )
+    return one_operation(spec, VerifyService)
+
+
+def list_services(
+    *, page_size: int | None = None, page_token: str | None = None
+) -> Operation[Page[VerifyService]]:
+    """One page of Verify services. ``GET /v2/Services``."""
+    query = encode_params(page_params(page_size, page_token))
+    return list_operation(RequestSpec("GET", VERIFY, _V2, query=query), VerifyService, None)
+
+
+def _service(sid: str) -> str:
+    return f"{_V2}/{seg('service_sid', sid)}"
+
+
+def fetch_service(sid: str) -> Operation[VerifyService]:
+    """One Verify service. ``GET /v2/Services/{Sid}``."""
+    return one_operation(RequestSpec("GET", VERIFY, _service(sid)), VerifyService)
+
+
+# Rate limits ---------------------------------------------------------------------------
+
+
+def _rate_limits(service_sid: str) -> str:
+    return f"{_service(service_sid)}/RateLimits"
+
+
+def _rate_limit(service_sid: str, sid: str) -> str:
+    return f"{_rate_limits(service_sid)}/{seg('rate_limit_sid', sid)}"
+
+
+def create_rate_limit(
+    service_sid: str, *, unique_name: str, description: str | None = None
+) -> Operation[RateLimit]:
+    """Create a rate limit on a service. ``POST /v2/Services/{VA}/RateLimits``."""
+    require("unique_name", unique_name)
+    form = encode_params([("UniqueName", unique_name), ("Description", description)])
+    check = (
+        f"List the service's rate limits (list_rate_limits({service_sid!r})) and look for "
+        f"unique_name {unique_name!r} (creating it twice fails with 60208)."
+    )
+    spec = RequestSpec(
+        "POST", VERIFY, _rate_limits(service_sid), form=form, idempotent=False, check=check
+    )
+    return one_operation(spec, RateLimit)
+
+
+def list_rate_limits(
+    service_sid: str, *, page_size: int | None = None, page_token: str | None = None
+) -> Operation[Page[RateLimit]]:
+    """One page of a service's rate limits. ``GET /v2/Services/{VA}/RateLimits``."""
+    query = encode_params(page_params(page_size, page_token))
+    spec = RequestSpec("GET", VERIFY, _rate_limits(service_sid), query=query)
+    return list_operation(spec, RateLimit, None)
+
+
+def fetch_rate_limit(service_sid: str, sid: str) -> Operation[RateLimit]:
+    """One rate limit. ``GET /v2/Services/{VA}/RateLimits/{RK}``."""
+    return one_operation(RequestSpec("GET", VERIFY, _rate_limit(service_sid, sid)), RateLimit)
+
+
+def update_rate_limit(
+    service_sid: str, sid: str, *, description: str | None = None
+) -> Operation[RateLimit]:
+    """Change a rate limit's description. ``POST /v2/Services/{VA}/RateLimits/{RK}``."""
+    form = encode_params([("Description", description)])
+    if not form:
+        raise ValidationError("nothing to update: pass description", field="description")
+    spec = RequestSpec("POST", VERIFY, _rate_limit(service_sid, sid), form=form, idempotent=True)
+    return one_operation(spec, RateLimit)
+
+
+def delete_rate_limit(service_sid: str, sid: str) -> Operation[None]:
+    """Delete a rate limit and its buckets. ``DELETE /v2/Services/{VA}/RateLimits/{RK}``."""
+    return delete_operation(RequestSpec("DELETE", VERIFY, _rate_limit(service_sid, sid)))
+
+
+# Buckets -------------------------------------------------------------------------------
+
+
+def _buckets(service_sid: str, rate_limit_sid: str) -> str:
+    return f"{_rate_limit(service_sid, rate_limit_sid)}/Buckets"
+
+
+def _bucket(service_sid: str, rate_limit_sid: str, sid: str) -> str:
+    return f"{_buckets(service_sid, rate_limit_sid)}/{seg('bucket_sid', sid)}"
+
+
+def _positive(name: str, value: int | None, *, required: bool) -> None:
+    if value is None:
+        if required:
+            raise ValidationError(f"{name} is required", field=name)
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{name} must be a whole number >= 1, not {value!r}", field=name)
+
+
+def create_bucket(
+    service_sid: str, rate_limit_sid: str, *, max: int, interval: int
+) -> Operation[Bucket]:
+    """Allow at most ``max`` verification starts per ``interval`` seconds.
+    ``POST /v2/Services/{VA}/RateLimits/{RK}/Buckets``."""
+    _positive("max", max, required=True)
+    _positive("interval", interval, required=True)
+    form = encode_params([("Max", max), ("Interval", interval)])
+    check = (
+        f"List the rate limit's buckets (list_buckets({service_sid!r}, {rate_limit_sid!r})) "
+        f"and look for interval {interval} (a second bucket with it fails with 60211)."
+    )
+    spec = RequestSpec(
+        "POST",
+        VERIFY,
+        _buckets(service_sid, rate_limit_sid),
+        form=form,
+        idempotent=False,
+        check=check,
+    )
+    return one_operation(spec, Bucket)
+
+
+def list_buckets(
+    service_sid: str,
+    rate_limit_sid: str,
+    *,
+    page_size: int | None = None,
+    page_token: str | None = None,
+) -> Operation[Page[Bucket]]:
+    """One page of a rate limit's buckets."""
+    query = encode_params(page_params(page_size, page_token))
+    spec = RequestSpec("GET", VERIFY, _buckets(service_sid, rate_limit_sid), query=query)
+    return list_operation(spec, Bucket, None)
+
+
+def fetch_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[Bucket]:
+    """One bucket."""
+    spec = RequestSpec("GET", VERIFY, _bucket(service_sid, rate_limit_sid, sid))
+    return one_operation(spec, Bucket)
+
+
+def update_bucket(
+    service_sid: str,
+    rate_limit_sid: str,
+    sid: str,
+    *,
+    max: int | None = None,
+    interval: int | None = None,
+) -> Operation[Bucket]:
+    """Change a bucket's ``max`` or ``interval``."""
+    _positive("max", max, required=False)
+    _positive("interval", interval, required=False)
+    form = encode_params([("Max", max), ("Interval", interval)])
+    if not form:
+        raise ValidationError("nothing to update: pass max or interval", field="max")
+    spec = RequestSpec(
+        "POST", VERIFY, _bucket(service_sid, rate_limit_sid, sid), form=form, idempotent=True
+    )
+    return one_operation(spec, Bucket)
+
+
+def delete_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[None]:
+    """Delete a bucket."""
+    spec = RequestSpec("DELETE", VERIFY, _bucket(service_sid, rate_limit_sid, sid))
+    return delete_operation(spec)
+
+
+# Webhooks ------------------------------------------------------------------------------
+
+
+def _webhooks(service_sid: str) -> str:
+    return f"{_service(service_sid)}/Webhooks"
+
+
+def _webhook(service_sid: str, sid: str) -> str:
+    return f"{_webhooks(service_sid)}/{seg('webhook_sid', sid)}"
+
+
+def _event_types(value: Sequence[str] | None, *, required: bool) -> list[str] | None:
+    if value is None:
+        if required:
+            raise ValidationError(
+                "event_types is required, e.g. ['*'] or ['verification.approved']",
+                field="event_types",
+            )
+        return None
+    if isinstance(value, str):
+        return [value]
+    items = list(value)
+    if not items or not all(isinstance(item, str) and item for item in items):
+        raise ValidationError(
+            "event_types must be a non-empty list of strings", field="event_types"
+        )
+    return items
+
+
+def create_webhook(
+    service_sid: str,
+    *,
+    friendly_name: str,
+    event_types: Sequence[str],
+    webhook_url: str,
+    status: str | None = None,
+    version: str | None = None,
+) -> Operation[VerifyWebhook]:
+    """Have Verify post events (``event_types``, ``["*"]`` for all) to ``webhook_url``.
+    ``POST /v2/Services/{VA}/Webhooks``."""
+    require("friendly_name", friendly_name)
+    require("webhook_url", webhook_url)
+    form = encode_params(
+        [
+            ("FriendlyName", friendly_name),
+            ("EventTypes", _event_types(event_types, required=True)),
+            ("WebhookUrl", webhook_url),
+            ("Status", status),
+            ("Version", version),
+        ]
+    )
+    check = (
+        f"List the service's webhooks (list_verify_webhooks({service_sid!r})) and look for "
+        f"{friendly_name!r} before creating it again."
+    )
+    spec = RequestSpec(
+        "POST", VERIFY, _webhooks(service_sid), form=form, idempotent=False, check=check
+    )
+    return one_operation(spec, VerifyWebhook)
+
+
+def list_webhooks(
+    service_sid: str, *, page_size: int | None = None, page_token: str | None = None
+) -> Operation[Page[VerifyWebhook]]:
+    """One page of a service's webhooks."""
+    query = encode_params(page_params(page_size, page_token))
+    spec = RequestSpec("GET", VERIFY, _webhooks(service_sid), query=query)
+    return list_operation(spec, VerifyWebhook, None)
+
+
+def fetch_webhook(service_sid: str, sid: str) -> Operation[VerifyWebhook]:
+    """One webhook."""
+    return one_operation(RequestSpec("GET", VERIFY, _webhook(service_sid, sid)), VerifyWebhook)
+
+
+def update_webhook(
+    service_sid: str,
+    sid: str,
+    *,
+    friendly_name: str | None = None,
+    event_types: Sequence[str] | None = None,
+    webhook_url: str | None = None,
+    status: str | None = None,
+    version: str | None = None,
+) -> Operation[VerifyWebhook]:
+    """Change a webhook (only the fields given)."""
+    form = encode_params(
+        [
+            ("FriendlyName", friendly_name),
+            ("EventTypes", _event_types(event_types, required=False)),
+            ("WebhookUrl", webhook_url),
+            ("Status", status),
+            ("Version", version),
+        ]
+    )
+    if not form:
+        raise ValidationError(
+            "nothing to update: pass webhook_url, event_types, status, ...", field="webhook_url"
+        )
+    spec = RequestSpec("POST", VERIFY, _webhook(service_sid, sid), form=form, idempotent=True)
+    return one_operation(spec, VerifyWebhook)
+
+
+def delete_webhook(service_sid: str, sid: str) -> Operation[None]:
+    """Delete a webhook."""
+    return delete_operation(RequestSpec("DELETE", VERIFY, _webhook(service_sid, sid)))
+
+
+# Verifications -------------------------------------------------------------------------
+
+
+def create_verification(
+    service_sid: str,
+    *,
+    to: str,
+    channel: str,
+    locale: str | None = None,
+    custom_friendly_name: str | None = None,
+    custom_code: str | None = None,
+    rate_limits: Mapping[str, str] | None = None,
+    channel_configuration: Mapping[str, Any] | None = None,
+    app_hash: str | None = None,
+    template_sid: str | None = None,
+    device_ip: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Operation[Verification]:
+    """Send a code to ``to`` by ``channel`` (``sms``, ``call``, ``email``, ``whatsapp``,
+    ``sna``, ``auto``). ``POST /v2/Services/{VA}/Verifications``.
+
+    ``rate_limits`` maps a rate limit's unique name to the value counted against it (sent as
+    one JSON field, e.g. ``{"end_user_ip_address": "203.0.113.7"}``).
+    """
+    require("to", to)
+    require("channel", channel)
+    params: list[tuple[str, Any]] = [
+        ("To", to),
+        ("Channel", channel),
+        ("Locale", locale),
+        ("CustomFriendlyName", custom_friendly_name),
+        ("CustomCode", custom_code),
+        ("RateLimits", rate_limits),
+        ("ChannelConfiguration", channel_configuration),
+        ("AppHash", app_hash),
+        ("TemplateSid", template_sid),
+        ("DeviceIp", device_ip),
+    ]
+    check = (
+        f"A verification to {to} may have been started at {{sent_at}}. Starting it again "
+        "returns the same pending verification and code, but counts as one of its 5 sends "
+        "(60203 after that)."
+    )
+    spec = RequestSpec(
+        "POST",
+        VERIFY,
+        f"{_service(service_sid)}/Verifications",
+        form=merge_extra(params, extra),
+        idempotent=False,
+        check=check,
+    )
+    return one_operation(spec, Verification)
+
+
+def _verification(service_sid: str, sid: str) -> str:
+    return f"{_service(service_sid)}/Verifications/{seg('verification_sid', sid)}"
+
+
+def fetch_verification(service_sid: str, sid: str) -> Operation[Verification]:
+    """One verification (Twilio allows 60 status fetches a minute per verification)."""
+    return one_operation(RequestSpec("GET", VERIFY, _verification(service_sid, sid)), Verification)
+
+
+def update_verification(service_sid: str, sid: str, *, status: str) -> Operation[Verification]:
+    """Cancel (``status="canceled"``) or approve (``"approved"``) a verification."""
+    require("status", status)
+    form = encode_params([("Status", status)])
+    spec = RequestSpec("POST", VERIFY, _verification(service_sid, sid), form=form, idempotent=True)
+    return one_operation(spec, Verification)
+
+
+def check_verification(
+    service_sid: str,
+    *,
+    code: str,
+    to: str | None = None,
+    verification_sid: str | None = None,
+) -> Operation[VerificationCheck]:
+    """Check a code, for ``to`` or ``verification_sid`` (exactly one).
+    ``POST /v2/Services/{VA}/VerificationCheck``."""
+    require("code", code)
+    if (to is None) == (verification_sid is None):
+        raise ValidationError("pass exactly one of to and verification_sid", field="to")
+    form = encode_params([("Code", code), ("To", to), ("VerificationSid", verification_sid)])
+    which = f"verification {verification_sid}" if verification_sid else f"the verification to {to}"
+    check = (
+        f"The check of {which} may have counted (one of 5 attempts) or approved it; an "
+        "approved verification is deleted, so checking again answers 404. Fetch the "
+        "verification by SID to see its status before checking again."
+    )
+    spec = RequestSpec(
+        "POST",
+        VERIFY,
+        f"{_service(service_sid)}/VerificationCheck",
+        form=form,
+        idempotent=False,
+        check=check,
+    )
+    return one_operation(spec, VerificationCheck)
