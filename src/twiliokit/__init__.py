@@ -1,11 +1,113 @@
 """twiliokit: Twilio for AI agents and automation workflows.
 
 Typed actions (Python, CLI, HTTP, MCP), webhook triggers with a ledger, and a faithful local
-Twilio emulator.
+Twilio emulator. Names are imported on first use, so ``import twiliokit`` stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from twiliokit.actions import ActionContext, catalogue
+    from twiliokit.actions.invoke import invoke
+    from twiliokit.client import AsyncClient, Client
+    from twiliokit.connections import Connection, resolve_connection
+    from twiliokit.errors import (
+        AuthenticationError,
+        ComplianceError,
+        ConfigurationError,
+        ConnectError,
+        NotFoundError,
+        OptedOutError,
+        PolicyError,
+        RateLimitError,
+        StorageError,
+        TimeoutError,
+        TransportError,
+        TwilioError,
+        TwiliokitError,
+        UnknownOutcomeError,
+        ValidationError,
+        VaultError,
+        WhatsAppWindowError,
+    )
+    from twiliokit.http import Page, RetryPolicy, Timeout
+
+#: Where each public name lives.
+_LOCATIONS: dict[str, str] = {
+    "ActionContext": "twiliokit.actions",
+    "AsyncClient": "twiliokit.client",
+    "AuthenticationError": "twiliokit.errors",
+    "Client": "twiliokit.client",
+    "ComplianceError": "twiliokit.errors",
+    "ConfigurationError": "twiliokit.errors",
+    "ConnectError": "twiliokit.errors",
+    "Connection": "twiliokit.connections",
+    "NotFoundError": "twiliokit.errors",
+    "OptedOutError": "twiliokit.errors",
+    "Page": "twiliokit.http",
+    "PolicyError": "twiliokit.errors",
+    "RateLimitError": "twiliokit.errors",
+    "RetryPolicy": "twiliokit.http",
+    "StorageError": "twiliokit.errors",
+    "Timeout": "twiliokit.http",
+    "TimeoutError": "twiliokit.errors",
+    "TransportError": "twiliokit.errors",
+    "TwilioError": "twiliokit.errors",
+    "TwiliokitError": "twiliokit.errors",
+    "UnknownOutcomeError": "twiliokit.errors",
+    "ValidationError": "twiliokit.errors",
+    "VaultError": "twiliokit.errors",
+    "WhatsAppWindowError": "twiliokit.errors",
+    "catalogue": "twiliokit.actions",
+    "invoke": "twiliokit.actions",
+    "resolve_connection": "twiliokit.connections",
+}
+
+__all__ = [
+    "ActionContext",
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ComplianceError",
+    "ConfigurationError",
+    "ConnectError",
+    "Connection",
+    "NotFoundError",
+    "OptedOutError",
+    "Page",
+    "PolicyError",
+    "RateLimitError",
+    "RetryPolicy",
+    "StorageError",
+    "Timeout",
+    "TimeoutError",
+    "TransportError",
+    "TwilioError",
+    "TwiliokitError",
+    "UnknownOutcomeError",
+    "ValidationError",
+    "VaultError",
+    "WhatsAppWindowError",
+    "__version__",
+    "catalogue",
+    "invoke",
+    "resolve_connection",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'twiliokit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -43,7 +43,7 @@ class Call(TwilioModel):
     in seconds, ``queue_time`` in milliseconds.
     """
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     parent_call_sid: str | None = None
     from_: str | None = Field(default=None, alias="from")

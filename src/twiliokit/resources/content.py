@@ -38,7 +38,7 @@ class Content(TwilioModel):
     ``variables`` with their sample values. ``approval_requests`` is filled by
     :func:`list_with_approvals`."""
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     friendly_name: str | None = None
     language: str | None = None

@@ -59,7 +59,7 @@ class Message(TwilioModel):
     are plain strings.
     """
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     messaging_service_sid: str | None = None
     from_: str | None = Field(default=None, alias="from")
@@ -82,7 +82,7 @@ class Message(TwilioModel):
 class Media(TwilioModel):
     """A media file attached to a message (MMS, WhatsApp)."""
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     parent_sid: str | None = None
     content_type: str | None = None

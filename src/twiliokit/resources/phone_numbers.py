@@ -44,7 +44,7 @@ __all__ = [
 class IncomingPhoneNumber(TwilioModel):
     """A phone number the account owns, with where its messages and calls go."""
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     phone_number: str | None = None
     friendly_name: str | None = None
@@ -73,7 +73,7 @@ class Account(TwilioModel):
     ``suspended`` or ``closed``). The auth token Twilio includes is dropped, not kept in
     ``raw``."""
 
-    sid: str | None = None
+    sid: str
     owner_account_sid: str | None = None
     friendly_name: str | None = None
     status: str | None = None

@@ -61,7 +61,7 @@ _V2 = "/v2/Services"
 class VerifyService(TwilioModel):
     """A Verify service (``VA...``): the settings verifications are sent with."""
 
-    sid: str | None = None
+    sid: str
     account_sid: str | None = None
     friendly_name: str | None = None
     code_length: int | None = None
@@ -87,7 +87,7 @@ class VerifyService(TwilioModel):
 class RateLimit(TwilioModel):
     """A service rate limit (``RK...``): what is counted, by ``unique_name``."""
 
-    sid: str | None = None
+    sid: str
     service_sid: str | None = None
     account_sid: str | None = None
     unique_name: str | None = None
@@ -101,7 +101,7 @@ class RateLimit(TwilioModel):
 class Bucket(TwilioModel):
     """A rate-limit bucket (``BL...``): at most ``max`` starts per ``interval`` seconds."""
 
-    sid: str | None = None
+    sid: str
     rate_limit_sid: str | None = None
     service_sid: str | None = None
     account_sid: str | None = None
@@ -115,7 +115,7 @@ class Bucket(TwilioModel):
 class VerifyWebhook(TwilioModel):
     """A Verify webhook (``YW...``): where verification events are posted."""
 
-    sid: str | None = None
+    sid: str
     service_sid: str | None = None
     account_sid: str | None = None
     friendly_name: str | None = None
@@ -133,7 +133,7 @@ class Verification(TwilioModel):
     """A verification (``VE...``). ``status``: ``pending, approved, canceled,
     max_attempts_reached, deleted, failed, expired``."""
 
-    sid: str | None = None
+    sid: str
     service_sid: str | None = None
     account_sid: str | None = None
     to: str | None = None
