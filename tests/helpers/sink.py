@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from twiliokit.serving import serve_in_thread
 
@@ -62,8 +63,16 @@ class WebhookSink:
             self.received.clear()
         self.answers.clear()
 
-    async def __call__(self, scope: object, receive: object, send: object) -> None:
-        request = Request(scope, receive)  # type: ignore[arg-type]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # uvicorn runs with lifespan="on": say we're ready
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        request = Request(scope, receive)
         body = await request.body()
         with self._lock:
             self.received.append(
@@ -77,7 +86,7 @@ class WebhookSink:
             )
         answer = self.answers.get(request.url.path, _Answer())
         response = Response(answer.body, answer.status, media_type=answer.content_type)
-        await response(scope, receive, send)  # type: ignore[arg-type]
+        await response(scope, receive, send)
 
 
 @contextlib.contextmanager

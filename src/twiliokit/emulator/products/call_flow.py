@@ -1,0 +1,335 @@
+"""What happens to a call after it is created, in virtual time.
+
+Outbound (``outbound-api``)::
+
+    queued --initiated--> ringing --(handset answers)--> in-progress --(TwiML ends, hang-up)
+       |                     |                                                   --> completed
+       |                     |--(Timeout or handset no-answer)--> no-answer
+       |--(handset busy / failed)--> busy / failed
+
+On answer the emulator gets the call's instructions (inline ``Twiml``, or a signed request to
+``Url`` with Twilio's parameters, falling back to ``FallbackUrl``), follows one ``<Redirect>``,
+records what it got (``GET /_emulator/calls/{sid}``) and keeps the call up as long as the TwiML
+runs (:func:`call_store.twiml_seconds`) or the handset talks. Status callbacks go to
+``StatusCallback`` for the subscribed events (``completed`` only by default). Calls made with
+test credentials stay ``queued`` and send nothing, as with Twilio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from twiliokit import twiml
+from twiliokit.emulator.products.call_store import (
+    APPLICATION_ERROR_SECONDS,
+    DIAL_SECONDS,
+    Call,
+    TwimlFetch,
+    Verb,
+    parse_verbs,
+    twiml_seconds,
+)
+from twiliokit.emulator.products.inbound import geography
+from twiliokit.emulator.sids import new_sid
+from twiliokit.emulator.state import EmulatorState
+from twiliokit.emulator.web import rfc2822
+from twiliokit.errors import ValidationError
+
+# SIP codes Twilio reports with the final status.
+_SIP_CODES = {
+    "completed": "200",
+    "busy": "486",
+    "no-answer": "487",
+    "canceled": "487",
+    "failed": "500",
+}
+_EMPTY_GEO = ("", "", "", "")
+
+
+def _geo(address: str) -> tuple[str, str, str, str]:
+    return geography(address) if address.startswith("+") else _EMPTY_GEO
+
+
+def call_params(call: Call, call_status: str) -> list[tuple[str, str]]:
+    """The parameters of every request Twilio makes about a call (TwiML and callbacks)."""
+    to_geo, from_geo = _geo(call.to), _geo(call.from_)
+    params = [
+        ("AccountSid", call.account_sid),
+        ("ApiVersion", "2010-04-01"),
+        ("CallSid", call.sid),
+        ("CallStatus", call_status),
+        ("Called", call.to),
+        ("CalledCity", to_geo[0]),
+        ("CalledCountry", to_geo[3]),
+        ("CalledState", to_geo[1]),
+        ("CalledZip", to_geo[2]),
+        ("Caller", call.from_),
+        ("CallerCity", from_geo[0]),
+        ("CallerCountry", from_geo[3]),
+        ("CallerState", from_geo[1]),
+        ("CallerZip", from_geo[2]),
+        ("Direction", call.direction),
+        ("From", call.from_),
+        ("FromCity", from_geo[0]),
+        ("FromCountry", from_geo[3]),
+        ("FromState", from_geo[1]),
+        ("FromZip", from_geo[2]),
+        ("To", call.to),
+        ("ToCity", to_geo[0]),
+        ("ToCountry", to_geo[3]),
+        ("ToState", to_geo[1]),
+        ("ToZip", to_geo[2]),
+    ]
+    if call.answered_by is not None:
+        params.append(("AnsweredBy", call.answered_by))
+    return params
+
+
+def status_params(call: Call, event: str, at: datetime) -> list[tuple[str, str]]:
+    """A status callback: the call's parameters plus the progress event's own."""
+    call_status = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}.get(
+        event, call.status
+    )
+    params = [
+        *call_params(call, call_status),
+        ("Timestamp", rfc2822(at) or ""),
+        ("CallbackSource", "call-progress-events"),
+        ("SequenceNumber", str(call.sequence)),
+    ]
+    if event == "completed":
+        seconds = call.duration or 0
+        params += [
+            ("CallDuration", str(seconds)),
+            ("Duration", str(math.ceil(seconds / 60))),
+            ("SipResponseCode", _SIP_CODES.get(call.status, "200")),
+        ]
+        if call.recording_sid is not None:
+            params += [
+                ("RecordingSid", call.recording_sid),
+                (
+                    "RecordingUrl",
+                    f"{call.base_url}/2010-04-01/Accounts/{call.account_sid}"
+                    f"/Recordings/{call.recording_sid}",
+                ),
+                ("RecordingDuration", str(seconds)),
+            ]
+    return params
+
+
+def send_status(state: EmulatorState, call: Call, event: str, at: datetime) -> None:
+    """Fire the status callback for ``event`` if the call subscribed to it."""
+    if call.is_test or not call.status_callback or event not in call.status_callback_events:
+        return
+    params = status_params(call, event, at)
+    call.sequence += 1
+    state.dispatcher.fire(
+        state.dispatcher.send_form(
+            kind="call-status",
+            url=call.status_callback,
+            params=params,
+            auth_token=state.accounts[call.account_sid].auth_token,
+            method=call.status_callback_method,
+        )
+    )
+
+
+# --- instructions -----------------------------------------------------------------------------
+
+
+def _parsed(fetch: TwimlFetch, text: str) -> TwimlFetch:
+    try:
+        fetch.verbs = parse_verbs(twiml.parse_voice_verbs(text))
+    except ValidationError as exc:
+        fetch.error_code, fetch.error = 12100, f"Document parse failure: {exc}"
+    return fetch
+
+
+async def _request(
+    state: EmulatorState,
+    call: Call,
+    *,
+    source: str,
+    url: str,
+    method: str,
+    call_status: str,
+    at: datetime,
+    extra: list[tuple[str, str]] | None = None,
+) -> TwimlFetch:
+    record = await state.dispatcher.send_form(
+        kind=f"call-{source}",
+        url=url,
+        params=[*call_params(call, call_status), *(extra or [])],
+        auth_token=state.accounts[call.account_sid].auth_token,
+        method=method,
+    )
+    fetch = TwimlFetch(
+        source=source,
+        at=at,
+        url=record.url,
+        method=record.method,
+        status=record.status,
+        response_body=record.response_body,
+        error=record.error,
+    )
+    call.fetches.append(fetch)
+    if record.status is None or record.status >= 400:
+        fetch.error_code = 11200
+        fetch.error = fetch.error or f"HTTP retrieval failure: status {record.status}"
+        return fetch
+    return _parsed(fetch, record.response_body or "")
+
+
+async def instructions(
+    state: EmulatorState, call: Call, at: datetime, call_status: str
+) -> TwimlFetch:
+    """The call's TwiML from inline Twiml or its Url (then FallbackUrl), recorded on the call."""
+    if call.twiml is not None:
+        fetch = _parsed(TwimlFetch(source="twiml", at=at, response_body=call.twiml), call.twiml)
+        call.fetches.append(fetch)
+        return fetch
+    assert call.url is not None
+    fetch = await _request(
+        state, call, source="url", url=call.url, method=call.method, call_status=call_status, at=at
+    )
+    if fetch.error_code == 11200 and call.fallback_url:
+        fetch = await _request(
+            state,
+            call,
+            source="fallback",
+            url=call.fallback_url,
+            method=call.fallback_method,
+            call_status=call_status,
+            at=at,
+            extra=[("ErrorCode", "11200"), ("ErrorUrl", call.url)],
+        )
+    return fetch
+
+
+async def run_twiml(
+    state: EmulatorState, call: Call, at: datetime, call_status: str
+) -> tuple[list[Verb], float | None]:
+    """Get and follow the call's instructions (one ``<Redirect>``): the verbs it ran and how
+    long they keep the call up (None: until a hang-up)."""
+    fetch = await instructions(state, call, at, call_status)
+    if fetch.error_code is not None:
+        return [], APPLICATION_ERROR_SECONDS
+    verbs = fetch.verbs
+    redirect = next((i for i, verb in enumerate(verbs) if verb.name == "Redirect"), None)
+    if redirect is None:
+        return verbs, twiml_seconds(verbs)
+    before = verbs[:redirect]
+    head = twiml_seconds(before)
+    if head is None or any(v.name in {"Hangup", "Reject"} for v in before):
+        return before, head
+    target = verbs[redirect]
+    url = urljoin(fetch.url or "", target.text.strip())
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        call.fetches.append(
+            TwimlFetch("redirect", at, url=url, error_code=11100, error="Invalid URL format")
+        )
+        return before, head + APPLICATION_ERROR_SECONDS
+    followed = await _request(
+        state,
+        call,
+        source="redirect",
+        url=url,
+        method=(target.attributes.get("method") or "POST").upper(),
+        call_status="in-progress",
+        at=at,
+    )
+    if followed.error_code is not None:
+        return before, head + APPLICATION_ERROR_SECONDS
+    # A second Redirect is not followed: the emulator stops there.
+    rest = followed.verbs
+    cut = next((i for i, verb in enumerate(rest) if verb.name == "Redirect"), len(rest))
+    tail = twiml_seconds(rest[:cut])
+    return [*before, *rest[:cut]], None if tail is None else head + tail
+
+
+# --- the outbound lifecycle -------------------------------------------------------------------
+
+Step = Callable[[datetime], Awaitable[None]]
+
+
+def _after(state: EmulatorState, call: Call, seconds: float, step: Step, base: datetime) -> None:
+    call.events.append(state.scheduler.after(seconds, step, base=base))
+
+
+def finish(state: EmulatorState, call: Call, status: str) -> Step:
+    async def step(at: datetime) -> None:
+        if call.final:
+            return
+        call.end(status, at)
+        send_status(state, call, "completed", at)
+
+    return step
+
+
+def hang_up_after(state: EmulatorState, call: Call, seconds: float | None, at: datetime) -> None:
+    """Schedule the end of an answered call: the TwiML runs out or the handset hangs up."""
+    elapsed = (at - call.answered_at).total_seconds() if call.answered_at else 0.0
+    limit = call.handset.talk_seconds - elapsed
+    if call.time_limit is not None:
+        limit = min(limit, call.time_limit - elapsed)
+    # Whole seconds, so that end_time - answered_at is exactly the duration Twilio reports.
+    length = math.ceil(max(0.0, limit if seconds is None else min(seconds, limit)))
+    _after(state, call, length, finish(state, call, "completed"), at)
+
+
+def start_outbound(state: EmulatorState, call: Call, now: datetime) -> None:
+    """Schedule the call's progress from now (nothing for test credentials)."""
+    if call.is_test:
+        return
+    handset = call.handset
+
+    async def answer(at: datetime) -> None:
+        if call.final:
+            return
+        call.status, call.answered_at, call.date_updated = "in-progress", at, at
+        if call.machine_detection is not None:
+            call.answered_by = handset.answered_by
+        if call.record:
+            call.recording_sid = new_sid("RE")
+        _, seconds = await run_twiml(state, call, at, "in-progress")
+        send_status(state, call, "answered", at)
+        hang_up_after(state, call, seconds, at)
+
+    async def ringing(at: datetime) -> None:
+        if call.final:
+            return
+        call.status, call.date_updated = "ringing", at
+        send_status(state, call, "ringing", at)
+        if handset.outcome == "no-answer" or handset.ring_seconds >= call.timeout:
+            _after(state, call, call.timeout, finish(state, call, "no-answer"), at)
+        else:
+            _after(state, call, handset.ring_seconds, answer, at)
+
+    async def initiated(at: datetime) -> None:
+        if call.final:
+            return
+        call.start_time = at
+        send_status(state, call, "initiated", at)
+        if handset.outcome in {"busy", "failed"}:
+            _after(state, call, DIAL_SECONDS, finish(state, call, handset.outcome), at)
+        else:
+            _after(state, call, DIAL_SECONDS, ringing, at)
+
+    call.events.append(state.scheduler.at(now, initiated))
+
+
+def redirect(state: EmulatorState, call: Call, now: datetime) -> None:
+    """Run new instructions on an in-progress call (an update with Url or Twiml)."""
+
+    async def step(at: datetime) -> None:
+        if call.status != "in-progress":
+            return
+        call.cancel_events()
+        _, seconds = await run_twiml(state, call, at, "in-progress")
+        hang_up_after(state, call, seconds, at)
+
+    call.cancel_events()
+    call.events.append(state.scheduler.at(now, step))

@@ -1,0 +1,294 @@
+"""Content API v1: templates and their WhatsApp approval over REST, plus control routes.
+
+::
+
+    POST /v1/Content (JSON)                      GET /v1/Content, /v1/Content/{HX}
+    DELETE /v1/Content/{HX}                      GET /v1/ContentAndApprovals
+    GET /v1/Content/{HX}/ApprovalRequests        POST /v1/Content/{HX}/ApprovalRequests/whatsapp
+    POST /_emulator/content (seed a template)    POST /_emulator/content/{HX}/approval
+
+Twilio's Content API takes JSON bodies (not forms) and answers ISO 8601 dates and absolute URLs.
+The state and rules are in ``content_store.py``; ``ContentStore`` is re-exported here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from twiliokit.emulator import control
+from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.products.content_store import (
+    APPROVAL_STATUSES,
+    CATEGORIES,
+    LANGUAGE,
+    TEMPLATE_NAME,
+    ContentStore,
+    ContentTemplate,
+    parse_language,
+    parse_types,
+    parse_variables,
+)
+from twiliokit.emulator.web import (
+    iso8601,
+    json_response,
+    live_account,
+    no_content,
+    page_v2,
+    read_form,
+    state_of,
+)
+
+__all__ = ["ContentStore", "ContentTemplate", "routes"]
+
+
+# --- JSON shapes ------------------------------------------------------------------------------
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def content_json(template: ContentTemplate, request: Request) -> dict[str, Any]:
+    url = f"{_base(request)}/v1/Content/{template.sid}"
+    return {
+        "sid": template.sid,
+        "account_sid": template.account_sid,
+        "friendly_name": template.friendly_name,
+        "language": template.language,
+        "variables": template.variables,
+        "types": template.types,
+        "url": url,
+        "date_created": iso8601(template.date_created),
+        "date_updated": iso8601(template.date_updated),
+        "links": {
+            "approval_create": f"{url}/ApprovalRequests/whatsapp",
+            "approval_fetch": f"{url}/ApprovalRequests",
+        },
+    }
+
+
+def approval_json(template: ContentTemplate) -> dict[str, Any]:
+    approval = template.approval
+    submitted = approval.status != "unsubmitted"
+    return {
+        "name": approval.name,
+        "category": approval.category,
+        "content_type": template.content_type if submitted else "",
+        "status": approval.status,
+        "rejection_reason": approval.rejection_reason,
+        "allow_category_change": approval.allow_category_change,
+    }
+
+
+async def _read_json_body(request: Request) -> dict[str, Any]:
+    """The Content API's JSON body; a form or no body reads as empty (so 'required' errors)."""
+    if "json" not in request.headers.get("content-type", ""):
+        return {}
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, 20001, f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, 20001, "The request body must be a JSON object")
+    return data
+
+
+# --- REST handlers ----------------------------------------------------------------------------
+
+
+def _template(request: Request, account_sid: str, sid: str) -> ContentTemplate:
+    template = state_of(request).store(ContentStore).get(sid)
+    if template is None or template.account_sid != account_sid:
+        raise not_found(request.url.path.removeprefix("/v1"))
+    return template
+
+
+def _newest_first(templates: list[ContentTemplate]) -> list[ContentTemplate]:
+    return sorted(templates, key=lambda t: t.date_created, reverse=True)
+
+
+async def create_content(request: Request) -> Response:
+    account = live_account(request)
+    data = await _read_json_body(request)
+    language = parse_language(data.get("language"))
+    types = parse_types(data.get("types"))
+    friendly_name = data.get("friendly_name")
+    if friendly_name is not None and not isinstance(friendly_name, str):
+        raise ApiError(400, 20001, "Invalid friendly_name. It must be a string")
+    store = state_of(request).store(ContentStore)
+    template = store.create(
+        account_sid=account.sid,
+        friendly_name=friendly_name or "",
+        language=language,
+        variables=parse_variables(data.get("variables")),
+        types=types,
+    )
+    return json_response(content_json(template, request), 201)
+
+
+def _account_templates(request: Request, account_sid: str) -> list[ContentTemplate]:
+    store = state_of(request).store(ContentStore)
+    # dict order is creation order: reversing it keeps newest first among equal timestamps.
+    mine = [t for t in reversed(store.templates.values()) if t.account_sid == account_sid]
+    return _newest_first(mine)
+
+
+async def list_content(request: Request) -> Response:
+    account = live_account(request)
+    form = await read_form(request)
+    items = [content_json(t, request) for t in _account_templates(request, account.sid)]
+    return page_v2(request, form, items, "contents")
+
+
+async def list_content_and_approvals(request: Request) -> Response:
+    account = live_account(request)
+    form = await read_form(request)
+    items = []
+    for template in _account_templates(request, account.sid):
+        item = content_json(template, request)
+        del item["url"], item["links"]
+        item["approval_requests"] = approval_json(template)
+        items.append(item)
+    return page_v2(request, form, items, "contents")
+
+
+async def fetch_content(request: Request) -> Response:
+    account = live_account(request)
+    template = _template(request, account.sid, request.path_params["sid"])
+    return json_response(content_json(template, request))
+
+
+async def delete_content(request: Request) -> Response:
+    account = live_account(request)
+    template = _template(request, account.sid, request.path_params["sid"])
+    state_of(request).store(ContentStore).delete(template.sid)
+    return no_content()
+
+
+async def fetch_approval(request: Request) -> Response:
+    account = live_account(request)
+    template = _template(request, account.sid, request.path_params["sid"])
+    return json_response(
+        {
+            "sid": template.sid,
+            "account_sid": template.account_sid,
+            "whatsapp": {"type": "whatsapp", **approval_json(template)},
+            "url": f"{_base(request)}/v1/Content/{template.sid}/ApprovalRequests",
+        }
+    )
+
+
+async def create_approval(request: Request) -> Response:
+    account = live_account(request)
+    template = _template(request, account.sid, request.path_params["sid"])
+    data = await _read_json_body(request)
+    name, category = data.get("name"), data.get("category")
+    if not isinstance(name, str) or not name:
+        raise ApiError(400, 20001, "Invalid name. A template 'name' is required")
+    if not TEMPLATE_NAME.fullmatch(name):
+        raise ApiError(
+            400, 20001, "Invalid name. Use lowercase letters, digits and underscores only"
+        )
+    if not isinstance(category, str) or category.upper() not in CATEGORIES:
+        raise ApiError(
+            400, 20001, "Invalid category. Use one of UTILITY, MARKETING or AUTHENTICATION"
+        )
+    if template.approval.status in {"received", "pending", "approved"}:
+        raise ApiError(
+            400,
+            20001,
+            f"This content was already submitted for WhatsApp approval "
+            f"(status {template.approval.status})",
+        )
+    state_of(request).store(ContentStore).submit(template, name, category.upper())
+    return json_response(approval_json(template), 201)
+
+
+# --- control ----------------------------------------------------------------------------------
+
+
+async def seed_content(request: Request) -> Response:
+    """``POST /_emulator/content``: a template in any approval state, for tests and demos."""
+    state = state_of(request)
+    data = await control.read_json(request)
+    friendly_name = control.field_of(data, "friendly_name", str, required=True)
+    body = control.field_of(data, "body", str, required=True)
+    language = control.field_of(data, "language", str) or "en"
+    if not LANGUAGE.fullmatch(language):
+        raise control.ControlError("'language' must be a language code such as 'en'", "language")
+    status = control.field_of(data, "whatsapp_status", str) or "approved"
+    if status not in APPROVAL_STATUSES:
+        raise control.ControlError(
+            f"'whatsapp_status' must be one of {', '.join(sorted(APPROVAL_STATUSES))}",
+            "whatsapp_status",
+        )
+    category = (control.field_of(data, "category", str) or "UTILITY").upper()
+    if category not in CATEGORIES:
+        raise control.ControlError(
+            "'category' must be UTILITY, MARKETING or AUTHENTICATION", "category"
+        )
+    account_sid = control.field_of(data, "account_sid", str) or state.config.account_sid
+    if account_sid not in state.accounts:
+        raise control.ControlError(f"no account {account_sid!r} in the emulator", "account_sid")
+    store = state.store(ContentStore)
+    template = store.create(
+        account_sid=account_sid,
+        friendly_name=friendly_name,
+        language=language,
+        variables=parse_variables(data.get("variables"), api=False),
+        types={"twilio/text": {"body": body}},
+    )
+    if status != "unsubmitted":
+        template.approval.category = category
+        store.set_approval(template, status, control.field_of(data, "rejection_reason", str) or "")
+    return JSONResponse(_control_json(template), status_code=201)
+
+
+async def decide_approval(request: Request) -> Response:
+    """``POST /_emulator/content/{sid}/approval`` {"status", "rejection_reason"?}."""
+    state = state_of(request)
+    store = state.store(ContentStore)
+    template = store.get(request.path_params["sid"])
+    if template is None:
+        raise control.ControlError(f"no content template {request.path_params['sid']!r}", "sid")
+    data = await control.read_json(request)
+    status = control.field_of(data, "status", str, required=True)
+    if status not in APPROVAL_STATUSES:
+        raise control.ControlError(
+            f"'status' must be one of {', '.join(sorted(APPROVAL_STATUSES))}", "status"
+        )
+    store.set_approval(template, status, control.field_of(data, "rejection_reason", str) or "")
+    return JSONResponse(_control_json(template))
+
+
+def _control_json(template: ContentTemplate) -> dict[str, Any]:
+    return {
+        "sid": template.sid,
+        "account_sid": template.account_sid,
+        "friendly_name": template.friendly_name,
+        "language": template.language,
+        "body": template.body,
+        "variables": template.variables,
+        "types": template.types,
+        "whatsapp": approval_json(template),
+    }
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/v1/Content", create_content, methods=["POST"]),
+        Route("/v1/Content", list_content, methods=["GET"]),
+        Route("/v1/Content/{sid}", fetch_content, methods=["GET"]),
+        Route("/v1/Content/{sid}", delete_content, methods=["DELETE"]),
+        Route("/v1/Content/{sid}/ApprovalRequests", fetch_approval, methods=["GET"]),
+        Route("/v1/Content/{sid}/ApprovalRequests/whatsapp", create_approval, methods=["POST"]),
+        Route("/v1/ContentAndApprovals", list_content_and_approvals, methods=["GET"]),
+        Route("/_emulator/content", seed_content, methods=["POST"]),
+        Route("/_emulator/content/{sid}/approval", decide_approval, methods=["POST"]),
+    ]
