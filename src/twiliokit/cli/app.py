@@ -32,7 +32,17 @@ def _root(
 
 def _register() -> None:
     # Each command group module adds its commands to `app` on import.
-    from twiliokit.cli import connection, emulator, vault  # noqa: F401
+    from twiliokit.cli import (  # noqa: F401
+        actions,
+        connection,
+        emulator,
+        lookup,
+        messaging,
+        raw,
+        vault,
+        verify,
+        voice,
+    )
 
 
 def main() -> None:

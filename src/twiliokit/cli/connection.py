@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli.app import app
-from twiliokit.cli.vault import fail, open_vault
+from twiliokit.cli.output import fail
+from twiliokit.cli.vault import open_vault
 from twiliokit.config import CONFIG_ENV, PROFILE_ENV
 from twiliokit.connections import ENV_VARS, Connection, resolve_connection_with_sources
 from twiliokit.errors import TwiliokitError

@@ -13,11 +13,12 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from twiliokit.cli.app import app
+from twiliokit.cli.output import fail
 from twiliokit.errors import TwiliokitError, VaultError
 from twiliokit.redact import mask_secret
 from twiliokit.vault import KEY_FILE_ENV, PASSPHRASE_ENV, VAULT_ENV, Vault, default_vault_path
@@ -58,13 +59,6 @@ KeyFile = Annotated[
 Name = Annotated[
     str, typer.Argument(metavar="NAME", help="Entry name: letters, digits, '.', '_' or '-'.")
 ]
-
-
-def fail(exc: TwiliokitError) -> NoReturn:
-    """Print ``exc`` as one line on stderr and exit with status 2 (no traceback)."""
-    hint = f" Hint: {exc.hint}" if exc.hint else ""
-    typer.echo(f"error: {exc.message}{hint}", err=True)
-    raise typer.Exit(2)
 
 
 def open_vault(

@@ -1,0 +1,164 @@
+"""`twiliokit actions list|schema|run`: the action catalogue from the command line.
+
+``actions run NAME --args JSON`` runs any action exactly as an agent would (through
+``invoke``) and prints its output JSON; ``actions schema`` prints tool definitions in the
+formats LLM APIs take.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.app import app
+from twiliokit.cli.runner import (
+    BaseUrlOption,
+    Common,
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    execute,
+)
+from twiliokit.errors import ValidationError
+
+__all__ = ["actions_app", "parse_args_option"]
+
+actions_app = typer.Typer(
+    name="actions",
+    help="The action catalogue: list it, export its tool schemas, run any action by name.",
+    no_args_is_help=True,
+)
+app.add_typer(actions_app, name="actions")
+
+
+def _side_effect(entry: dict[str, Any]) -> str:
+    return str(entry["side_effect"])
+
+
+@actions_app.command("list")
+def list_command(as_json: JsonOption = False) -> None:
+    """List every action: name, aliases, side effect and whether it can cost money."""
+    with output.errors_handled(as_json=as_json):
+        from twiliokit.actions import catalogue
+        from twiliokit.actions.schema import describe
+
+        entries = [describe(action) for action in catalogue()]
+        if as_json:
+            output.show_json(entries)
+            return
+        rows = [
+            {
+                "name": entry["name"],
+                "aliases": ", ".join(entry["aliases"]) or None,
+                "side effect": _side_effect(entry),
+                "cost": "may cost money" if entry["costs_money"] else "free",
+                "title": entry["title"],
+            }
+            for entry in entries
+        ]
+        output.show_rows(
+            rows,
+            ["name", "aliases", "side effect", "cost", "title"],
+            empty="The catalogue is empty.",
+            footer=f"{len(rows)} actions. Details: twiliokit actions schema NAME",
+        )
+
+
+@actions_app.command("schema")
+def schema_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="An action name or alias; omit for all."),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="openai, anthropic, mcp or jsonschema (the catalogue entry with both schemas).",
+        ),
+    ] = "jsonschema",
+) -> None:
+    """Print the JSON tool definition of one action, or of the whole catalogue."""
+    with output.errors_handled(as_json=False):
+        from twiliokit.actions import catalogue
+        from twiliokit.actions.invoke import find_action
+        from twiliokit.actions.schema import FORMATS, export, export_action
+
+        # Checked here rather than with a click Choice so that the mistake is one plain line
+        # naming the field, like every other input error.
+        if fmt not in FORMATS:
+            raise ValidationError(
+                f"there is no schema format called {fmt!r}",
+                field="format",
+                hint=f"use one of: {', '.join(FORMATS)}",
+            )
+        registry = catalogue()
+        if name is None:
+            output.show_json(export(registry, fmt))
+        else:
+            output.show_json(export_action(find_action(registry, name), fmt))
+
+
+def parse_args_option(value: str) -> Any:
+    """The JSON in ``--args``: inline, ``@path`` for a file, or ``-`` for stdin."""
+    source = "--args"
+    if value == "-":
+        text, source = sys.stdin.read(), "--args - (stdin)"
+    elif value.startswith("@"):
+        path = Path(value[1:]).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise ValidationError(
+                f"cannot read the arguments file {str(path)!r}: {reason}",
+                field="args",
+                hint="give --args @PATH to an existing UTF-8 JSON file, or inline JSON",
+            ) from None
+        source = f"--args {value}"
+    else:
+        text = value
+    try:
+        return json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            field="args",
+            hint='pass a JSON object, e.g. --args \'{"to": "+14155552671", "body": "Hi"}\'',
+        ) from None
+
+
+@actions_app.command("run")
+def run_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="An action name or alias.")],
+    args: Annotated[
+        str,
+        typer.Option(
+            "--args",
+            metavar="JSON",
+            help="The arguments as a JSON object; @FILE reads them from a file, - from stdin.",
+        ),
+    ] = "{}",
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run any action by name and print its output JSON (see `actions schema NAME`)."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    with output.errors_handled(as_json=as_json):
+        arguments = parse_args_option(args)
+        if not isinstance(arguments, dict):
+            raise ValidationError(
+                f"--args must be a JSON object, not {type(arguments).__name__}",
+                field="args",
+                hint=f"see `twiliokit actions schema {name}` for the arguments it takes",
+            )
+    # The output is JSON whether or not --json is given; --json makes errors JSON too.
+    execute(name, arguments, common)

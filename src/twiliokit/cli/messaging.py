@@ -1,0 +1,328 @@
+"""`twiliokit sms send`, `whatsapp send|templates`, `messages list|get|redact|delete|media`.
+
+Each command only maps its options onto a catalogue action's arguments and runs it through
+``twiliokit.cli.runner.execute`` (that is, ``invoke``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.app import app
+from twiliokit.cli.runner import (
+    BaseUrlOption,
+    Common,
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    execute,
+    given,
+)
+from twiliokit.connections import ENV_VARS
+from twiliokit.errors import ValidationError
+
+__all__ = ["messages_app", "sms_app", "whatsapp_app"]
+
+sms_app = typer.Typer(name="sms", help="Send SMS and MMS messages.", no_args_is_help=True)
+whatsapp_app = typer.Typer(
+    name="whatsapp", help="Send WhatsApp messages and list templates.", no_args_is_help=True
+)
+messages_app = typer.Typer(
+    name="messages",
+    help="Messages already sent or received: list, fetch, redact, delete, media.",
+    no_args_is_help=True,
+)
+app.add_typer(sms_app, name="sms")
+app.add_typer(whatsapp_app, name="whatsapp")
+app.add_typer(messages_app, name="messages")
+
+#: Columns of message tables, in order.
+MESSAGE_COLUMNS = ("sid", "status", "direction", "from", "to", "date_sent", "body")
+
+To = Annotated[
+    str,
+    typer.Argument(metavar="TO", help="Recipient in E.164 (+14155552671) or a short code."),
+]
+Body = Annotated[
+    str | None,
+    typer.Argument(metavar="BODY", help="Message text; '-' reads it from stdin."),
+]
+From = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Sender: a number, short code or alphanumeric ID. Default: the connection's "
+        f"default sender. (env: {ENV_VARS['default_from']})",
+    ),
+]
+MessagingService = Annotated[
+    str | None,
+    typer.Option(
+        "--messaging-service-sid",
+        metavar="MG...",
+        help="Send through this Messaging Service instead of one number. "
+        f"(env: {ENV_VARS['messaging_service_sid']})",
+    ),
+]
+StatusCallback = Annotated[
+    str | None,
+    typer.Option("--status-callback", metavar="URL", help="URL Twilio posts status changes to."),
+]
+Limit = Annotated[int | None, typer.Option("--limit", help="At most this many (default 20).")]
+PageToken = Annotated[
+    str | None,
+    typer.Option("--page-token", help="Continue from a previous listing's next_page_token."),
+]
+MessageSid = Annotated[str, typer.Argument(metavar="SID", help="The message SID (SM... or MM...).")]
+
+
+def _body(value: str | None) -> str | None:
+    if value == "-":
+        return sys.stdin.read().rstrip("\n")
+    return value
+
+
+@sms_app.command("send")
+def sms_send(
+    to: To,
+    body: Body = None,
+    sender: From = None,
+    media_url: Annotated[
+        list[str] | None,
+        typer.Option("--media-url", metavar="URL", help="Media to attach (MMS); repeatable."),
+    ] = None,
+    status_callback: StatusCallback = None,
+    messaging_service_sid: MessagingService = None,
+    validity_period: Annotated[
+        int | None,
+        typer.Option(
+            "--validity-period",
+            metavar="SECONDS",
+            help="Drop the message if it cannot be sent within this many seconds (1-36000).",
+        ),
+    ] = None,
+    send_at: Annotated[
+        str | None,
+        typer.Option(
+            "--send-at",
+            metavar="ISO-8601",
+            help="Schedule the message (needs a Messaging Service), e.g. 2030-01-01T09:00:00Z.",
+        ),
+    ] = None,
+    smart_encoded: Annotated[
+        bool | None,
+        typer.Option(
+            "--smart-encoded",
+            help="Replace look-alike Unicode characters with GSM-7 ones to save segments.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send an SMS (or MMS, with --media-url)."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    arguments = given(
+        {
+            "to": to,
+            "body": _body(body),
+            "from": sender,
+            "media_urls": media_url,
+            "status_callback": status_callback,
+            "messaging_service_sid": messaging_service_sid,
+            "validity_period": validity_period,
+            "send_at": send_at,
+            "smart_encoded": smart_encoded,
+        }
+    )
+    execute("send_sms", arguments, common, show=output.show_record)
+
+
+def _content_variables(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"--content-variables is not valid JSON: {exc.msg}",
+            field="content_variables",
+            hint='give a JSON object of placeholder values, e.g. \'{"1": "Ada", "2": "10:30"}\'',
+        ) from None
+
+
+@whatsapp_app.command("send")
+def whatsapp_send(
+    to: To,
+    body: Body = None,
+    content_sid: Annotated[
+        str | None,
+        typer.Option(
+            "--content-sid",
+            metavar="HX...",
+            help="An approved template to send (needed outside the 24-hour window).",
+        ),
+    ] = None,
+    content_variables: Annotated[
+        str | None,
+        typer.Option(
+            "--content-variables",
+            metavar="JSON",
+            help='The template\'s placeholder values, e.g. \'{"1": "Ada"}\'.',
+        ),
+    ] = None,
+    sender: From = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send a WhatsApp message: free-form BODY, or a template with --content-sid."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    with output.errors_handled(as_json=as_json):
+        variables = _content_variables(content_variables)
+    arguments = given(
+        {
+            "to": to,
+            "body": _body(body),
+            "content_sid": content_sid,
+            "content_variables": variables,
+            "from": sender,
+        }
+    )
+    execute("send_whatsapp", arguments, common, show=output.show_record)
+
+
+@whatsapp_app.command("templates")
+def whatsapp_templates(
+    limit: Limit = None,
+    page_token: PageToken = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the account's WhatsApp templates (Content API) and their approval status."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    execute(
+        "list_whatsapp_templates",
+        given({"limit": limit, "page_token": page_token}),
+        common,
+        show=output.list_view(
+            "templates",
+            ("sid", "friendly_name", "language", "category", "approval_status", "body"),
+            empty="No templates.",
+        ),
+    )
+
+
+@messages_app.command("list")
+def messages_list(
+    sender: Annotated[str | None, typer.Option("--from", help="Only messages from this.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only messages to this.")] = None,
+    date_sent: Annotated[
+        str | None,
+        typer.Option("--date-sent", metavar="YYYY-MM-DD", help="Only messages sent on this day."),
+    ] = None,
+    sent_after: Annotated[
+        str | None,
+        typer.Option("--sent-after", metavar="YYYY-MM-DD", help="Only messages sent after."),
+    ] = None,
+    sent_before: Annotated[
+        str | None,
+        typer.Option("--sent-before", metavar="YYYY-MM-DD", help="Only messages sent before."),
+    ] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List messages, newest first."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    arguments = given(
+        {
+            "from": sender,
+            "to": to,
+            "date_sent": date_sent,
+            "sent_after": sent_after,
+            "sent_before": sent_before,
+            "limit": limit,
+            "page_token": page_token,
+        }
+    )
+    execute(
+        "list_messages",
+        arguments,
+        common,
+        show=output.list_view("messages", MESSAGE_COLUMNS, empty="No messages."),
+    )
+
+
+@messages_app.command("get")
+def messages_get(
+    sid: MessageSid,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one message: status, error code, price, segments."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    execute("get_message", {"sid": sid}, common, show=output.show_record)
+
+
+@messages_app.command("redact")
+def messages_redact(
+    sid: MessageSid,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Erase a message's body at Twilio (the record stays)."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    execute("redact_message", {"sid": sid}, common, show=output.show_record)
+
+
+@messages_app.command("delete")
+def messages_delete(
+    sid: MessageSid,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete a message record from Twilio for good."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    execute("delete_message", {"sid": sid}, common, show=output.show_record)
+
+
+@messages_app.command("media")
+def messages_media(
+    sid: MessageSid,
+    limit: Limit = None,
+    page_token: PageToken = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the media (MMS attachments) of a message."""
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    execute(
+        "list_message_media",
+        given({"message_sid": sid, "limit": limit, "page_token": page_token}),
+        common,
+        show=output.list_view(
+            "media", ("sid", "content_type", "url", "date_created"), empty="No media."
+        ),
+    )

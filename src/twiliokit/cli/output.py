@@ -1,0 +1,211 @@
+"""What the command line prints: rich tables for people, JSON for machines, and one error path.
+
+Every command ends in one of two ways:
+
+* success: ``show_json`` (``--json``, or commands whose answer is JSON by nature) or a rich
+  table (``show_record`` for one resource, ``show_rows`` for a list);
+* failure: ``fail`` (a ``twiliokit.errors.TwiliokitError``) or ``fail_unexpected`` (anything
+  else). Both print one line on stderr, ``error: MESSAGE Hint: HINT``, or with ``--json`` the
+  error object ``{"error": {"type", "message", "code", "status", "retryable", "hint",
+  "field"}}`` on stdout, and exit non-zero: 2 when the input or the configuration is wrong
+  (fix the command or the setup), 1 when Twilio, the network or anything else failed.
+
+No traceback ever reaches the user: ``errors_handled`` wraps a command body and routes
+every exception through here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+import typer
+
+from twiliokit.errors import ConfigurationError, TwiliokitError, ValidationError
+from twiliokit.redact import redact
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INPUT",
+    "error_object",
+    "errors_handled",
+    "exit_code",
+    "fail",
+    "fail_unexpected",
+    "list_view",
+    "show_json",
+    "show_list",
+    "show_record",
+    "show_rows",
+]
+
+#: Exit status when Twilio, the network or twiliokit itself failed.
+EXIT_FAILED = 1
+#: Exit status when the input or the configuration is wrong: the same command will fail again.
+EXIT_INPUT = 2
+
+#: Width used when stdout is not a terminal and COLUMNS is unset. Rich's default there (80)
+#: folds 34-character SIDs mid-token in a many-column table, which breaks grep and copy-paste.
+_PIPE_WIDTH = 200
+
+
+def exit_code(exc: BaseException) -> int:
+    """2 for bad input or configuration, 1 for everything else."""
+    return EXIT_INPUT if isinstance(exc, ValidationError | ConfigurationError) else EXIT_FAILED
+
+
+def error_object(exc: TwiliokitError, *, secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``--json`` error document: ``{"error": exc.to_dict()}`` with secrets masked."""
+    details = exc.to_dict()
+    for key in ("message", "hint"):
+        if isinstance(details.get(key), str):
+            details[key] = redact(details[key], secrets)
+    return {"error": details}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fail(exc: TwiliokitError, *, as_json: bool = False, secrets: Iterable[str] = ()) -> NoReturn:
+    """Report ``exc`` (one stderr line, or the JSON error object on stdout) and exit."""
+    if as_json:
+        typer.echo(json.dumps(error_object(exc, secrets=secrets), indent=2))
+    else:
+        hint = f" Hint: {exc.hint}" if exc.hint else ""
+        typer.echo(_one_line(redact(f"error: {exc.message}{hint}", secrets)), err=True)
+    raise typer.Exit(exit_code(exc))
+
+
+def fail_unexpected(
+    exc: BaseException, *, as_json: bool = False, secrets: Iterable[str] = ()
+) -> NoReturn:
+    """Report an exception from outside the twiliokit tree as a twiliokit error, and exit 1."""
+    detail = str(exc) or "no details"
+    error = TwiliokitError(
+        f"unexpected {type(exc).__name__}: {detail}",
+        hint="This is a bug in twiliokit or a library it uses; please report it with the "
+        "command you ran.",
+    )
+    error.error_type = "internal_error"
+    fail(error, as_json=as_json, secrets=secrets)
+
+
+@contextmanager
+def errors_handled(*, as_json: bool, secrets: Iterable[str] = ()) -> Iterator[None]:
+    """Turn any exception raised inside into ``fail``; let typer's own exits through."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        # typer.Exit is a RuntimeError subclass and usage errors are typer's to print.
+        raise
+    except TwiliokitError as exc:
+        fail(exc, as_json=as_json, secrets=secrets)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        fail_unexpected(exc, as_json=as_json, secrets=secrets)
+
+
+def show_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else _PIPE_WIDTH
+    # highlight=False: rich would colour numbers and SIDs inside message bodies at random.
+    return Console(highlight=False, width=width)
+
+
+def _cell(value: Any) -> Any:
+    """A table cell as plain ``Text``: user data (message bodies) is never read as markup."""
+    from rich.text import Text
+
+    if value is None:
+        return Text("-", style="dim")
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    if isinstance(value, Mapping | list | tuple):
+        return Text(json.dumps(value, ensure_ascii=False, default=str))
+    return Text(str(value))
+
+
+#: Output fields left out of tables: Twilio's raw resource is for programs (see --json).
+_MACHINE_ONLY = frozenset({"raw"})
+
+
+def show_record(record: Mapping[str, Any], *, title: str | None = None) -> None:
+    """One resource as a two-column table: field, value (nested values as compact JSON)."""
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for key, value in record.items():
+        if key not in _MACHINE_ONLY:
+            table.add_row(str(key), _cell(value))
+    _console().print(table)
+
+
+def show_rows(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    empty: str = "Nothing found.",
+    footer: str | None = None,
+) -> None:
+    """A list of resources as a table with ``columns`` (keys of each row), then ``footer``."""
+    from rich.table import Table
+
+    console = _console()
+    if not rows:
+        console.print(empty, markup=False)
+    else:
+        table = Table(title=title)
+        for column in columns:
+            # SIDs and numbers stay whole on one line; free text folds.
+            wrap = column in {"body", "description", "title", "friendly_name", "aliases"}
+            table.add_column(column, no_wrap=not wrap, overflow="fold")
+        for row in rows:
+            table.add_row(*(_cell(row.get(column)) for column in columns))
+        console.print(table)
+    if footer:
+        console.print(footer, markup=False)
+
+
+def show_list(
+    result: Mapping[str, Any],
+    key: str,
+    columns: Sequence[str],
+    *,
+    empty: str = "Nothing found.",
+) -> None:
+    """A list output (``result[key]``) as a table of ``columns``, followed by the other
+    top-level values that are set (such as ``next_page_token``) as ``name: value`` lines."""
+    rows: list[Mapping[str, Any]] = list(result.get(key) or [])
+    extras = [
+        f"{name}: {value}"
+        for name, value in result.items()
+        if name != key and value is not None and not isinstance(value, Mapping | list)
+    ]
+    show_rows(rows, columns, empty=empty, footer="\n".join(extras) or None)
+
+
+def list_view(
+    key: str, columns: Sequence[str], *, empty: str = "Nothing found."
+) -> Callable[[Mapping[str, Any]], None]:
+    """A ``show`` for ``runner.execute``: ``show_list`` of ``result[key]``."""
+
+    def show(result: Mapping[str, Any]) -> None:
+        show_list(result, key, columns, empty=empty)
+
+    return show

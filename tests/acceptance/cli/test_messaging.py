@@ -1,0 +1,119 @@
+"""`twiliokit sms send`, `whatsapp send|templates`, `messages list|get|redact|delete|media`."""
+
+from __future__ import annotations
+
+import re
+
+from tests.acceptance.cli.conftest import Twiliokit, json_of
+from twiliokit.emulator.testing import RunningEmulator
+
+HANDSET = "+14155550199"
+WHATSAPP_SENDER = "whatsapp:+14155238886"
+
+
+def _send(twiliokit: Twiliokit, *extra: str) -> dict[str, object]:
+    sent: dict[str, object] = json_of(twiliokit("sms", "send", HANDSET, "Hello", "--json", *extra))
+    return sent
+
+
+def test_sms_send_prints_the_queued_message_as_a_table(twiliokit: Twiliokit) -> None:
+    """Without --json the sent message is a field/value table: SID, status, literal body."""
+    result = twiliokit("sms", "send", HANDSET, "Table [bold]ready[/bold]")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^sid\s+SM[0-9a-f]{32}\s*$", result.stdout, re.MULTILINE)
+    assert re.search(r"^status\s+queued\s*$", result.stdout, re.MULTILINE)
+    # User text is printed as it is, never read as rich markup.
+    assert re.search(r"^body\s+Table \[bold\]ready\[/bold\]\s*$", result.stdout, re.MULTILINE)
+
+
+def test_sms_send_json_uses_the_default_sender_and_options(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """--json prints the action output; From defaults to TWILIO_PHONE_NUMBER; media makes MMS."""
+    sent = _send(twiliokit, "--media-url", "https://example.com/cat.jpg")
+    assert isinstance(sent["sid"], str)
+    assert sent["sid"].startswith("MM")
+    assert sent["from"] == emulator.phone_number
+    assert sent["to"] == HANDSET
+    assert sent["body"] == "Hello"
+
+
+def test_sms_send_reads_the_body_from_stdin(twiliokit: Twiliokit) -> None:
+    """BODY '-' reads the text from stdin, so long or generated text needs no quoting."""
+    sent = json_of(twiliokit("sms", "send", HANDSET, "-", "--json", input="from a pipe\n"))
+    assert sent["body"] == "from a pipe"
+
+
+def test_whatsapp_send_inside_the_session_window(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """After the user writes in, a free-form WhatsApp message goes out from the sender."""
+    emulator.control.inbound(From=f"whatsapp:{HANDSET}", To=WHATSAPP_SENDER, Body="hi")
+    sent = json_of(
+        twiliokit("whatsapp", "send", HANDSET, "Welcome!", "--from", WHATSAPP_SENDER, "--json")
+    )
+    assert sent["to"] == f"whatsapp:{HANDSET}"
+    assert sent["from"] == WHATSAPP_SENDER
+
+
+def test_whatsapp_templates_lists_nothing_on_a_fresh_account(twiliokit: Twiliokit) -> None:
+    """`whatsapp templates` runs list_whatsapp_templates: empty list, friendly table text."""
+    assert json_of(twiliokit("whatsapp", "templates", "--json"))["templates"] == []
+    result = twiliokit("whatsapp", "templates")
+    assert result.exit_code == 0, result.output
+    assert "No templates." in result.stdout
+
+
+def test_messages_list_shows_sent_messages_in_a_table(twiliokit: Twiliokit) -> None:
+    """`messages list` filters by --to and shows SID, status and body columns."""
+    first = _send(twiliokit)
+    _send(twiliokit)
+    listed = json_of(twiliokit("messages", "list", "--to", HANDSET, "--limit", "1", "--json"))
+    assert len(listed["messages"]) == 1
+    assert listed["next_page_token"]
+    table = twiliokit("messages", "list", "--to", HANDSET)
+    assert table.exit_code == 0, table.output
+    assert str(first["sid"]) in table.stdout
+    assert "status" in table.stdout
+    assert "body" in table.stdout
+
+
+def test_messages_get_fetches_one_message(twiliokit: Twiliokit) -> None:
+    """`messages get SID` shows the message the send created."""
+    sid = str(_send(twiliokit)["sid"])
+    fetched = json_of(twiliokit("messages", "get", sid, "--json"))
+    assert fetched["sid"] == sid
+    assert fetched["body"] == "Hello"
+
+
+def test_messages_redact_erases_the_body(twiliokit: Twiliokit, emulator: RunningEmulator) -> None:
+    """`messages redact SID` leaves the record with an empty body."""
+    sid = str(_send(twiliokit)["sid"])
+    emulator.control.advance(10)  # delivered: only finished messages can be redacted
+    redacted = json_of(twiliokit("messages", "redact", sid, "--json"))
+    assert redacted["sid"] == sid
+    assert redacted["body"] == ""
+
+
+def test_messages_delete_removes_the_record(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """`messages delete SID` deletes it; fetching it afterwards is a 20404 with exit 1."""
+    sid = str(_send(twiliokit)["sid"])
+    emulator.control.advance(10)
+    deleted = json_of(twiliokit("messages", "delete", sid, "--json"))
+    assert deleted == {"sid": sid, "deleted": True}
+    gone = twiliokit("messages", "get", sid)
+    assert gone.exit_code == 1
+    assert "Hint:" in gone.stderr
+
+
+def test_messages_media_lists_the_attachments(twiliokit: Twiliokit) -> None:
+    """`messages media SID` lists an MMS's media with their content types."""
+    sid = str(_send(twiliokit, "--media-url", "https://example.com/cat.jpg")["sid"])
+    media = json_of(twiliokit("messages", "media", sid, "--json"))["media"]
+    assert len(media) == 1
+    assert media[0]["message_sid"] == sid
+    table = twiliokit("messages", "media", sid)
+    assert table.exit_code == 0, table.output
+    assert "ME" in table.stdout
