@@ -1,0 +1,29 @@
+"""Usage errors from the command line itself (not from twiliokit's checks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from twiliokit.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["sms", "send"], "Missing argument 'TO'"),
+        (["messages", "list", "--limit", "abc"], "Invalid value for '--limit'"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_error_is_one_line_and_exit_2(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed command line prints one `error:` line naming the problem and exits 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert expected in err
+    assert "Traceback" not in err
