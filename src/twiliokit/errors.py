@@ -10,6 +10,7 @@
     │   ├── OptedOutError               the recipient replied STOP to this sender
     │   ├── WhatsAppWindowError         free-form WhatsApp outside the 24-hour window
     │   └── PolicyError                 quiet hours, destination country, daily cap, guardrails
+    ├── StorageError                    the ledger database failed (unreachable, locked, broken)
     ├── TwilioError                     Twilio answered with an error (status, code, more_info)
     │   ├── AuthenticationError         401 / 20003
     │   ├── NotFoundError               404 / 20404
@@ -37,6 +38,7 @@ __all__ = [
     "OptedOutError",
     "PolicyError",
     "RateLimitError",
+    "StorageError",
     "TimeoutError",
     "TransportError",
     "TwilioError",
@@ -150,6 +152,12 @@ class PolicyError(ComplianceError):
     """A configured policy refused the request."""
 
     error_type = "policy_refused"
+
+
+class StorageError(TwiliokitError):
+    """The ledger database failed."""
+
+    error_type = "storage_error"
 
 
 class TwilioError(TwiliokitError):

@@ -1,0 +1,1 @@
+"""Ledger integration tests: the store contract on memory, SQLite and PostgreSQL."""

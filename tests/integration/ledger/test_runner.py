@@ -1,0 +1,70 @@
+"""The SQL store's thread runner: group commits keep every write all-or-nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy import Connection, create_engine, func, select
+
+from tests.integration.ledger.conftest import NewUrl
+from twiliokit.ledger import upgrade
+from twiliokit.ledger.runners import ThreadRunner, configure_sqlite
+from twiliokit.ledger.schema import claims
+from twiliokit.ledger.urls import resolve_ledger_url
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def runner(new_sql_url: NewUrl) -> AsyncIterator[ThreadRunner]:
+    """A runner on a fresh, migrated database of each kind."""
+    url = new_sql_url()
+    upgrade(url)
+    target = resolve_ledger_url(url)
+    assert target.url is not None
+    engine = create_engine(target.url)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+    runner = ThreadRunner(engine)
+    yield runner
+    await runner.close()
+
+
+def _claim(key: str) -> Callable[[Connection], str]:
+    def work(conn: Connection) -> str:
+        conn.execute(claims.insert().values(kind="test", claim_key=key, claimed_at=func.now()))
+        return key
+
+    return work
+
+
+async def test_a_failing_write_does_not_take_its_group_with_it(runner: ThreadRunner) -> None:
+    """Writes committed in one group: the failing one is rolled back alone, the rest commit."""
+    release = threading.Event()
+
+    def hold(conn: Connection) -> str:
+        release.wait(timeout=30)  # keeps the writer busy while the others queue up behind it
+        return "held"
+
+    def fail(conn: Connection) -> str:
+        conn.execute(claims.insert().values(kind="test", claim_key="bad", claimed_at=func.now()))
+        raise ValueError("this write fails after its insert")
+
+    first = asyncio.create_task(runner.write(hold))
+    queued = [asyncio.create_task(runner.write(_claim(f"k{n}"))) for n in range(5)]
+    queued.insert(2, asyncio.create_task(runner.write(fail)))
+    # Ready callbacks run in order, so every task above has queued its write before this runs.
+    asyncio.get_running_loop().call_soon(release.set)
+    results = await asyncio.gather(first, *queued, return_exceptions=True)
+
+    assert results[0] == "held"
+    assert isinstance(results[3], ValueError)
+    assert [r for i, r in enumerate(results) if i not in {0, 3}] == [f"k{n}" for n in range(5)]
+
+    def stored(conn: Connection) -> list[str]:
+        return sorted(conn.execute(select(claims.c.claim_key)).scalars())
+
+    assert await runner.read(stored) == [f"k{n}" for n in range(5)]
