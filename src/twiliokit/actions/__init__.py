@@ -17,6 +17,13 @@ __all__ = ["REGISTRY", "Action", "ActionContext", "ActionRegistry", "catalogue",
 
 _ACTION_MODULES: tuple[str, ...] = (
     # One module per area; each registers its actions into REGISTRY on import.
+    "messaging",
+    "voice",
+    "verify",
+    "lookup",
+    "numbers",
+    "raw",
+    "ledger_actions",
 )
 
 

@@ -57,12 +57,13 @@ def from_pydantic(exc: pydantic.ValidationError, action_name: str) -> Validation
     hint = None
     for error in exc.errors(include_url=False):
         field = _field_path(tuple(error["loc"]))
-        first_field = first_field or field
         original = (error.get("ctx") or {}).get("error")
-        if isinstance(original, ValidationError):  # our own check: keep its words and hint
+        if isinstance(original, ValidationError):  # our own check: keep its words, field, hint
+            first_field = first_field or (original.field if not error["loc"] else field)
             problems.append(original.message)
             hint = hint or original.hint
             continue
+        first_field = first_field or field
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "is not an argument of this action"
