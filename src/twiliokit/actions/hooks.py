@@ -9,6 +9,8 @@ nothing, so the catalogue works without a ledger.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -56,3 +58,66 @@ class NoHooks:
 
     async def send_failed(self, intent: SendIntent, error: Exception) -> None:
         return None
+
+
+class _ChainedHooks:
+    """Several hooks run as one (see :func:`chain_hooks`)."""
+
+    def __init__(self, hooks: tuple[SendHooks, ...]) -> None:
+        self.hooks = hooks
+
+    def __repr__(self) -> str:
+        return f"chain_hooks({', '.join(map(repr, self.hooks))})"
+
+    async def before_send(self, intent: SendIntent) -> SendIntent:
+        approved: list[SendHooks] = []
+        for hook in self.hooks:
+            try:
+                intent = await hook.before_send(intent)
+            except Exception as refusal:
+                await _abandon(approved, intent, refusal)
+                raise
+            approved.append(hook)
+        return intent
+
+    async def after_send(self, intent: SendIntent, result: Any) -> None:
+        await _each(self.hooks, lambda h: h.after_send(intent, result))
+
+    async def send_failed(self, intent: SendIntent, error: Exception) -> None:
+        await _each(self.hooks, lambda h: h.send_failed(intent, error))
+
+
+async def _abandon(approved: list[SendHooks], intent: SendIntent, refusal: Exception) -> None:
+    """Tell the hooks that already approved that the send will not happen. The refusal is what
+    the caller sees, whatever they answer."""
+    with suppress(Exception):
+        await _each(approved, lambda hook: hook.send_failed(intent, refusal))
+
+
+async def _each(hooks: Iterable[SendHooks], call: Callable[[SendHooks], Awaitable[None]]) -> None:
+    """``call`` every hook in order; re-raise the first failure once all have run, so one
+    broken hook does not keep the others from hearing how the send went."""
+    first: Exception | None = None
+    for hook in hooks:
+        try:
+            await call(hook)
+        except Exception as exc:
+            first = first or exc
+    if first is not None:
+        raise first
+
+
+def chain_hooks(*hooks: SendHooks) -> SendHooks:
+    """Run several hooks as one, in the order given (e.g. guardrails, then compliance).
+
+    ``before_send`` passes each hook the intent the previous one returned; the first refusal
+    stops the chain, and the hooks that had already approved get ``send_failed`` with it, so
+    every hook that approved a send hears exactly once how it ended. ``after_send`` and
+    ``send_failed`` reach every hook even when one of them raises (the first error is raised
+    afterwards).
+    """
+    if not hooks:
+        return NoHooks()
+    if len(hooks) == 1:
+        return hooks[0]
+    return _ChainedHooks(hooks)
