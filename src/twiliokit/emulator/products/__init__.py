@@ -7,7 +7,16 @@ from starlette.routing import BaseRoute
 
 def all_routes() -> list[BaseRoute]:
     """Every product's REST and control routes."""
-    from twiliokit.emulator.products import accounts
+    from twiliokit.emulator.products import (
+        accounts,
+        calls,
+        content,
+        lookups,
+        messages,
+        numbers,
+        verify,
+    )
 
-    modules = [accounts]
+    # Starlette tries routes in order: message creates, the hot path, are matched first.
+    modules = [messages, accounts, content, lookups, verify, numbers, calls]
     return [route for module in modules for route in module.routes()]

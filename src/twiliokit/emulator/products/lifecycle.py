@@ -1,0 +1,305 @@
+"""An outbound message's life in virtual time, its status callbacks, and simulated handsets.
+
+::
+
+    accepted (Messaging Service) / scheduled (at SendAt) -> queued
+    queued -> sending -> sent -> delivered | undelivered      (-> read, WhatsApp)
+                      \\-> failed     (handset "failed"; 63016 outside the WhatsApp window;
+                                      30036 ValidityPeriod expired; 30001 service queue full)
+
+Steps are ``config.delivery_step_seconds`` apart. Each sender hands ``config.sender_mps``
+segments per second to carriers: a message leaves the queue at its sender's next free slot,
+so a burst drains at the sender's pace, as on Twilio. Every status after the first is posted
+to the message's ``StatusCallback``, signed, in order per message. Test credentials never get
+here: their messages stay ``queued`` and send no callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from twiliokit import phone
+from twiliokit.emulator import control
+from twiliokit.emulator.products.messaging_store import (
+    ERROR_MESSAGES,
+    MAX_QUEUE_SECONDS,
+    Handset,
+    Message,
+    MessagingStore,
+    Outcome,
+)
+from twiliokit.emulator.state import EmulatorState
+from twiliokit.emulator.web import state_of
+from twiliokit.errors import ValidationError
+
+#: What a segment costs when the carrier takes it (USD, Twilio's US list prices).
+SMS_PRICE = 0.0079
+MMS_PRICE = 0.0200
+WHATSAPP_PRICE = 0.0050
+HANDSET_ERRORS = frozenset({30003, 30005, 30006, 30007, 30008})
+_DEFAULT_ERROR = {"undelivered": 30003, "failed": 30008}
+
+
+def price_of(message: Message) -> str:
+    if message.free:
+        return "0.00000"
+    if message.channel == "whatsapp":
+        amount = WHATSAPP_PRICE
+    elif message.channel == "mms":
+        amount = MMS_PRICE
+    else:
+        amount = SMS_PRICE * message.segments
+    return f"-{amount:.5f}"
+
+
+def start(state: EmulatorState, message: Message) -> None:
+    """Set a freshly created outbound message on its way."""
+    if message.status == "scheduled":
+        assert message.send_at is not None
+        message.event = state.scheduler.at(message.send_at, _queued_later(state, message))
+    elif message.status == "accepted":
+        message.event = state.scheduler.at(message.date_created, _queued_later(state, message))
+    else:
+        enqueue(state, message, message.date_created)
+
+
+def cancel(state: EmulatorState, message: Message, at: datetime) -> None:
+    """``Status=canceled`` on a scheduled message."""
+    if message.event is not None:
+        message.event.cancel()
+        message.event = None
+    message.change(at, status="canceled")
+    notify(state, message, at)
+
+
+def _queued_later(state: EmulatorState, message: Message) -> Any:
+    async def queued(at: datetime) -> None:
+        message.event = None
+        message.change(
+            at, status="queued", from_=message.sender, num_segments=str(message.segments)
+        )
+        notify(state, message, at)
+        enqueue(state, message, at)
+
+    return queued
+
+
+def enqueue(state: EmulatorState, message: Message, at: datetime) -> None:
+    """Take a queued message's place in its sender's queue."""
+    config = state.config
+    store = state.store(MessagingStore)
+    step = timedelta(seconds=config.delivery_step_seconds)
+    if (
+        message.channel == "whatsapp"
+        and not message.template_approved
+        and not store.window_open(message.sender, message.recipient, at)
+    ):
+        _fail_at(state, message, at + step, 63016)
+        return
+    slot = max(at, store.next_free.get(message.sender, at))
+    drain = message.segments / max(config.sender_mps, 1e-9)
+    if (slot - at).total_seconds() + drain > MAX_QUEUE_SECONDS:
+        # Only service messages get here (21611 refuses the others): Twilio fails them 30001.
+        _fail_at(state, message, at, 30001)
+        return
+    sending_at = slot + step
+    if message.validity_period is not None:
+        expires = at + timedelta(seconds=message.validity_period)
+        if sending_at > expires:
+            _fail_at(state, message, expires, 30036)
+            return
+    store.next_free[message.sender] = slot + timedelta(seconds=drain)
+    message.event = state.scheduler.at(sending_at, _sending(state, message))
+
+
+def _fail_at(state: EmulatorState, message: Message, due: datetime, code: int) -> None:
+    async def fail(at: datetime) -> None:
+        message.event = None
+        message.change(at, status="failed", error_code=code, error_message=ERROR_MESSAGES[code])
+        notify(state, message, at)
+
+    message.event = state.scheduler.at(due, fail)
+
+
+def _handset(state: EmulatorState, message: Message) -> Handset | None:
+    return state.store(MessagingStore).handsets.get(message.recipient)
+
+
+def _sending(state: EmulatorState, message: Message) -> Any:
+    async def sending(at: datetime) -> None:
+        message.change(at, status="sending")
+        notify(state, message, at)
+        message.event = state.scheduler.after(
+            state.config.delivery_step_seconds, _sent(state, message), base=at
+        )
+
+    return sending
+
+
+def _sent(state: EmulatorState, message: Message) -> Any:
+    async def sent(at: datetime) -> None:
+        handset = _handset(state, message)
+        if handset is not None and handset.outcome == "failed":
+            code = handset.error_code or _DEFAULT_ERROR["failed"]
+            message.change(at, status="failed", error_code=code, error_message=ERROR_MESSAGES[code])
+            message.event = None
+            notify(state, message, at)
+            return
+        message.change(at, status="sent", date_sent=at, price=price_of(message))
+        notify(state, message, at)
+        message.event = state.scheduler.after(
+            state.config.delivery_step_seconds, _finished(state, message), base=at
+        )
+
+    return sent
+
+
+def _finished(state: EmulatorState, message: Message) -> Any:
+    async def finished(at: datetime) -> None:
+        message.event = None
+        handset = _handset(state, message)
+        if handset is not None and handset.outcome == "undelivered":
+            code = handset.error_code or _DEFAULT_ERROR["undelivered"]
+            message.change(
+                at, status="undelivered", error_code=code, error_message=ERROR_MESSAGES[code]
+            )
+            notify(state, message, at)
+            return
+        message.change(at, status="delivered")
+        notify(state, message, at)
+        if handset is not None and handset.outcome == "read" and message.channel == "whatsapp":
+            message.event = state.scheduler.after(
+                state.config.delivery_step_seconds, _read(state, message), base=at
+            )
+
+    return finished
+
+
+def _read(state: EmulatorState, message: Message) -> Any:
+    async def read(at: datetime) -> None:
+        message.event = None
+        message.change(at, status="read")
+        notify(state, message, at)
+
+    return read
+
+
+# --- status callbacks -------------------------------------------------------------------------
+
+
+def status_params(message: Message, at: datetime) -> list[tuple[str, str]]:
+    """The form parameters of a status callback (Twilio's set, by channel)."""
+    params = [
+        ("AccountSid", message.account_sid),
+        ("ApiVersion", "2010-04-01"),
+    ]
+    if message.from_ is not None:
+        params.append(("From", message.from_))
+    params += [
+        ("MessageSid", message.sid),
+        ("MessageStatus", message.status),
+        ("SmsSid", message.sid),
+        ("SmsStatus", message.status),
+        ("To", message.to),
+    ]
+    if message.messaging_service_sid:
+        params.append(("MessagingServiceSid", message.messaging_service_sid))
+    if message.error_code is not None and message.status in {"failed", "undelivered"}:
+        params.append(("ErrorCode", str(message.error_code)))
+        params.append(("ErrorMessage", message.error_message or ""))
+    if message.status in {"delivered", "undelivered"}:
+        # The carrier's delivery receipt time, as Twilio relays it: YYMMDDhhmm.
+        params.append(("RawDlrDoneDate", at.strftime("%y%m%d%H%M")))
+    if message.channel == "whatsapp":
+        params.append(("ChannelPrefix", "whatsapp"))
+        params.append(("ChannelToAddress", message.recipient))
+        if message.status in {"delivered", "read"}:
+            params.append(("EventType", message.status.upper()))
+    return params
+
+
+def notify(state: EmulatorState, message: Message, at: datetime) -> None:
+    """Post the message's new status to its StatusCallback, after its earlier callbacks."""
+    url = message.status_callback
+    account = state.accounts.get(message.account_sid)
+    if not url or account is None or account.is_test:
+        return
+    params = status_params(message, at)
+    previous = message.callbacks
+
+    async def deliver() -> Any:
+        if previous is not None:
+            await asyncio.wait([previous])  # keep one message's callbacks in status order
+        return await state.dispatcher.send_form(
+            kind="message-status", url=url, params=params, auth_token=account.auth_token
+        )
+
+    task = asyncio.ensure_future(deliver())
+    message.callbacks = task
+    state.dispatcher.fire(task)
+
+
+# --- control: handsets ------------------------------------------------------------------------
+
+
+def _handset_json(handset: Handset) -> dict[str, Any]:
+    return {"number": handset.number, "outcome": handset.outcome, "error_code": handset.error_code}
+
+
+async def set_handset(request: Request) -> Response:
+    """``POST /_emulator/handsets`` {"number", "outcome", "error_code"?}: how messages to this
+    number end from now on ("delivered" puts the handset back to normal)."""
+    state = state_of(request)
+    data = await control.read_json(request)
+    raw = control.field_of(data, "number", str, required=True)
+    try:
+        address = phone.parse_address(raw, field="number", allow=frozenset({"phone", "whatsapp"}))
+    except ValidationError as exc:
+        raise control.ControlError(
+            f"'number' must be an E.164 number such as +14155550123: {raw!r}", "number"
+        ) from exc
+    outcome = control.field_of(data, "outcome", str, required=True)
+    if outcome not in {"delivered", "undelivered", "failed", "read"}:
+        raise control.ControlError(
+            "'outcome' must be delivered, undelivered, failed or read", "outcome"
+        )
+    code = control.field_of(data, "error_code", int)
+    if code is not None and code not in HANDSET_ERRORS:
+        allowed = ", ".join(str(c) for c in sorted(HANDSET_ERRORS))
+        raise control.ControlError(f"'error_code' must be one of {allowed}", "error_code")
+    if code is not None and outcome not in {"undelivered", "failed"}:
+        raise control.ControlError(
+            "'error_code' applies only to the undelivered and failed outcomes", "error_code"
+        )
+    assert address.e164 is not None
+    store = state.store(MessagingStore)
+    handset = Handset(address.e164, cast(Outcome, outcome), code)
+    if outcome == "delivered":
+        store.handsets.pop(address.e164, None)
+    else:
+        store.handsets[address.e164] = handset
+    return JSONResponse(_handset_json(handset), status_code=201)
+
+
+async def list_handsets(request: Request) -> Response:
+    store = state_of(request).store(MessagingStore)
+    return JSONResponse({"handsets": [_handset_json(h) for h in store.handsets.values()]})
+
+
+async def clear_handsets(request: Request) -> Response:
+    state_of(request).store(MessagingStore).handsets.clear()
+    return Response(status_code=204)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/_emulator/handsets", set_handset, methods=["POST"]),
+        Route("/_emulator/handsets", list_handsets, methods=["GET"]),
+        Route("/_emulator/handsets", clear_handsets, methods=["DELETE"]),
+    ]

@@ -1,0 +1,51 @@
+"""Creating outbound messages: a record from a validated draft, kept and set on its way."""
+
+from __future__ import annotations
+
+from twiliokit.emulator.products import lifecycle
+from twiliokit.emulator.products.message_rules import Draft
+from twiliokit.emulator.products.messaging_store import Media, Message, MessagingStore
+from twiliokit.emulator.sids import new_sid
+from twiliokit.emulator.state import Account, EmulatorState
+
+
+def build_message(
+    state: EmulatorState, account: Account, draft: Draft, *, direction: str = "outbound-api"
+) -> Message:
+    """A Message record from a validated draft (not yet stored)."""
+    now = state.clock.now()
+    sid = new_sid("MM" if draft.media else "SM")
+    message = Message(
+        sid=sid,
+        account_sid=account.sid,
+        to=draft.to,
+        from_=draft.from_,
+        body=draft.body,
+        status=draft.status,
+        direction=direction,
+        date_created=now,
+        num_segments=draft.num_segments,
+        channel=draft.channel,
+        messaging_service_sid=draft.service,
+        sender=draft.sender,
+        recipient=draft.recipient,
+        segments=draft.segments,
+        status_callback=draft.status_callback,
+        validity_period=draft.validity_period,
+        send_at=draft.send_at,
+        template_approved=draft.template_approved,
+    )
+    message.media = [
+        Media(new_sid("ME"), account.sid, sid, content_type, url, now)
+        for url, content_type in draft.media
+    ]
+    return message
+
+
+def send(state: EmulatorState, account: Account, message: Message) -> None:
+    """Keep a new outbound message and set it on its way."""
+    store = state.store(MessagingStore)
+    store.add(message)
+    if message.messaging_service_sid:
+        store.services.setdefault(account.sid, set()).add(message.messaging_service_sid)
+    lifecycle.start(state, message)
