@@ -52,7 +52,16 @@ def make_server(
     on_ready: Callable[[uvicorn.Server], None] = lambda _: None,
 ) -> uvicorn.Server:
     config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="on",
+        access_log=False,
+        # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default and rewrites scheme and client
+        # before the app sees them; the webhook receiver decides which proxies to trust itself.
+        proxy_headers=False,
+        server_header=False,
     )
     return _Server(config, on_ready)
 

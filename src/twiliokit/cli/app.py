@@ -37,11 +37,14 @@ def _register() -> None:
         connection,
         emulator,
         lookup,
+        mcp,
         messaging,
         raw,
+        serve,
         vault,
         verify,
         voice,
+        webhooks,
     )
 
 
@@ -51,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
 
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        # Not standalone: click then returns the exit code of `typer.Exit` instead of exiting.
+        code = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -66,3 +70,5 @@ def main(argv: list[str] | None = None) -> None:
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         typer.echo(f"error: {exc.format_message()}{hint}", err=True)
         sys.exit(getattr(exc, "exit_code", 2))
+    if isinstance(code, int) and code:
+        sys.exit(code)

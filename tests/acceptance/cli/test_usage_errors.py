@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from twiliokit.cli import main
@@ -27,3 +32,18 @@ def test_usage_error_is_one_line_and_exit_2(
     assert err.startswith("error: ")
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_installed_command_exits_non_zero_on_a_failed_action(tmp_path: Path) -> None:
+    """The real `twiliokit` executable exits 2 when an action refuses its input."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "twiliokit", "sms", "send", "not-a-number", "hi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -1,0 +1,7 @@
+"""`python -m twiliokit` runs the command line."""
+
+from __future__ import annotations
+
+from twiliokit.cli import main
+
+main()

@@ -1,0 +1,285 @@
+"""`twiliokit serve`: the webhook receiver (and later the HTTP actions API and MCP) with uvicorn.
+
+Refuses to start without the account's auth token (Twilio signs webhooks with it, even when
+REST calls use an API key) unless ``--no-validate-signatures`` is given, which it then warns
+about loudly. Every webhook is recorded in the ledger at ``--db``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.app import app
+from twiliokit.cli.runner import ConfigOption, ProfileOption
+from twiliokit.cli.webhooks import PUBLIC_URL_ENV, public_url_from, webhook_section
+from twiliokit.errors import ConfigurationError, TwiliokitError
+
+__all__ = ["DATABASE_URL_ENV", "FORWARD_SECRET_ENV", "build_settings", "serve_command"]
+
+#: Environment variable with the ledger database URL.
+DATABASE_URL_ENV = "TWILIOKIT_DATABASE_URL"
+#: Environment variable with the secret forwarded events are signed with.
+FORWARD_SECRET_ENV = "TWILIOKIT_FORWARD_SECRET"  # noqa: S105 - a variable name
+
+_WARNING = """\
+WARNING: webhook signature validation is OFF (--no-validate-signatures).
+Anyone who can reach this server can forge inbound messages, STOP/START opt-outs, status
+changes and calls, and they will be recorded and handled as real. Use this only with the
+local emulator or on a private network that nothing untrusted can reach."""
+
+
+def build_settings(
+    *,
+    environ: Mapping[str, str],
+    profile: str | None,
+    config: Path | None,
+    public_url: str | None,
+    trusted_proxies: list[str],
+    validate: bool,
+    section: Mapping[str, Any],
+) -> tuple[Any, list[str]]:
+    """The receiver's ``WebhookSettings`` and the secrets to keep out of logs."""
+    from twiliokit.cli.connection import resolve_for_cli
+    from twiliokit.webhooks.settings import WebhookSettings
+
+    token: str | None = None
+    secrets: list[str] = []
+    problem: ConfigurationError | None = None
+    try:
+        connection, _ = resolve_for_cli(
+            profile=profile, config=config, base_url=None, environ=environ
+        )
+        token = connection.auth_token
+        secrets.extend(connection.secret_values())
+    except ConfigurationError as exc:
+        problem = exc
+    validate = validate and bool(section.get("validate_signatures", True))
+    if validate and not token:
+        found = f" ({problem.message})" if problem is not None else ""
+        raise ConfigurationError(
+            f"twiliokit serve checks webhook signatures, and no auth token is configured{found}",
+            field="auth_token",
+            hint="Set TWILIO_AUTH_TOKEN (or auth_token in the config profile): Twilio signs "
+            "webhooks with the account's auth token even when REST calls use an API key "
+            "(TWILIO_API_KEY/TWILIO_API_SECRET). Only with the emulator or on a private "
+            "network, pass --no-validate-signatures instead.",
+        )
+    proxies = tuple(trusted_proxies) or tuple(section.get("trusted_proxies", ()))
+    settings = WebhookSettings(
+        auth_token=token,
+        public_url=public_url_from(public_url, environ, section),
+        trusted_proxies=proxies,
+        validate_signatures=validate,
+        **{k: section[k] for k in ("reply_timeout", "max_body_bytes") if k in section},
+    )
+    return settings, secrets
+
+
+def _forwarder(section: Mapping[str, Any], urls: list[str], environ: Mapping[str, str]) -> Any:
+    from twiliokit.config import vault_reference
+    from twiliokit.webhooks.forward import Forwarder, ForwardSettings
+
+    targets = tuple(urls) or tuple(section.get("forward_urls", ()))
+    if not targets:
+        return None
+    secret = environ.get(FORWARD_SECRET_ENV, "").strip() or section.get("forward_secret")
+    if not secret:
+        raise ConfigurationError(
+            "forwarding events needs a secret to sign them with",
+            field="forward_secret",
+            hint=f"Set {FORWARD_SECRET_ENV}, or forward_secret in [webhooks] (vault:NAME works).",
+        )
+    name = vault_reference(secret)
+    if name is not None:
+        from twiliokit.cli.vault import open_vault
+
+        secret = open_vault(None, None, environ=environ).get(name).strip()
+    return Forwarder(ForwardSettings(urls=targets, secret=secret))
+
+
+def _handlers(spec: str | None) -> Any:
+    from twiliokit.webhooks.handlers import Handlers
+
+    if not spec:
+        return Handlers()
+    module_name, _, attribute = spec.partition(":")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute or "handlers")
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"cannot load handlers from {spec!r}: {type(exc).__name__}",
+            field="handlers",
+            hint="Give module:attribute of a twiliokit.webhooks.Handlers object, e.g. "
+            "myagent.hooks:handlers (the module must be importable).",
+        ) from None
+    if not isinstance(found, Handlers):
+        raise ConfigurationError(
+            f"{spec} is a {type(found).__name__}, not a twiliokit.webhooks.Handlers",
+            field="handlers",
+        )
+    return found
+
+
+def _configure_logging(secrets: list[str]) -> None:
+    from twiliokit.redact import SecretFilter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter(secrets))
+    logger = logging.getLogger("twiliokit")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8080,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The URL Twilio reaches this server at (a tunnel or proxy), e.g. "
+            f"https://abc.ngrok.app. (env: {PUBLIC_URL_ENV})",
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Ledger database URL: sqlite:///path.db, postgresql://..., memory://. "
+            f"Default: SQLite in the user data directory. (env: {DATABASE_URL_ENV})",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address or network (10.0.0.0/8) of a proxy whose X-Forwarded-Proto/Host/Port "
+            "are believed. Repeatable. Ignored with --public-url.",
+        ),
+    ] = None,
+    no_validate_signatures: Annotated[
+        bool,
+        typer.Option(
+            "--no-validate-signatures",
+            help="Do not check X-Twilio-Signature. Only for the emulator or a private network.",
+        ),
+    ] = False,
+    handlers: Annotated[
+        str | None,
+        typer.Option(
+            "--handlers",
+            help="module:attribute of a twiliokit.webhooks.Handlers to run for each event.",
+        ),
+    ] = None,
+    forward_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forward-url",
+            help=f"Also POST each event as signed JSON here (secret: {FORWARD_SECRET_ENV}). "
+            "Repeatable.",
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Receive Twilio's webhooks: check signatures, record, dedupe, run handlers, answer TwiML.
+
+    Every delivery is recorded in the ledger (--db). Refuses to start without the account's
+    auth token unless --no-validate-signatures is given.
+    """
+    secrets: list[str] = []
+    with output.errors_handled(as_json=False, secrets=secrets):
+        environ = os.environ
+        section = webhook_section(environ, config)
+        settings, found = build_settings(
+            environ=environ,
+            profile=profile,
+            config=config,
+            public_url=public_url,
+            trusted_proxies=trusted_proxy or [],
+            validate=not no_validate_signatures,
+            section=section,
+        )
+        secrets.extend(found)
+        forwarder = _forwarder(section, forward_url or [], environ)
+        if forwarder is not None:
+            secrets.append(forwarder.settings.secret)
+        registry = _handlers(handlers)
+        ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
+        _serve(host, port, settings, ledger_url, registry, forwarder, secrets)
+
+
+async def _check_ledger(url: str | None) -> None:
+    """Open (and migrate) the ledger once, so that a bad database fails with a clear error
+    before the server starts rather than as a traceback from its startup."""
+    from twiliokit.ledger import open_ledger
+
+    ledger = await open_ledger(url)
+    await ledger.close()
+
+
+def _serve(
+    host: str,
+    port: int,
+    settings: Any,
+    ledger_url: str | None,
+    registry: Any,
+    forwarder: Any,
+    secrets: list[str],
+) -> None:
+    import uvicorn
+
+    from twiliokit.ledger import default_ledger_url
+    from twiliokit.ledger.urls import resolve_ledger_url
+    from twiliokit.serving import bound_port, make_server
+    from twiliokit.webhooks.app import create_receiver_app
+    from twiliokit.webhooks.receiver import PATHS
+
+    target = resolve_ledger_url(ledger_url)  # a bad URL fails here, before the server starts
+    asyncio.run(_check_ledger(ledger_url))
+    app = create_receiver_app(
+        settings, ledger_url or default_ledger_url(), registry, forwarder=forwarder
+    )
+    _configure_logging(secrets)
+    if not settings.validate_signatures:
+        typer.echo(_WARNING, err=True)
+
+    def ready(server: uvicorn.Server) -> None:
+        local = f"http://{host}:{bound_port(server)}"
+        base = settings.public_url or local
+        lines = [
+            "twiliokit webhook receiver ready",
+            f"  listening:     {local}",
+            f"  public URL:    {settings.public_url or '(none: Twilio must reach the above)'}",
+            f"  ledger:        {target!r}",
+            f"  signatures:    {'checked' if settings.validate_signatures else 'NOT CHECKED'}",
+            *(f"  {name.replace('_', ' ') + ':':<15}{base}{path}" for name, path in PATHS.items()),
+            f"Point a number at it: twiliokit webhooks connect --number +1... --public-url {base}",
+        ]
+        typer.echo("\n".join(lines))
+
+    server = make_server(app, host=host, port=port, log_level="warning", on_ready=ready)
+    # The receiver decides which proxies to believe (--trusted-proxy); uvicorn's own
+    # proxy-header support would trust 127.0.0.1 and rewrite the scheme and client first.
+    server.config.proxy_headers = False
+    try:
+        server.run()
+    except TwiliokitError:
+        raise
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            field="port",
+            hint="Pick another --port (0 picks a free one).",
+        ) from None

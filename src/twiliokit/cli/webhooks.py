@@ -1,0 +1,270 @@
+"""`twiliokit webhooks check` (why a captured request's signature fails) and `twiliokit webhooks
+connect` (point a number's webhooks at this receiver). Also the ``[webhooks]`` config reading
+that `twiliokit serve` shares."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.app import app
+from twiliokit.cli.runner import BaseUrlOption, ConfigOption, JsonOption, ProfileOption
+from twiliokit.config import CONFIG_ENV, default_config_path, load_config
+from twiliokit.errors import ConfigurationError, ValidationError
+
+__all__ = ["PUBLIC_URL_ENV", "public_url_from", "webhook_section", "webhooks_app"]
+
+#: Environment variable with the public URL Twilio reaches the receiver at.
+PUBLIC_URL_ENV = "TWILIOKIT_PUBLIC_URL"
+
+webhooks_app = typer.Typer(
+    name="webhooks",
+    help="Twilio webhooks: explain signature failures, point numbers at the receiver.",
+    no_args_is_help=True,
+)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+def webhook_section(environ: Mapping[str, str], config: Path | None) -> dict[str, Any]:
+    """The checked ``[webhooks]`` table of the config file (``{}`` when there is none)."""
+    from twiliokit.webhooks.settings import settings_from_section
+
+    explicit = config is not None or bool(environ.get(CONFIG_ENV, "").strip())
+    path = config if config is not None else default_config_path(environ)
+    if not explicit and not path.exists():
+        return {}
+    parsed = load_config(path)
+    section = parsed.sections.get("webhooks")
+    return {} if section is None else settings_from_section(section, where=str(path))
+
+
+def public_url_from(
+    option: str | None, environ: Mapping[str, str], section: Mapping[str, Any]
+) -> str | None:
+    """The public URL: the option, else ``$TWILIOKIT_PUBLIC_URL``, else the config file."""
+    value = option or environ.get(PUBLIC_URL_ENV, "").strip() or section.get("public_url")
+    return str(value) if value else None
+
+
+PublicUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--public-url",
+        help="The URL Twilio reaches the receiver at, e.g. https://abc.ngrok.app. "
+        f"(env: {PUBLIC_URL_ENV}; config: [webhooks] public_url)",
+    ),
+]
+
+
+# --------------------------------------------------------------------------- check
+
+
+@webhooks_app.command("check")
+def check_command(
+    url: Annotated[
+        str, typer.Option("--url", help="The full URL Twilio requested, query string included.")
+    ],
+    signature: Annotated[
+        str, typer.Option("--signature", help="The X-Twilio-Signature header it carried.")
+    ],
+    body: Annotated[
+        str,
+        typer.Option(
+            "--body",
+            help="File with the raw request body, or '-' for standard input. "
+            "Omit it for a GET request.",
+        ),
+    ] = "",
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Say whether a captured webhook request is signed correctly, and if not, why.
+
+    The auth token comes from TWILIO_AUTH_TOKEN or the config profile, as for every command.
+    """
+    from twiliokit.webhooks.request import parse_form, shown_url
+    from twiliokit.webhooks.signature import explain_signature_failure
+
+    with output.errors_handled(as_json=False):
+        token = _auth_token(profile, config)
+        raw = _read_body(body)
+        params: list[tuple[str, str]] | None = None
+        is_json = "bodySHA256" in parse_qs(urlsplit(url).query)
+        if raw and not is_json:
+            try:
+                params = list(parse_form(raw))
+            except ValidationError:
+                params = None
+        reasons = explain_signature_failure(
+            url=url,
+            params=params or [],
+            signature=signature,
+            auth_token=token,
+            body=raw if raw or is_json else None,
+        )
+        if not reasons:
+            typer.echo(f"valid: the signature matches {shown_url(url)}")
+            return
+        typer.echo(f"invalid: the signature does not match {shown_url(url)}")
+        for reason in reasons:
+            typer.echo(f"  - {reason}")
+        raise typer.Exit(1)
+
+
+def _auth_token(profile: str | None, config: Path | None) -> str:
+    from twiliokit.cli.connection import resolve_for_cli
+
+    connection, _ = resolve_for_cli(
+        profile=profile, config=config, base_url=None, environ=os.environ
+    )
+    if not connection.auth_token:
+        raise ConfigurationError(
+            "checking a signature needs the account's auth token, and the connection has none",
+            field="auth_token",
+            hint="Twilio signs webhooks with the auth token even when REST calls use an API "
+            "key: set TWILIO_AUTH_TOKEN.",
+        )
+    return connection.auth_token
+
+
+def _read_body(source: str) -> bytes:
+    if not source:
+        return b""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot read the body file {source}: {exc.strerror or type(exc).__name__}",
+            field="body",
+            hint="Give the path of a file holding the raw request body, or '-' for stdin.",
+        ) from None
+
+
+# --------------------------------------------------------------------------- connect
+
+
+@webhooks_app.command("connect")
+def connect_command(
+    number: Annotated[
+        str, typer.Option("--number", help="The account's phone number, e.g. +14155550100.")
+    ],
+    public_url: PublicUrlOption = None,
+    voice: Annotated[
+        bool, typer.Option("--voice/--no-voice", help="Also point VoiceUrl at the receiver.")
+    ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace webhook URLs that point somewhere else.")
+    ] = False,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Point a number's SmsUrl, StatusCallback (and VoiceUrl) at this receiver's routes.
+
+    Shows what it replaces, and refuses to overwrite a URL pointing elsewhere without --force.
+    Message status callbacks are set per message (status_callback=PUBLIC/webhooks/twilio/
+    message-status) or on a Messaging Service, not on the number.
+    """
+    from twiliokit import phone
+    from twiliokit.cli.connection import resolve_for_cli
+    from twiliokit.client import AsyncClient
+    from twiliokit.webhooks.receiver import PATHS
+    from twiliokit.webhooks.settings import parse_public_url
+
+    secrets: list[str] = []
+    with output.errors_handled(as_json=as_json, secrets=secrets):
+        section = webhook_section(os.environ, config)
+        chosen = public_url_from(public_url, os.environ, section)
+        if chosen is None:
+            raise ConfigurationError(
+                "connecting a number needs the public URL Twilio reaches the receiver at",
+                field="public_url",
+                hint=f"Pass --public-url https://..., or set {PUBLIC_URL_ENV}.",
+            )
+        base = parse_public_url(chosen)
+        wanted = {
+            "sms_url": base + PATHS["messaging"],
+            "status_callback": base + PATHS["call_status"],
+        }
+        if voice:
+            wanted["voice_url"] = base + PATHS["voice"]
+        number = phone.parse_address(
+            number, field="number", allow=frozenset({"phone", "short_code"})
+        ).value
+        connection, _ = resolve_for_cli(
+            profile=profile, config=config, base_url=base_url, environ=os.environ
+        )
+        secrets.extend(connection.secret_values())
+
+        async def run() -> dict[str, Any]:
+            async with AsyncClient(connection) as client:
+                page = await client.list_phone_numbers(phone_number=number)
+                found = [n for n in page.items if n.phone_number == number]
+                if not found or not found[0].sid:
+                    raise ValidationError(
+                        f"the account has no phone number {number}",
+                        field="number",
+                        hint="List the account's numbers with `twiliokit raw GET "
+                        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json`; give "
+                        "the number in E.164 (+14155550100).",
+                    )
+                current = found[0]
+                changes = _plan(current, wanted)
+                conflicts = [c for c in changes if c["old"] and c["old"] != c["new"]]
+                if conflicts and not force:
+                    replaced = "; ".join(f"{c['field']} is {c['old']}" for c in conflicts)
+                    raise ValidationError(
+                        f"{number} already sends webhooks elsewhere ({replaced})",
+                        field="number",
+                        hint="Rerun with --force to replace them (the old URLs stop getting "
+                        "Twilio's requests).",
+                    )
+                todo = {c["field"]: c["new"] for c in changes if c["old"] != c["new"]}
+                if todo:
+                    await client.update_phone_number(
+                        current.sid or "",
+                        **todo,
+                        sms_method="POST",
+                        voice_method="POST" if "voice_url" in todo else None,
+                        status_callback_method="POST",
+                    )
+                return {
+                    "number": number,
+                    "sid": current.sid,
+                    "changed": bool(todo),
+                    "changes": changes,
+                    "message_status_callback": base + PATHS["message_status"],
+                }
+
+        result = asyncio.run(run())
+        if as_json:
+            output.show_json(result)
+            return
+        rows = [
+            {"field": c["field"], "was": c["old"] or "-", "now": c["new"]}
+            for c in result["changes"]
+        ]
+        title = f"{number} ({'updated' if result['changed'] else 'already connected'})"
+        output.show_rows(rows, ["field", "was", "now"], title=title)
+        typer.echo(
+            "Message status callbacks are set per message: send with status_callback="
+            f"{result['message_status_callback']}"
+        )
+
+
+def _plan(current: Any, wanted: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"field": name, "old": getattr(current, name, None) or None, "new": url}
+        for name, url in wanted.items()
+    ]

@@ -1,0 +1,351 @@
+"""Forward webhook events as signed JSON to other services (n8n, a queue, another agent).
+
+Every event the receiver handles is POSTed to each configured URL as::
+
+    {"id": "<uuid, the same on retries>", "type": "message.received",
+     "created_at": "2025-01-01T12:00:00+00:00", "event": {...the event's fields...}}
+
+with ``X-Twiliokit-Signature: sha256=<hex HMAC-SHA256 of the body, keyed by the secret>``,
+``X-Twiliokit-Event`` (the type) and ``X-Twiliokit-Delivery`` (the id). Check it with
+:func:`verify_forward_signature`, and drop ids you have seen: a delivery may repeat.
+
+Delivery runs in the background and never slows the webhook answer. Failures (network
+errors, 408, 425, 429, 5xx) are retried with exponential backoff and jitter, up to
+``max_attempts``; other answers are final. Everything is bounded: at most ``queue_size``
+deliveries wait, and more are dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from twiliokit.errors import ConfigurationError
+from twiliokit.webhooks.events import Event
+from twiliokit.webhooks.request import shown_url
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "ForwardSettings",
+    "Forwarder",
+    "event_document",
+    "retry_delay",
+    "should_retry",
+    "sign_body",
+    "verify_forward_signature",
+]
+
+logger = logging.getLogger("twiliokit.webhooks.forward")
+
+SIGNATURE_HEADER: Final = "X-Twiliokit-Signature"
+_RETRY_STATUSES: Final = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForwardSettings:
+    """Where to forward events and how hard to try. ``secret`` never shows in ``repr``."""
+
+    urls: tuple[str, ...]
+    secret: str = field(repr=False)
+    max_attempts: int = 6
+    first_delay: float = 0.5
+    """Seconds before the first retry; each later one waits twice as long (with jitter)."""
+    max_delay: float = 30.0
+    timeout: float = 10.0
+    queue_size: int = 1000
+    workers: int = 4
+
+    def __post_init__(self) -> None:
+        given: object = self.urls  # a lone string is one URL, not characters
+        urls = (given,) if isinstance(given, str) else tuple(self.urls)
+        object.__setattr__(self, "urls", urls)
+        for url in urls:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ConfigurationError(
+                    "each forward URL must be an http(s) URL",
+                    field="forward_urls",
+                    hint="e.g. https://n8n.example.com/webhook/twilio",
+                )
+        if not isinstance(self.secret, str) or len(self.secret) < 16:
+            raise ConfigurationError(
+                "the forward secret must be at least 16 characters",
+                field="forward_secret",
+                hint="Generate one: python -c 'import secrets; print(secrets.token_hex(32))'",
+            )
+        for name, minimum in (("max_attempts", 1), ("queue_size", 1), ("workers", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ConfigurationError(f"{name} must be an integer >= {minimum}", field=name)
+        for name in ("first_delay", "max_delay", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigurationError(f"{name} must be a positive number", field=name)
+
+
+def sign_body(body: bytes, secret: str) -> str:
+    """The ``X-Twiliokit-Signature`` value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_forward_signature(body: bytes, signature: str | None, secret: str) -> bool:
+    """Whether ``signature`` (the header) is the HMAC of ``body`` with ``secret``. Never raises."""
+    if not isinstance(signature, str) or not isinstance(body, bytes | bytearray):
+        return False
+    try:
+        expected = sign_body(bytes(body), secret).encode()
+        return hmac.compare_digest(expected, signature.strip().encode())
+    except (TypeError, ValueError, UnicodeError):
+        return False
+
+
+def should_retry(status: int | None) -> bool:
+    """Whether a delivery that got ``status`` (``None``: no answer) is worth trying again."""
+    return status is None or status >= 500 or status in _RETRY_STATUSES
+
+
+def retry_delay(attempt: int, settings: ForwardSettings, jitter: float) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based).
+
+    ``first_delay * 2**(attempt-1)`` capped at ``max_delay``, times ``jitter`` (0.9 to 1.1 is
+    what the forwarder passes: ±10 %, so retries of many failed deliveries spread out).
+    """
+    base = min(settings.max_delay, settings.first_delay * 2 ** max(0, attempt - 1))
+    return float(base * jitter)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name.rstrip("_"): _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def event_document(event: Event, *, delivery_id: str, created_at: datetime) -> dict[str, Any]:
+    """The JSON document forwarded for ``event`` (``from_`` is spelt ``from``)."""
+    return {
+        "id": delivery_id,
+        "type": event.kind,
+        "created_at": created_at.isoformat(),
+        "event": _jsonable(event),
+    }
+
+
+@dataclass(slots=True)
+class _Job:
+    url: str
+    body: bytes
+    delivery_id: str
+    kind: str
+    attempt: int = 0
+
+
+class Forwarder:
+    """Delivers events in the background; use ``async with`` (or ``start``/``aclose``)."""
+
+    def __init__(
+        self,
+        settings: ForwardSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._queue: asyncio.Queue[_Job] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._unfinished = 0
+        self._idle: asyncio.Event | None = None
+        self._random = random.Random()  # noqa: S311 - jitter, not security
+        self.delivered = 0
+        self.failed = 0
+        self.dropped = 0
+
+    def __repr__(self) -> str:
+        urls = ", ".join(shown_url(u) for u in self.settings.urls)
+        return f"Forwarder([{urls}], delivered={self.delivered}, failed={self.failed})"
+
+    async def __aenter__(self) -> Forwarder:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Start the delivery workers (on the running event loop)."""
+        if self._queue is not None:
+            return
+        self._client = httpx.AsyncClient(
+            transport=self._transport, timeout=self.settings.timeout, follow_redirects=False
+        )
+        self._queue = asyncio.Queue(self.settings.queue_size)
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"twiliokit-forward-{n}")
+            for n in range(self.settings.workers)
+        ]
+
+    def submit(self, event: Event) -> bool:
+        """Queue ``event`` for every URL; ``False`` (and a warning) when the queue is full."""
+        if self._queue is None:
+            raise RuntimeError("the forwarder is not started: use 'async with Forwarder(...)'")
+        delivery_id = str(uuid.uuid4())
+        document = event_document(event, delivery_id=delivery_id, created_at=datetime.now(UTC))
+        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        accepted = True
+        for url in self.settings.urls:
+            accepted = self._enqueue(_Job(url, body, delivery_id, event.kind)) and accepted
+        return accepted
+
+    async def join(self) -> None:
+        """Wait until every queued delivery has succeeded or been given up."""
+        if self._idle is not None:
+            await self._idle.wait()
+
+    async def aclose(self, *, drain_timeout: float = 5.0) -> None:
+        """Finish what is queued (up to ``drain_timeout`` seconds), then stop."""
+        if self._queue is None:
+            return
+        try:
+            await asyncio.wait_for(self.join(), drain_timeout)
+        except TimeoutError:
+            logger.warning(
+                "stopping with %d event deliveries unfinished; they are dropped",
+                self._unfinished,
+            )
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+        self._queue = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _enqueue(self, job: _Job) -> bool:
+        assert self._queue is not None
+        assert self._idle is not None
+        try:
+            self._queue.put_nowait(job)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            logger.warning(
+                "forward queue full (%d waiting): dropped %s %s to %s",
+                self.settings.queue_size,
+                job.kind,
+                job.delivery_id,
+                shown_url(job.url),
+            )
+            return False
+        self._unfinished += 1
+        self._idle.clear()
+        return True
+
+    def _finished(self) -> None:
+        assert self._idle is not None
+        self._unfinished -= 1
+        if self._unfinished == 0:
+            self._idle.set()
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            job = await queue.get()
+            try:
+                await self._attempt(job)
+            finally:
+                queue.task_done()
+
+    async def _attempt(self, job: _Job) -> None:
+        assert self._client is not None
+        job.attempt += 1
+        status: int | None = None
+        try:
+            response = await self._client.post(
+                job.url,
+                content=job.body,
+                headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign_body(job.body, self.settings.secret),
+                    "X-Twiliokit-Event": job.kind,
+                    "X-Twiliokit-Delivery": job.delivery_id,
+                    "User-Agent": "twiliokit-forwarder",
+                },
+            )
+            status = response.status_code
+            problem = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            problem = type(exc).__name__
+        if status is not None and status < 300:
+            self.delivered += 1
+            self._finished()
+            return
+        if not should_retry(status) or job.attempt >= self.settings.max_attempts:
+            self.failed += 1
+            logger.warning(
+                "gave up forwarding %s %s to %s after %d attempt(s): %s",
+                job.kind,
+                job.delivery_id,
+                shown_url(job.url),
+                job.attempt,
+                problem,
+            )
+            self._finished()
+            return
+        delay = retry_delay(job.attempt, self.settings, self._random.uniform(0.9, 1.1))
+        logger.info(
+            "forwarding %s to %s failed (%s); retry %d in %.1fs",
+            job.kind,
+            shown_url(job.url),
+            problem,
+            job.attempt,
+            delay,
+        )
+        self._schedule(job, delay)
+
+    def _schedule(self, job: _Job, delay: float) -> None:
+        # A timer, not a sleeping worker: a dead endpoint must not hold up the others.
+        loop = asyncio.get_running_loop()
+
+        def requeue() -> None:
+            self._timers.discard(handle)
+            assert self._queue is not None
+            try:
+                self._queue.put_nowait(job)
+            except asyncio.QueueFull:
+                self.dropped += 1
+                logger.warning("forward queue full: dropped a retry of %s", job.delivery_id)
+                self._finished()
+
+        handle = loop.call_later(delay, requeue)
+        self._timers.add(handle)
