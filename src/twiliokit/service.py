@@ -1,0 +1,346 @@
+"""The service: one ASGI app with the HTTP actions API, MCP over streamable HTTP at ``/mcp``,
+and (when webhook settings are given) the webhook receiver, sharing one Twilio client, one
+ledger and one guarded catalogue.
+
+::
+
+    settings = ServiceSettings(connection=conn, api_token=token.value, ledger_url="sqlite:///l.db")
+    app = create_service_app(settings)      # uvicorn app, or serve_in_thread(app) in tests
+    run_service(settings, port=8080)        # what `twiliokit serve` runs
+
+Routes: ``/v1/...`` and ``/openapi.json`` (:mod:`twiliokit.http_api`), ``/mcp`` (the
+:mod:`twiliokit.mcp_server` tools and resources), ``/webhooks/twilio/...``
+(:mod:`twiliokit.webhooks`). ``/v1`` and ``/mcp`` need ``Authorization: Bearer <token>``;
+the webhooks are checked by Twilio's signature instead. The lifespan opens the client and
+the ledger at startup and closes them at shutdown.
+
+The token is ``$TWILIOKIT_API_TOKEN``, else the one kept in the user config directory
+(``api-token``, mode 0600), generated there on first use (:func:`resolve_api_token`), so it
+stays the same across restarts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twiliokit.errors import ConfigurationError
+from twiliokit.guardrails import Guardrails
+
+if TYPE_CHECKING:
+    import httpx
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.compliance import ComplianceSettings
+    from twiliokit.connections import Connection
+    from twiliokit.http.config import RetryPolicy
+    from twiliokit.webhooks.forward import Forwarder
+    from twiliokit.webhooks.handlers import Handlers
+    from twiliokit.webhooks.settings import WebhookSettings
+
+__all__ = [
+    "API_TOKEN_FILE",
+    "MIN_TOKEN_LENGTH",
+    "ApiToken",
+    "ServiceSettings",
+    "api_token_path",
+    "create_service_app",
+    "resolve_api_token",
+    "run_service",
+]
+
+#: The file (in the user config directory) that keeps the generated API token.
+API_TOKEN_FILE = "api-token"  # noqa: S105 - a file name
+#: Shorter tokens are refused: they can be guessed.
+MIN_TOKEN_LENGTH = 16
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceSettings:
+    """What the service runs with. Nothing here reads the environment (the CLI does).
+
+    ``ledger_url``: ``None`` for the default SQLite file in the user data directory,
+    ``memory://`` for a throwaway one. ``webhooks``: the receiver's settings, or ``None`` to
+    serve no webhook routes. ``host``: the interface served on; on loopback (the default)
+    ``/mcp`` also refuses requests whose ``Host``/``Origin`` is not loopback (DNS
+    rebinding). ``transport`` replaces the network to Twilio (tests: the emulator
+    in-process). ``compliance``: the ``[compliance]`` checks (``None``: the defaults, opt-outs
+    and the WhatsApp window); every send is also recorded in the ledger, with the receiver's
+    status callback when ``webhooks.public_url`` is set.
+    """
+
+    connection: Connection
+    api_token: str = field(repr=False)
+    guardrails: Guardrails = field(default_factory=Guardrails)
+    ledger_url: str | None = None
+    webhooks: WebhookSettings | None = None
+    handlers: Handlers | None = None
+    forwarder: Forwarder | None = None
+    mcp: bool = True
+    host: str = "127.0.0.1"
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+    retry: RetryPolicy | None = None
+    compliance: ComplianceSettings | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.api_token, str) or len(self.api_token) < MIN_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"the API token must be at least {MIN_TOKEN_LENGTH} characters",
+                field="api_token",
+                hint="Unset TWILIOKIT_API_TOKEN to have one generated, or set a long random "
+                "value (python -c 'import secrets; print(secrets.token_urlsafe(32))').",
+            )
+
+
+class _Holder:
+    """The runtime, once the lifespan has opened it."""
+
+    def __init__(self) -> None:
+        self.runtime: AgentRuntime | None = None
+
+    def __call__(self) -> AgentRuntime:
+        if self.runtime is None:
+            raise ConfigurationError("the service is not started (its lifespan has not run)")
+        return self.runtime
+
+
+def create_service_app(settings: ServiceSettings) -> Starlette:
+    """The service's ASGI app (see the module docstring). ``app.state.catalogue`` is the
+    guarded catalogue, ``app.state.runtime()`` the open runtime while it is served."""
+    from starlette.applications import Starlette
+    from starlette.routing import BaseRoute, Mount, Route
+
+    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.http_api import BearerTokenMiddleware, create_http_api
+
+    catalogue = GuardedCatalogue(settings.guardrails)
+    holder = _Holder()
+    routes: list[BaseRoute] = []
+
+    receiver = None
+    if settings.webhooks is not None:
+        from twiliokit.webhooks.receiver import WebhookReceiver
+
+        receiver = WebhookReceiver(
+            settings.webhooks, None, settings.handlers, forwarder=settings.forwarder
+        )
+        routes.extend(receiver.routes)
+
+    manager = None
+    if settings.mcp:
+        from mcp.server.streamable_http_manager import (
+            StreamableHTTPASGIApp,
+            StreamableHTTPSessionManager,
+        )
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        from twiliokit.mcp_server import create_mcp_server
+
+        loopback = settings.host in _LOOPBACK
+        manager = StreamableHTTPSessionManager(
+            app=create_mcp_server(catalogue, holder),
+            security_settings=TransportSecuritySettings(
+                enable_dns_rebinding_protection=loopback,
+                allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+                allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+            ),
+        )
+        mcp_app = BearerTokenMiddleware(
+            StreamableHTTPASGIApp(manager), token=settings.api_token, public=frozenset()
+        )
+        routes.append(Route("/mcp", endpoint=mcp_app, methods=["GET", "POST", "DELETE"]))
+
+    routes.append(Mount("/", app=create_http_api(catalogue, holder, api_token=settings.api_token)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from twiliokit.agent_runtime import open_runtime
+        from twiliokit.compliance import LedgerHooks
+        from twiliokit.ledger import open_ledger
+
+        async with contextlib.AsyncExitStack() as stack:
+            ledger = await open_ledger(settings.ledger_url)
+            stack.push_async_callback(ledger.close)
+            public_url = settings.webhooks.public_url if settings.webhooks is not None else None
+            hooks = LedgerHooks(ledger, settings.compliance, status_callback_url=public_url)
+            holder.runtime = await stack.enter_async_context(
+                open_runtime(
+                    settings.connection,
+                    catalogue,
+                    ledger=ledger,
+                    hooks=hooks,
+                    transport=settings.transport,
+                    retry=settings.retry,
+                )
+            )
+            stack.callback(setattr, holder, "runtime", None)
+            if receiver is not None:
+                from twiliokit.webhooks.app import receiver_lifespan
+
+                await stack.enter_async_context(receiver_lifespan(receiver, ledger))
+            if manager is not None:
+                await stack.enter_async_context(manager.run())
+            yield
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={StarletteHTTPException: _http_error},
+    )
+    app.state.catalogue = catalogue
+    app.state.runtime = holder
+    app.state.receiver = receiver
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """The few paths no route takes (a newline in the path escapes the API's catch-all
+    mount) still get the JSON error object, never Starlette's plain-text page."""
+    from starlette.responses import JSONResponse
+
+    from twiliokit.http_api import error_document
+
+    assert isinstance(exc, StarletteHTTPException)
+    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_document(
+            kind,
+            f"there is no endpoint {request.url.path!r}"
+            if exc.status_code == 404
+            else str(exc.detail),
+            hint="See /openapi.json for the endpoints.",
+        ),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def run_service(
+    settings: ServiceSettings,
+    *,
+    port: int = 8080,
+    on_ready: Callable[[uvicorn.Server], None] = lambda _: None,
+) -> None:
+    """Serve :func:`create_service_app` with uvicorn on ``settings.host``:``port`` until
+    interrupted. ``on_ready`` runs once it accepts connections (``serving.bound_port``)."""
+    from twiliokit.serving import make_server
+
+    server = make_server(
+        create_service_app(settings),
+        host=settings.host,
+        port=port,
+        log_level="warning",
+        on_ready=on_ready,
+    )
+    # The receiver decides which proxies to believe (trusted_proxies); uvicorn's own
+    # proxy-header support would trust 127.0.0.1 and rewrite the scheme and client first.
+    server.config.proxy_headers = False
+    try:
+        server.run()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {settings.host}:{port}: {exc.strerror or exc}",
+            field="port",
+            hint="Pick another --port (0 picks a free one).",
+        ) from None
+
+
+# --------------------------------------------------------------------------- the API token
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """The API's bearer token and where it came from (``generated``: just now, into
+    ``path``; print it once so the user can configure clients)."""
+
+    value: str = field(repr=False)
+    source: Literal["environment", "file", "generated"]
+    path: Path | None = None
+
+
+def api_token_path(environ: Mapping[str, str]) -> Path:
+    """``api-token`` in the user config directory (``$XDG_CONFIG_HOME/twiliokit`` on Linux)."""
+    import platformdirs
+
+    del environ  # platformdirs reads XDG_CONFIG_HOME itself; kept for a uniform signature
+    return platformdirs.user_config_path("twiliokit") / API_TOKEN_FILE
+
+
+def resolve_api_token(environ: Mapping[str, str], *, path: Path | None = None) -> ApiToken:
+    """``$TWILIOKIT_API_TOKEN``, else the kept token, else a new one kept at ``path``.
+
+    The file is created with mode 0600 (in a 0700 directory); an existing file that others
+    can read is refused rather than trusted.
+    """
+    from twiliokit.http_api import API_TOKEN_ENV
+
+    given = environ.get(API_TOKEN_ENV, "").strip()
+    if given:
+        if len(given) < MIN_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"{API_TOKEN_ENV} is shorter than {MIN_TOKEN_LENGTH} characters",
+                field="api_token",
+                hint=f"Use a long random value, or unset {API_TOKEN_ENV} to have one generated.",
+            )
+        return ApiToken(given, "environment")
+    path = path if path is not None else api_token_path(environ)
+    try:
+        return ApiToken(_read_token(path), "file", path)
+    except FileNotFoundError:
+        pass
+    token = secrets.token_urlsafe(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process generated it first: use theirs
+        return ApiToken(_read_token(path), "file", path)
+    except OSError as exc:
+        raise _token_file_error(path, exc) from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return ApiToken(token, "generated", path)
+
+
+def _read_token(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _token_file_error(path, exc) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigurationError(
+            f"the API token file {path} can be read by other users",
+            field="api_token",
+            hint=f"Run: chmod 600 {path}",
+        )
+    if len(text) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"the API token file {path} holds no usable token",
+            field="api_token",
+            hint=f"Delete {path} to have a new token generated.",
+        )
+    return text
+
+
+def _token_file_error(path: Path, exc: Exception) -> ConfigurationError:
+    reason = getattr(exc, "strerror", None) or type(exc).__name__
+    return ConfigurationError(
+        f"cannot use the API token file {path}: {reason}",
+        field="api_token",
+        hint="Check the permissions of the user config directory, or set TWILIOKIT_API_TOKEN.",
+    )

@@ -1,0 +1,112 @@
+"""The service over real HTTP (uvicorn in a thread): MCP at /mcp through the SDK's streamable
+HTTP client with the bearer token, beside the HTTP API, against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import httpx
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.acceptance.surfaces.conftest import TO, structured
+from tests.integration.actions.helpers import FAST_RETRY, count_messages
+from twiliokit.emulator.testing import RunningEmulator
+from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.serving import serve_in_thread
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "acceptance-token-0123456789"
+
+
+@pytest.fixture
+def service_url(emulator: RunningEmulator) -> Iterator[str]:
+    """The service (HTTP API + MCP, in-memory ledger) on a free loopback port."""
+    settings = ServiceSettings(
+        connection=emulator.connection(), api_token=TOKEN, ledger_url="memory://", retry=FAST_RETRY
+    )
+    with serve_in_thread(create_service_app(settings)) as url:
+        yield url
+
+
+@asynccontextmanager
+async def mcp_client(url: str, token: str = TOKEN) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http,
+        Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client,
+    ):
+        yield client
+
+
+async def test_mcp_over_http_sends_reads_calls_and_verifies(
+    service_url: str, emulator: RunningEmulator
+) -> None:
+    """Tools list and run over streamable HTTP: send_sms, list_messages by date, make_call,
+    a Verify service and a verification; the ledger resource shows the conversation."""
+    async with mcp_client(service_url) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert {"send_sms", "list_messages", "make_call", "start_verification"} <= names
+        sent = structured(await client.call_tool("send_sms", {"to": TO, "body": "over http"}))
+        emulator.control.advance(5)
+        day = sent["date_created"][:10]
+        listed = structured(await client.call_tool("list_messages", {"to": TO, "date_sent": day}))
+        assert [m["sid"] for m in listed["messages"]] == [sent["sid"]]
+        call = structured(await client.call_tool("make_call", {"to": TO, "say": "Hi"}))
+        assert call["to"] == TO
+        service = structured(
+            await client.call_tool("create_verify_service", {"friendly_name": "Acme"})
+        )
+        verification = structured(
+            await client.call_tool(
+                "start_verification", {"service_sid": service["sid"], "to": TO, "channel": "sms"}
+            )
+        )
+        assert verification["status"] == "pending"
+        conversation = await client.read_resource(f"twiliokit://conversations/{TO}")
+    talk = json.loads(conversation.contents[0].text)  # type: ignore[union-attr]
+    assert talk["source"] == "ledger"
+    assert [m["sid"] for m in talk["messages"]] == [sent["sid"]]
+    assert count_messages(emulator) == 1
+    assert len(emulator.control.verifications()) == 1
+
+
+def test_mcp_endpoint_needs_the_token(service_url: str) -> None:
+    """An MCP request without the token is a 401 with the JSON error; with it, it is served."""
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    }
+    headers = {"Accept": "application/json, text/event-stream"}
+    refused = httpx.post(f"{service_url}/mcp", json=initialize, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["type"] == "unauthorized"
+    served = httpx.post(
+        f"{service_url}/mcp",
+        json=initialize,
+        headers={**headers, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert served.status_code == 200
+
+
+async def test_http_api_and_mcp_share_one_ledger(service_url: str) -> None:
+    """A message sent through the HTTP API is in the ledger the MCP resources read."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=service_url, headers=auth) as http:
+        sent = (await http.post("/v1/actions/send_sms", json={"to": TO, "body": "api"})).json()
+        found = (await http.get("/v1/messages", params={"contact": TO})).json()
+    assert [m["sid"] for m in found["messages"]] == [sent["sid"]]
+    async with mcp_client(service_url) as client:
+        status = await client.read_resource(f"twiliokit://messages/{sent['sid']}/status")
+    timeline = json.loads(status.contents[0].text)  # type: ignore[union-attr]
+    assert (timeline["source"], timeline["status"]) == ("ledger", "queued")
