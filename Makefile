@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# `make run ARGS='--port 0'` passes options through to `twiliokit serve --emulator`.
 run: $(STAMP)
-	$(BIN)/twiliokit serve --emulator
+	$(BIN)/twiliokit serve --emulator $(ARGS)
 
 emulator: $(STAMP)
 	$(BIN)/twiliokit emulator

@@ -1,4 +1,4 @@
-"""`twiliokit serve`: the webhook receiver (and later the HTTP actions API and MCP) with uvicorn.
+"""`twiliokit serve`: the HTTP actions API, MCP and the webhook receiver, with uvicorn.
 
 Refuses to start without the account's auth token (Twilio signs webhooks with it, even when
 REST calls use an API key) unless ``--no-validate-signatures`` is given, which it then warns
@@ -8,10 +8,12 @@ about loudly. Every webhook is recorded in the ledger at ``--db``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
-from collections.abc import Mapping
+import socket
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +23,7 @@ from twiliokit.cli import output
 from twiliokit.cli.app import app
 from twiliokit.cli.runner import ConfigOption, ProfileOption
 from twiliokit.cli.webhooks import PUBLIC_URL_ENV, public_url_from, webhook_section
-from twiliokit.errors import ConfigurationError, TwiliokitError
+from twiliokit.errors import ConfigurationError
 
 __all__ = ["DATABASE_URL_ENV", "FORWARD_SECRET_ENV", "build_settings", "serve_command"]
 
@@ -190,23 +192,51 @@ def serve_command(
             "Repeatable.",
         ),
     ] = None,
+    emulator: Annotated[
+        bool,
+        typer.Option(
+            "--emulator",
+            help="Run on the built-in Twilio emulator (no account needed): its number's "
+            "webhooks point here and a demo contact has texted in. What `make run` does.",
+        ),
+    ] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Only read actions (HTTP API and MCP).")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Write actions return what they would send, sending nothing."
+        ),
+    ] = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Receive Twilio's webhooks: check signatures, record, dedupe, run handlers, answer TwiML.
+    """Serve twiliokit: the HTTP actions API, MCP at /mcp, and Twilio's webhooks.
 
-    Every delivery is recorded in the ledger (--db). Refuses to start without the account's
-    auth token unless --no-validate-signatures is given.
+    Webhooks are checked (signatures), deduplicated, recorded in the ledger (--db) and handed
+    to handlers. Refuses to start without the account's auth token unless
+    --no-validate-signatures is given. With --emulator, everything runs on the built-in
+    emulator.
     """
     secrets: list[str] = []
-    with output.errors_handled(as_json=False, secrets=secrets):
-        environ = os.environ
+    with output.errors_handled(as_json=False, secrets=secrets), contextlib.ExitStack() as stack:
+        environ = dict(os.environ)
+        demo = None
+        if emulator:
+            from twiliokit.cli.demo import running_emulator
+
+            demo = stack.enter_context(running_emulator())
+            environ = demo.environ(environ)
+            profile = None  # the emulator's development credentials, not a profile's
+        sock = stack.enter_context(_listening_socket(host, port))
+        local = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
         section = webhook_section(environ, config)
         settings, found = build_settings(
             environ=environ,
             profile=profile,
             config=config,
-            public_url=public_url,
+            public_url=public_url or (local if emulator else None),
             trusted_proxies=trusted_proxy or [],
             validate=not no_validate_signatures,
             section=section,
@@ -217,7 +247,55 @@ def serve_command(
             secrets.append(forwarder.settings.secret)
         registry = _handlers(handlers)
         ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
-        _serve(host, port, settings, ledger_url, registry, forwarder, secrets)
+        if emulator and ledger_url is None:
+            ledger_url = "memory://"  # demo data stays out of the real ledger unless --db
+        _serve(
+            sock=sock,
+            local=local,
+            webhooks=settings,
+            ledger_url=ledger_url,
+            registry=registry,
+            forwarder=forwarder,
+            secrets=secrets,
+            environ=environ,
+            profile=profile,
+            config=config,
+            read_only=read_only,
+            dry_run=dry_run,
+            demo=demo,
+        )
+
+
+def _describe(target: Any) -> str:
+    """The ledger for people: a path, or a URL with its password hidden."""
+    if target.is_memory:
+        return "in memory, for this run only (--db URL keeps it)"
+    if target.sqlite_path is not None:
+        return str(target.sqlite_path)
+    return str(target.url.render_as_string(hide_password=True))
+
+
+@contextlib.contextmanager
+def _listening_socket(host: str, port: int) -> Iterator[socket.socket]:
+    """Bind before building the app, so the service knows its own URL even with --port 0."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            field="port",
+            hint="Pick another --port (0 picks a free one).",
+        ) from None
+    with sock:
+        yield sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 async def _check_ledger(url: str | None) -> None:
@@ -230,56 +308,63 @@ async def _check_ledger(url: str | None) -> None:
 
 
 def _serve(
-    host: str,
-    port: int,
-    settings: Any,
+    *,
+    sock: socket.socket,
+    local: str,
+    webhooks: Any,
     ledger_url: str | None,
     registry: Any,
     forwarder: Any,
     secrets: list[str],
+    environ: Mapping[str, str],
+    profile: str | None,
+    config: Path | None,
+    read_only: bool,
+    dry_run: bool,
+    demo: Any,
 ) -> None:
     import uvicorn
 
-    from twiliokit.ledger import default_ledger_url
+    from twiliokit.cli.mcp import announce_token, service_settings
     from twiliokit.ledger.urls import resolve_ledger_url
-    from twiliokit.serving import bound_port, make_server
-    from twiliokit.webhooks.app import create_receiver_app
-    from twiliokit.webhooks.receiver import PATHS
+    from twiliokit.service import create_service_app
+    from twiliokit.serving import make_server
 
     target = resolve_ledger_url(ledger_url)  # a bad URL fails here, before the server starts
-    asyncio.run(_check_ledger(ledger_url))
-    app = create_receiver_app(
-        settings, ledger_url or default_ledger_url(), registry, forwarder=forwarder
+    if ledger_url != "memory://":
+        asyncio.run(_check_ledger(ledger_url))
+    settings, token, found = service_settings(
+        environ=environ,
+        profile=profile,
+        config=config,
+        host=sock.getsockname()[0],
+        ledger_url=ledger_url,
+        read_only=read_only,
+        dry_run=dry_run,
+        webhooks=webhooks,
+        handlers=registry,
+        forwarder=forwarder,
     )
+    secrets.extend(found)
     _configure_logging(secrets)
-    if not settings.validate_signatures:
+    if not webhooks.validate_signatures:
         typer.echo(_WARNING, err=True)
+    if demo is None:
+        announce_token(token)
 
     def ready(server: uvicorn.Server) -> None:
-        local = f"http://{host}:{bound_port(server)}"
-        base = settings.public_url or local
-        lines = [
-            "twiliokit webhook receiver ready",
-            f"  listening:     {local}",
-            f"  public URL:    {settings.public_url or '(none: Twilio must reach the above)'}",
-            f"  ledger:        {target!r}",
-            f"  signatures:    {'checked' if settings.validate_signatures else 'NOT CHECKED'}",
-            *(f"  {name.replace('_', ' ') + ':':<15}{base}{path}" for name, path in PATHS.items()),
-            f"Point a number at it: twiliokit webhooks connect --number +1... --public-url {base}",
-        ]
-        typer.echo("\n".join(lines))
+        from twiliokit.cli.demo import guide, wire_in_background
 
-    server = make_server(app, host=host, port=port, log_level="warning", on_ready=ready)
-    # The receiver decides which proxies to believe (--trusted-proxy); uvicorn's own
-    # proxy-header support would trust 127.0.0.1 and rewrite the scheme and client first.
-    server.config.proxy_headers = False
-    try:
-        server.run()
-    except TwiliokitError:
-        raise
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            field="port",
-            hint="Pick another --port (0 picks a free one).",
-        ) from None
+        typer.echo(
+            guide(service_url=local, token=token.value, demo=demo, ledger=_describe(target))
+        )
+        if webhooks.public_url and demo is None:
+            typer.echo(
+                "Point a number here: twiliokit webhooks connect --number +1... "
+                f"--public-url {webhooks.public_url}"
+            )
+        if demo is not None:
+            wire_in_background(demo, local)
+
+    server = make_server(create_service_app(settings), log_level="warning", on_ready=ready)
+    server.run(sockets=[sock])
