@@ -107,6 +107,26 @@ def _page_size(page_size: int | None, limit: int | None) -> int | None:
     return page_size
 
 
+def _check_max_connections(max_connections: int | None, transport: object) -> None:
+    if max_connections is None:
+        return
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+        raise ValidationError(
+            f"max_connections must be a whole number, not {max_connections!r}",
+            field="max_connections",
+        )
+    if max_connections < 1:
+        raise ValidationError(
+            f"max_connections must be at least 1, not {max_connections}", field="max_connections"
+        )
+    if transport is not None:
+        raise ConfigurationError(
+            "max_connections sizes twiliokit's own connection pool, but a transport was given",
+            hint="Set the limit on your transport instead: "
+            "httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=N)).",
+        )
+
+
 class _BaseClient:
     """What both clients share: the connection, the default policy, operation preparation."""
 
@@ -116,6 +136,8 @@ class _BaseClient:
         *,
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
+        transport: object = None,
+        max_connections: int | None = None,
     ) -> None:
         if not hasattr(connection, "basic_auth") or not hasattr(connection, "account_sid"):
             raise ConfigurationError(
@@ -131,6 +153,7 @@ class _BaseClient:
             ) from exc
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ValidationError("retry must be a RetryPolicy", field="retry")
+        _check_max_connections(max_connections, transport)
         self._connection = connection
         self._timeout = Timeout.of(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
@@ -175,6 +198,11 @@ class AsyncClient(_BaseClient):
     ``transport`` replaces the network (``httpx.ASGITransport(app=emulator_app)`` to run the
     emulator in-process, or ``httpx.AsyncHTTPTransport(proxy=..., verify=...)``); ``timeout``
     and ``retry`` are the defaults for every call.
+
+    ``max_connections`` caps the requests in flight at once (default 100); more wait for a
+    free connection, at most ``timeout.pool`` seconds. Twilio answers 429 (error 20429) past
+    your account's concurrency limit, so set it to that limit or below. It sizes twiliokit's
+    own pool: with ``transport``, set ``limits`` on the transport instead.
     """
 
     def __init__(
@@ -184,8 +212,15 @@ class AsyncClient(_BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
+        max_connections: int | None = None,
     ) -> None:
-        super().__init__(connection, timeout=timeout, retry=retry)
+        super().__init__(
+            connection,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            max_connections=max_connections,
+        )
         from twiliokit.http.transport import AsyncTransport
 
         if transport is not None and not hasattr(transport, "handle_async_request"):
@@ -196,7 +231,10 @@ class AsyncClient(_BaseClient):
                 "httpx.ASGITransport here.",
             )
         self._http: AsyncTransport = AsyncTransport(
-            auth=self._auth, headers=self._headers, transport=transport
+            auth=self._auth,
+            headers=self._headers,
+            transport=transport,
+            max_connections=max_connections,
         )
 
     async def __aenter__(self) -> Self:
@@ -976,7 +1014,8 @@ class Client(_BaseClient):
     threads.
 
     ``transport`` replaces the network (``httpx.HTTPTransport(proxy=..., verify=...)``, or
-    ``httpx.MockTransport`` in a test).
+    ``httpx.MockTransport`` in a test). ``max_connections`` caps the connections kept for
+    threads sending at once (default 100), as for :class:`AsyncClient`.
     """
 
     def __init__(
@@ -986,8 +1025,15 @@ class Client(_BaseClient):
         transport: httpx.BaseTransport | None = None,
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
+        max_connections: int | None = None,
     ) -> None:
-        super().__init__(connection, timeout=timeout, retry=retry)
+        super().__init__(
+            connection,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            max_connections=max_connections,
+        )
         from twiliokit.http.transport import SyncTransport
 
         if transport is not None and not hasattr(transport, "handle_request"):
@@ -997,7 +1043,10 @@ class Client(_BaseClient):
                 hint="Use AsyncClient for an async transport such as httpx.ASGITransport.",
             )
         self._http: SyncTransport = SyncTransport(
-            auth=self._auth, headers=self._headers, transport=transport
+            auth=self._auth,
+            headers=self._headers,
+            transport=transport,
+            max_connections=max_connections,
         )
 
     def __enter__(self) -> Self:

@@ -355,9 +355,7 @@ def _serve(
     def ready(server: uvicorn.Server) -> None:
         from twiliokit.cli.demo import guide, wire_in_background
 
-        typer.echo(
-            guide(service_url=local, token=token.value, demo=demo, ledger=_describe(target))
-        )
+        typer.echo(guide(service_url=local, token=token.value, demo=demo, ledger=_describe(target)))
         if webhooks.public_url and demo is None:
             typer.echo(
                 "Point a number here: twiliokit webhooks connect --number +1... "

@@ -1,7 +1,8 @@
 """Talking to Twilio over HTTP: settings, routing, request building, retries, paging, errors.
 
-Only :mod:`twiliokit.http.transport` does I/O; everything else is pure and shared by the
-async and sync clients. Public here: :class:`Timeout`, :class:`RetryPolicy` and :class:`Page`.
+Only :mod:`twiliokit.http.transport` (and :mod:`twiliokit.http.asyncio_backend`, its sockets
+on asyncio) does I/O; everything else is pure and shared by the async and sync clients.
+Public here: :class:`Timeout`, :class:`RetryPolicy` and :class:`Page`.
 """
 
 from __future__ import annotations

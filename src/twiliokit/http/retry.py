@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 from twiliokit.http.config import RetryPolicy
@@ -58,6 +57,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         pass
     else:
         return max(seconds, 0.0) if math.isfinite(seconds) else None
+    # email.utils is imported only here, for the rare HTTP-date form: it is slow to import.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

@@ -1,27 +1,30 @@
-"""What every resource module shares: the model base class, date types, and :class:`Operation`
-(a request plus the parser of its answer).
+"""What every resource module shares: :class:`Operation` (a request plus the parser of its
+answer) and the helpers that build requests. The model base class and date types live in
+:mod:`twiliokit.resources._model` and are re-exported here.
 
 Resource modules are pure: each operation is a function from arguments to an
 :class:`Operation`; the clients send it and call ``operation.parse`` on the answer.
+
+Nothing here imports pydantic (nor json, nor the error helpers): building a request (the
+message create above all) does not need them, and pydantic is a good part of a cold start (the
+import time of sending an SMS is a measured goal). They load when the first answer is parsed.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
 from twiliokit.errors import TwiliokitError, ValidationError
-from twiliokit.http.errors import Reply, request_id
 from twiliokit.http.paging import Page, parse_page
 from twiliokit.http.products import path_segment
 from twiliokit.http.request import PreparedRequest, RequestSpec, encode_params
+
+if TYPE_CHECKING:
+    from twiliokit.http.errors import Reply
+    from twiliokit.resources._model import Iso8601, Rfc2822, TwilioModel
 
 __all__ = [
     "API_2010",
@@ -33,6 +36,7 @@ __all__ = [
     "account_path",
     "delete_operation",
     "list_operation",
+    "load_model",
     "merge_extra",
     "one_operation",
     "page_params",
@@ -58,60 +62,6 @@ class AccountContext(Protocol):
     def messaging_service_sid(self) -> str | None: ...
 
 
-def _rfc2822(value: Any) -> Any:
-    """The 2010 API's ``Thu, 24 Aug 2023 05:01:45 +0000`` as an aware datetime."""
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return value  # maybe ISO 8601: let pydantic try, and say so if it fails
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return value
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-#: A 2010 API date (RFC 2822), parsed to an aware datetime.
-Rfc2822 = Annotated[datetime | None, BeforeValidator(_rfc2822)]
-#: A v1/v2 API date (ISO 8601), parsed to an aware datetime.
-Iso8601 = Annotated[datetime | None, BeforeValidator(_blank_is_none)]
-
-
-class TwilioModel(BaseModel):
-    """A Twilio resource: canonical snake_case fields, and ``raw``, Twilio's JSON as received.
-
-    Models are frozen and ignore fields they do not know (Twilio adds fields without notice);
-    every field may be ``None`` because Twilio marks nearly all of them nullable.
-    """
-
-    # defer_build: a model's validator is built the first time it is used, not at import,
-    # which keeps importing a resource module cheap (the import time of sending an SMS is a
-    # measured goal).
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
-
-    #: Twilio's JSON for this resource, unchanged (left out of ``model_dump()``).
-    raw: dict[str, Any] = Field(default_factory=dict, repr=False, exclude=True)
-
-    @classmethod
-    def from_twilio(cls, data: Mapping[str, Any]) -> Self:
-        """Parse Twilio's JSON for one resource."""
-        payload = dict(data)
-        payload.pop("raw", None)
-        try:
-            return cls.model_validate({**payload, "raw": dict(data)})
-        except PydanticValidationError as exc:
-            raise TwiliokitError(
-                f"Twilio's answer does not fit the {cls.__name__} model: "
-                f"{exc.error_count()} problem(s), first: {exc.errors()[0]['msg']} "
-                f"at {'.'.join(str(p) for p in exc.errors()[0]['loc'])}",
-                hint="The raw answer is still available through a raw request.",
-            ) from exc
-
-
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[T]):
     """A request and the function that turns its (successful) answer into a ``T``."""
@@ -122,6 +72,10 @@ class Operation(Generic[T]):
 
 def json_object(reply: Reply) -> dict[str, Any]:
     """The answer's body as a JSON object, or a clear error."""
+    import json
+
+    from twiliokit.http.errors import request_id
+
     try:
         body = json.loads(reply.content)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -134,18 +88,41 @@ def json_object(reply: Reply) -> dict[str, Any]:
     return body
 
 
-def one_operation(spec: RequestSpec, model: type[M]) -> Operation[M]:
+#: A model class, or a function that imports and returns it (so that building the request
+#: does not import the model, nor pydantic, until an answer is parsed).
+ModelRef: TypeAlias = "type[M] | Callable[[], type[M]]"
+
+
+def _resolve(model: ModelRef[M]) -> type[M]:
+    return model if isinstance(model, type) else model()
+
+
+def load_model(module: str, name: str) -> Callable[[], type[Any]]:
+    """A :data:`ModelRef` for the model ``name`` in ``module``, imported on first use."""
+
+    def load() -> type[Any]:
+        loaded: type[Any] = getattr(importlib.import_module(module), name)
+        return loaded
+
+    return load
+
+
+def one_operation(spec: RequestSpec, model: ModelRef[M]) -> Operation[M]:
     """An operation whose answer is one resource."""
 
     def parse(reply: Reply, request: PreparedRequest) -> M:
-        return model.from_twilio(json_object(reply))
+        return _resolve(model).from_twilio(json_object(reply))
 
     return Operation(spec, parse)
 
 
-def list_operation(spec: RequestSpec, model: type[M], key: str | None) -> Operation[Page[M]]:
+def list_operation(spec: RequestSpec, model: ModelRef[M], key: str | None) -> Operation[Page[M]]:
     """An operation whose answer is one page of resources (``key``: the 2010 items key)."""
-    return page_operation(spec, model.from_twilio, key)
+
+    def parse_item(data: dict[str, Any]) -> M:
+        return _resolve(model).from_twilio(data)
+
+    return page_operation(spec, parse_item, key)
 
 
 def page_operation(
@@ -228,3 +205,13 @@ def merge_extra(
             )
         params = [*params, *extra.items()]
     return encode_params(params)
+
+
+_MODEL_NAMES = frozenset({"Iso8601", "Rfc2822", "TwilioModel"})
+
+
+def __getattr__(name: str) -> Any:
+    # The model base class and date types, imported (with pydantic) on first use.
+    if name in _MODEL_NAMES:
+        return getattr(importlib.import_module("twiliokit.resources._model"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,8 +19,6 @@ from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
     AccountContext,
     Operation,
-    Rfc2822,
-    TwilioModel,
     account_path,
     delete_operation,
     list_operation,
@@ -30,6 +28,7 @@ from twiliokit.resources._base import (
     require,
     seg,
 )
+from twiliokit.resources._model import Rfc2822, TwilioModel
 from twiliokit.resources.messages import DateFilter
 
 __all__ = ["Call", "create", "delete", "fetch", "list_page", "update"]

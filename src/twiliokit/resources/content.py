@@ -12,15 +12,8 @@ from typing import Any
 from twiliokit.http.paging import Page
 from twiliokit.http.products import CONTENT
 from twiliokit.http.request import RequestSpec, encode_params
-from twiliokit.resources._base import (
-    Iso8601,
-    Operation,
-    TwilioModel,
-    list_operation,
-    one_operation,
-    page_params,
-    seg,
-)
+from twiliokit.resources._base import Operation, list_operation, one_operation, page_params, seg
+from twiliokit.resources._model import Iso8601, TwilioModel
 
 __all__ = [
     "Content",

@@ -9,7 +9,8 @@ from typing import Any
 from twiliokit.errors import ValidationError
 from twiliokit.http.products import LOOKUPS
 from twiliokit.http.request import RequestSpec, encode_params
-from twiliokit.resources._base import Operation, TwilioModel, one_operation, require, seg
+from twiliokit.resources._base import Operation, one_operation, require, seg
+from twiliokit.resources._model import TwilioModel
 
 __all__ = ["LineTypeIntelligence", "PhoneNumberLookup", "lookup"]
 

@@ -18,8 +18,6 @@ from twiliokit.resources._base import (
     API_2010,
     AccountContext,
     Operation,
-    Rfc2822,
-    TwilioModel,
     account_path,
     delete_operation,
     list_operation,
@@ -28,6 +26,7 @@ from twiliokit.resources._base import (
     page_params,
     seg,
 )
+from twiliokit.resources._model import Rfc2822, TwilioModel
 
 __all__ = [
     "Account",

@@ -12,9 +12,7 @@ from twiliokit.http.paging import Page
 from twiliokit.http.products import VERIFY
 from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
-    Iso8601,
     Operation,
-    TwilioModel,
     delete_operation,
     list_operation,
     merge_extra,
@@ -23,6 +21,7 @@ from twiliokit.resources._base import (
     require,
     seg,
 )
+from twiliokit.resources._model import Iso8601, TwilioModel
 
 __all__ = [
     "Bucket",
