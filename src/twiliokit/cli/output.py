@@ -117,6 +117,19 @@ def show_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+#: Widest a column counts for when deciding whether a table fits (long text folds anyway).
+_FIT_CAP = 24
+
+
+def _fits(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], width: int) -> bool:
+    """Whether a table of these rows is readable in ``width`` characters."""
+    needed = 1
+    for column in columns:
+        longest = max(len(column), *(len(str(row.get(column) or "-")) for row in rows))
+        needed += min(longest, _FIT_CAP) + 3  # the cell, its padding and a border
+    return needed <= width
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -169,15 +182,27 @@ def show_rows(
     console = _console()
     if not rows:
         console.print(empty, markup=False)
-    else:
+    elif _fits(rows, columns, console.width):
         table = Table(title=title)
         for column in columns:
-            # SIDs and numbers stay whole on one line; free text folds.
-            wrap = column in {"body", "description", "title", "friendly_name", "aliases"}
-            table.add_column(column, no_wrap=not wrap, overflow="fold")
+            # A SID is only useful whole: it keeps its width (34 characters), and the rest
+            # folds onto more lines rather than being cut to "...".
+            if column == "sid" or column.endswith("_sid"):
+                table.add_column(column, no_wrap=True, min_width=34)
+            else:
+                table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*(_cell(row.get(column)) for column in columns))
         console.print(table)
+    else:
+        # Too narrow for a readable table: one block of "column: value" lines per row.
+        if title:
+            console.print(title, markup=False)
+        label = max(len(column) for column in columns)
+        for row in rows:
+            for column in columns:
+                console.print(f"{column:<{label}}  ", _cell(row.get(column)), sep="")
+            console.print()
     if footer:
         console.print(footer, markup=False)
 

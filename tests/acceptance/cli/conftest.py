@@ -18,6 +18,12 @@ from twiliokit.emulator.testing import RunningEmulator
 Twiliokit = Callable[..., Result]
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables and help render at a fixed, wide width whatever terminal runs the tests."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 @pytest.fixture
 def twiliokit(
     emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.acceptance.cli.conftest import Twiliokit, json_of
 from twiliokit.emulator.testing import RunningEmulator
 
@@ -117,3 +119,15 @@ def test_messages_media_lists_the_attachments(twiliokit: Twiliokit) -> None:
     table = twiliokit("messages", "media", sid)
     assert table.exit_code == 0, table.output
     assert "ME" in table.stdout
+
+
+def test_messages_list_on_a_narrow_terminal_keeps_sids_whole(
+    twiliokit: Twiliokit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 60 columns the list prints one block per message, with every SID whole."""
+    sid = json_of(twiliokit("sms", "send", "+14155550199", "Narrow", "--json"))["sid"]
+    monkeypatch.setenv("COLUMNS", "60")
+    listed = twiliokit("messages", "list")
+    assert listed.exit_code == 0, listed.output
+    assert sid in listed.stdout
+    assert "..." not in listed.stdout
