@@ -4,7 +4,8 @@
   never more than a quarter of any value, ``"****"`` below 16 characters.
 - ``redact(text, secrets)``: replace every known secret and every HTTP ``Basic``/``Bearer``
   credential in a string.
-- ``SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a record's final message and
+- ``twiliokit.log_redaction.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
+  record's final message and
   to its formatted traceback, so secrets passed as ``%s`` arguments or carried by exception
   messages are scrubbed too. Attach it to a *handler*: filters on a logger do not run for
   records propagated from child loggers.
@@ -12,19 +13,17 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections.abc import Iterable
 
-__all__ = ["MASK", "SecretFilter", "mask_secret", "redact"]
+__all__ = ["MASK", "MIN_SCRUB_LENGTH", "mask_secret", "redact"]
 
 #: What a secret too short to partially show is replaced with.
 MASK = "****"
 #: Values shorter than this are never registered as secrets to scrub: replacing every "a" or
 #: "12" in a log line would make logs unreadable and protects nothing (real Twilio secrets are 32
 #: characters).
-_MIN_SCRUB_LENGTH = 6
+MIN_SCRUB_LENGTH = 6
 #: At most this many characters are shown at each end of a secret.
 _MAX_KEEP = 4
 
@@ -46,48 +45,7 @@ def mask_secret(value: str) -> str:
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every secret in ``secrets`` masked and every Basic/Bearer credential hidden."""
     # Longest first, so a secret that contains another one is replaced whole.
-    for secret in sorted(
-        {s for s in secrets if len(s) >= _MIN_SCRUB_LENGTH}, key=len, reverse=True
-    ):
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SCRUB_LENGTH}, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask_secret(secret))
     return _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
-
-
-class SecretFilter(logging.Filter):
-    """Scrub known secrets and ``Basic``/``Bearer`` credentials from log records.
-
-    The filter never drops a record; it rewrites ``msg`` (with ``args`` merged in) and the
-    formatted traceback. ``add()`` registers more secrets at run time (for example after a
-    connection is resolved); it is safe to call from several threads.
-    """
-
-    def __init__(self, secrets: Iterable[str] = (), name: str = "") -> None:
-        super().__init__(name)
-        self._lock = threading.Lock()
-        self._secrets: frozenset[str] = frozenset()
-        self.add(*secrets)
-
-    def __repr__(self) -> str:
-        return f"SecretFilter({len(self._secrets)} secrets)"
-
-    def add(self, *secrets: str | None) -> None:
-        """Also scrub these values (``None`` and very short values are ignored)."""
-        new = {s for s in secrets if s and len(s) >= _MIN_SCRUB_LENGTH}
-        with self._lock:
-            self._secrets = self._secrets | new
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        secrets = self._secrets
-        message = record.getMessage()
-        record.msg = redact(message, secrets)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            # Format the traceback now so the handler's formatter reuses the scrubbed text
-            # (logging.Formatter.format only formats exc_info when exc_text is empty).
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, secrets)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, secrets)
-        return True

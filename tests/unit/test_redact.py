@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from twiliokit.redact import MASK, SecretFilter, mask_secret, redact
+from twiliokit.log_redaction import SecretFilter
+from twiliokit.redact import MASK, mask_secret, redact
 
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 

@@ -179,7 +179,7 @@ def mcp_command(
 
 
 def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.redact import SecretFilter
+    from twiliokit.log_redaction import SecretFilter
 
     handler = logging.StreamHandler()  # stderr: stdout carries the protocol
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -132,7 +132,7 @@ def _handlers(spec: str | None) -> Any:
 
 
 def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.redact import SecretFilter
+    from twiliokit.log_redaction import SecretFilter
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
