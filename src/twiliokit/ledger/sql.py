@@ -128,51 +128,63 @@ class SqlLedger(BaseLedger):
 
     async def write(self, batch: LedgerBatch) -> BatchResult:
         with _translated("write", self._errors):
-            result = await self._runner.write(lambda conn: self._write(conn, batch))
+            result = await self._runner.write_each(self._write_group, batch)
         if result.claimed and (
             batch.messages or batch.statuses or batch.calls or batch.call_statuses
         ):
             self._notify()
         return result
 
-    def _write(self, conn: Connection, batch: LedgerBatch) -> BatchResult:
+    def _write_group(self, conn: Connection, batches: Sequence[LedgerBatch]) -> list[BatchResult]:
+        """Write ``batches`` in order in the caller's transaction: one ``executemany`` per
+        statement for the whole group, in as many steps as row counts decide what comes next.
+
+        Equivalent to writing the batches one by one, because every statement touches one
+        table, reads nothing but that table, and each table's rows go in batch order:
+
+        1. claims (who wins decides whether the rest of a batch is written);
+        2. status events, when a status callback's "is it new" decides its status upsert;
+        3. current statuses, messages, calls, deliveries and consent, all at once.
+        """
         sql = self._sql
         with RawWrites(conn) as raw:
-            if batch.claim is not None:
-                claim = {
-                    "kind": batch.claim.kind,
-                    "claim_key": batch.claim.key,
-                    "claimed_at": batch.claim.at or _now(),
-                }
-                if raw.count(sql.claim, claim) != 1:
-                    return BatchResult(claimed=False)
-            for message in batch.messages:
-                event = _message_event_row(message)
-                raw.run(sql.event, event)
-                raw.run(sql.message, _message_row(message))
-                raw.run(sql.status, _status_row(event))
-            statuses = [self._apply(raw, _event_row(e)) for e in batch.statuses]
-            for call in batch.calls:
-                event = _call_event_row(call)
-                raw.run(sql.event, event)
-                raw.run(sql.call, _call_row(call))
-                raw.run(sql.status, _status_row(event))
-            call_statuses = [self._apply(raw, _event_row(e)) for e in batch.call_statuses]
-            if batch.webhooks:
-                raw.run_many(sql.webhook, [_webhook_row(w) for w in batch.webhooks])
-            for consent in batch.opt_outs:
-                raw.run(sql.consent, _consent_row(consent))
-                if consent.action is not OptOutAction.HELP:
-                    raw.run(sql.opt_out, _opt_out_row(consent))
-        return BatchResult(
-            claimed=True, statuses=tuple(statuses), call_statuses=tuple(call_statuses)
-        )
-
-    def _apply(self, raw: RawWrites, row: dict[str, Any]) -> StatusOutcome:
-        if raw.count(self._sql.event, row) != 1:
-            return StatusOutcome.DUPLICATE
-        moved = raw.count(self._sql.status, _status_row(row))
-        return StatusOutcome.APPLIED if moved == 1 else StatusOutcome.STALE
+            claimed = [True] * len(batches)
+            claims = [(i, b.claim) for i, b in enumerate(batches) if b.claim is not None]
+            if claims:
+                rows = [
+                    {"kind": c.kind, "claim_key": c.key, "claimed_at": c.at or _now()}
+                    for _, c in claims
+                ]
+                won = raw.counts(sql.claim, rows)
+                raw.sync()
+                for (index, _), count in zip(claims, won(), strict=True):
+                    claimed[index] = count == 1
+            plan = _GroupPlan([b for b, c in zip(batches, claimed, strict=True) if c])
+            if plan.callbacks:
+                new = raw.counts(sql.event, plan.events)
+                raw.sync()
+                plan.decide(new())
+            elif plan.events:
+                raw.run_many(sql.event, plan.events)
+                plan.decide([])
+            moved = None
+            if plan.counted_statuses:
+                moved = raw.counts(sql.status, plan.statuses)
+            elif plan.statuses:
+                raw.run_many(sql.status, plan.statuses)
+            for write, rows in (
+                (sql.message, plan.messages),
+                (sql.call, plan.calls),
+                (sql.webhook, plan.webhooks),
+                (sql.consent, plan.consents),
+                (sql.opt_out, plan.opt_outs),
+            ):
+                if rows:
+                    raw.run_many(write, rows)
+        if moved is not None:
+            plan.moved(moved())
+        results = iter(plan.results)
+        return [next(results) if c else BatchResult(claimed=False) for c in claimed]
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -298,6 +310,83 @@ class SqlLedger(BaseLedger):
             )
         )
         return int(rows[0][0])
+
+
+# --------------------------------------------------------------------------- group plan
+
+
+class _GroupPlan:
+    """The rows of a group of won batches, per table and in batch order (pure, no I/O).
+
+    A status callback's event is *counted*: when it is new, its status upsert follows and is
+    counted too (applied or stale); when not, the outcome is a duplicate. The statuses of
+    recorded messages and calls are upserted unconditionally.
+    """
+
+    def __init__(self, batches: Sequence[LedgerBatch]) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
+        self.webhooks: list[dict[str, Any]] = []
+        self.consents: list[dict[str, Any]] = []
+        self.opt_outs: list[dict[str, Any]] = []
+        self.statuses: list[dict[str, Any]] = []
+        # Per event: None (a record's own status), or where its outcome goes.
+        self._slots: list[tuple[list[StatusOutcome], int] | None] = []
+        self._status_slots: list[tuple[list[StatusOutcome], int] | None] = []
+        self._outcomes: list[tuple[list[StatusOutcome], list[StatusOutcome]]] = []
+        self.callbacks = False
+        for batch in batches:
+            statuses = [StatusOutcome.DUPLICATE] * len(batch.statuses)
+            call_statuses = [StatusOutcome.DUPLICATE] * len(batch.call_statuses)
+            self._outcomes.append((statuses, call_statuses))
+            for message in batch.messages:
+                self._event(_message_event_row(message), None)
+                self.messages.append(_message_row(message))
+            for n, event in enumerate(batch.statuses):
+                self._event(_event_row(event), (statuses, n))
+            for call in batch.calls:
+                self._event(_call_event_row(call), None)
+                self.calls.append(_call_row(call))
+            for n, call_event in enumerate(batch.call_statuses):
+                self._event(_event_row(call_event), (call_statuses, n))
+            self.webhooks += [_webhook_row(w) for w in batch.webhooks]
+            for consent in batch.opt_outs:
+                row = _consent_row(consent)
+                self.consents.append(row)
+                if consent.action is not OptOutAction.HELP:
+                    self.opt_outs.append(_opt_out_row(row))
+        self.counted_statuses = False
+
+    def _event(self, row: dict[str, Any], slot: tuple[list[StatusOutcome], int] | None) -> None:
+        self.events.append(row)
+        self._slots.append(slot)
+        self.callbacks = self.callbacks or slot is not None
+
+    def decide(self, new: list[int]) -> None:
+        """Given which counted events were new (one count per event; none when nothing is
+        counted), the status upserts to run, in order."""
+        for index, (row, slot) in enumerate(zip(self.events, self._slots, strict=True)):
+            if slot is not None and new[index] != 1:
+                continue  # seen before: the outcome stays DUPLICATE
+            self.statuses.append(_status_row(row))
+            self._status_slots.append(slot)
+            self.counted_statuses = self.counted_statuses or slot is not None
+
+    def moved(self, counts: list[int]) -> None:
+        """Given how many rows each status upsert changed: applied or stale."""
+        for slot, count in zip(self._status_slots, counts, strict=True):
+            if slot is not None:
+                outcomes, n = slot
+                outcomes[n] = StatusOutcome.APPLIED if count == 1 else StatusOutcome.STALE
+
+    @property
+    def results(self) -> list[BatchResult]:
+        """One result per batch, once :meth:`moved` has run (when statuses were counted)."""
+        return [
+            BatchResult(claimed=True, statuses=tuple(s), call_statuses=tuple(c))
+            for s, c in self._outcomes
+        ]
 
 
 # --------------------------------------------------------------------------- statements
@@ -527,30 +616,28 @@ def _event_row(e: StatusEvent | CallStatusEvent) -> dict[str, Any]:
 
 
 def _message_event_row(m: MessageRecord) -> dict[str, Any]:
-    source = StatusSource.CALLBACK if m.is_inbound else StatusSource.API
-    return _event_row(
-        StatusEvent(
-            sid=m.sid,
-            status=m.status,
-            at=m.date_updated or m.date_created,
-            source=source,
-            error_code=m.error_code,
-            error_message=m.error_message,
-        )
-    )
+    # The record is validated and normalised already: no StatusEvent needs building.
+    return {
+        "sid": m.sid,
+        "status": m.status.value,
+        "status_rank": m.status.rank,
+        "at": m.date_updated or m.date_created,
+        "source": (StatusSource.CALLBACK if m.is_inbound else StatusSource.API).value,
+        "error_code": m.error_code,
+        "error_message": m.error_message,
+    }
 
 
 def _call_event_row(c: CallRecord) -> dict[str, Any]:
-    return _event_row(
-        CallStatusEvent(
-            sid=c.sid,
-            status=c.status,
-            at=c.date_updated or c.date_created,
-            source=StatusSource.API,
-            error_code=c.error_code,
-            error_message=c.error_message,
-        )
-    )
+    return {
+        "sid": c.sid,
+        "status": c.status.value,
+        "status_rank": c.status.rank,
+        "at": c.date_updated or c.date_created,
+        "source": StatusSource.API.value,
+        "error_code": c.error_code,
+        "error_message": c.error_message,
+    }
 
 
 def _status_row(event_row: Mapping[str, Any]) -> dict[str, Any]:
@@ -619,10 +706,8 @@ def _consent_row(e: OptOutEvent) -> dict[str, Any]:
     }
 
 
-def _opt_out_row(e: OptOutEvent) -> dict[str, Any]:
-    row = _consent_row(e)
-    del row["message_sid"]
-    return row
+def _opt_out_row(consent: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in consent.items() if k != "message_sid"}
 
 
 @contextmanager

@@ -26,6 +26,9 @@ request goes through the same steps:
    the answer; and queue the event for forwarding (:mod:`.forward`).
 
 This module is the only one here that touches the framework; the rest is pure or plain asyncio.
+Each route's endpoint is a plain ASGI app (:class:`WebhookEndpoint`) rather than a Starlette
+request handler: at thousands of webhooks a second, Starlette's per-request ``Request`` and
+exception-handling wrappers cost about as much as everything the receiver itself does.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
-from starlette.requests import Request
+from starlette.datastructures import URL
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from twiliokit import twiml
 from twiliokit.errors import StorageError, TwiliokitError, ValidationError
@@ -83,7 +87,7 @@ from twiliokit.webhooks.request import (
 )
 from twiliokit.webhooks.settings import WebhookSettings
 
-__all__ = ["EMPTY_TWIML", "PATHS", "WebhookReceiver"]
+__all__ = ["EMPTY_TWIML", "PATHS", "WebhookEndpoint", "WebhookReceiver"]
 
 logger = logging.getLogger("twiliokit.webhooks")
 
@@ -109,6 +113,46 @@ class _Reject(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__()
         self.response = response
+
+
+class _Gone(Exception):
+    """The client disconnected before its request body arrived: there is nobody to answer."""
+
+
+_RouteHandler = Callable[[RawRequest], Awaitable[Response]]
+
+
+class WebhookEndpoint:
+    """One webhook route as an ASGI app: read the request, answer what the receiver says.
+
+    ``methods`` are those the route takes (Starlette's ``Route`` answers 405 to others).
+    """
+
+    def __init__(self, receiver: WebhookReceiver, handle: _RouteHandler, methods: tuple[str, ...]):
+        self.receiver = receiver
+        self.handle = handle
+        self.methods = methods
+
+    def __repr__(self) -> str:
+        return f"WebhookEndpoint({getattr(self.handle, '__name__', self.handle)!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            raw = await self.receiver.read(scope, receive)
+        except _Reject as reject:
+            response = reject.response
+        except _Gone:
+            return
+        else:
+            response = await self.handle(raw)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response.raw_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
 
 
 def _error(
@@ -167,14 +211,22 @@ class WebhookReceiver:
     @property
     def routes(self) -> list[BaseRoute]:
         """The five webhook routes (see the module docstring)."""
-        form = ["POST", "GET"]
         return [
-            Route(PATHS["messaging"], self.messaging, methods=form),
-            Route(PATHS["message_status"], self.message_status, methods=form),
-            Route(PATHS["voice"], self.voice, methods=form),
-            Route(PATHS["call_status"], self.call_status, methods=form),
-            Route(PATHS["verify"], self.verify, methods=["POST"]),
+            Route(path, endpoint, methods=list(endpoint.methods))
+            for path, endpoint in self.endpoints.items()
         ]
+
+    @property
+    def endpoints(self) -> dict[str, WebhookEndpoint]:
+        """The five endpoints by path (what :attr:`routes` mounts)."""
+        form = ("POST", "GET")
+        return {
+            PATHS["messaging"]: WebhookEndpoint(self, self.messaging, form),
+            PATHS["message_status"]: WebhookEndpoint(self, self.message_status, form),
+            PATHS["voice"]: WebhookEndpoint(self, self.voice, form),
+            PATHS["call_status"]: WebhookEndpoint(self, self.call_status, form),
+            PATHS["verify"]: WebhookEndpoint(self, self.verify, ("POST",)),
+        }
 
     async def start(self) -> None:
         """Start the forwarder, if any."""
@@ -199,11 +251,11 @@ class WebhookReceiver:
 
     # -- routes ----------------------------------------------------------------------------
 
-    async def messaging(self, request: Request) -> Response:
+    async def messaging(self, raw: RawRequest) -> Response:
         """Inbound SMS, MMS and WhatsApp: record, handle, answer TwiML."""
         kind = WebhookKind.INCOMING_MESSAGE
         try:
-            raw, params, url, valid = await self._accept_form(request, kind)
+            params, url, valid = self._accept_form(raw, kind)
 
             def plan() -> tuple[MessageReceived, OptOutChanged | None, LedgerBatch]:
                 event = parse_message_received(
@@ -240,11 +292,11 @@ class WebhookReceiver:
             reply = None
         return self._twiml(message_twiml, reply, event.sid)
 
-    async def message_status(self, request: Request) -> Response:
+    async def message_status(self, raw: RawRequest) -> Response:
         """Message status callbacks: record (never backwards), then ``on_status``."""
         kind = WebhookKind.MESSAGE_STATUS
         try:
-            raw, params, url, valid = await self._accept_form(request, kind)
+            params, url, valid = self._accept_form(raw, kind)
 
             def plan() -> tuple[MessageStatusChanged, LedgerBatch]:
                 event = parse_message_status(
@@ -267,11 +319,11 @@ class WebhookReceiver:
         self._status_changed(event, result.statuses[0])
         return _xml(EMPTY_TWIML)
 
-    async def voice(self, request: Request) -> Response:
+    async def voice(self, raw: RawRequest) -> Response:
         """A call asking for TwiML: record, ``on_call``, answer its TwiML."""
         kind = WebhookKind.INCOMING_CALL
         try:
-            raw, params, url, valid = await self._accept_form(request, kind)
+            params, url, valid = self._accept_form(raw, kind)
 
             def plan() -> tuple[CallReceived, LedgerBatch]:
                 event = parse_call_received(
@@ -295,11 +347,11 @@ class WebhookReceiver:
             reply = await self._reply(self.handlers.call(event), "on_call", event.sid)
         return self._twiml(call_twiml, reply, event.sid)
 
-    async def call_status(self, request: Request) -> Response:
+    async def call_status(self, raw: RawRequest) -> Response:
         """Call status callbacks: record (never backwards), then ``on_status``."""
         kind = WebhookKind.CALL_STATUS
         try:
-            raw, params, url, valid = await self._accept_form(request, kind)
+            params, url, valid = self._accept_form(raw, kind)
 
             def plan() -> tuple[CallStatusChanged, LedgerBatch]:
                 event = parse_call_status(
@@ -322,11 +374,10 @@ class WebhookReceiver:
         self._status_changed(event, result.call_statuses[0])
         return _xml(EMPTY_TWIML)
 
-    async def verify(self, request: Request) -> Response:
+    async def verify(self, raw: RawRequest) -> Response:
         """Verify Events (JSON with ``bodySHA256``): record, then ``on_verify``."""
         kind = WebhookKind.OTHER
         try:
-            raw = await self._read(request)
             url, valid = self._authenticate(raw, None)
 
             def plan() -> tuple[tuple[VerifyEvent, ...], LedgerBatch]:
@@ -350,48 +401,52 @@ class WebhookReceiver:
 
     # -- steps -----------------------------------------------------------------------------
 
-    async def _read(self, request: Request) -> RawRequest:
+    async def read(self, scope: Scope, receive: Receive) -> RawRequest:
+        """The request as received (413 above ``max_body_bytes``; :class:`_Gone` when the
+        client left before sending its body)."""
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
         limit = self.settings.max_body_bytes
-        declared = request.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise _Reject(_error(413, "too_large", f"the body is over {limit} bytes"))
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Gone
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
                 raise _Reject(_error(413, "too_large", f"the body is over {limit} bytes"))
             chunks.append(chunk)
-        scope = request.scope
+            more = message.get("more_body", False)
         raw_path = scope.get("raw_path")
         # Some servers put the query in raw_path too; the query string is taken separately.
         path = (
             raw_path.partition(b"?")[0].decode("latin-1")
             if isinstance(raw_path, bytes) and raw_path
-            else request.url.path
+            else URL(scope=scope).path
         )
         client = scope.get("client")
         server = scope.get("server")
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
         return RawRequest(
-            method=request.method,
+            method=scope["method"],
             scheme=scope.get("scheme", "http"),
             path=path,
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
             peer=client[0] if client else None,
-            body=b"".join(chunks),
+            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
             server=f"{server[0]}:{server[1]}" if server and server[1] else None,
         )
 
-    async def _accept_form(
-        self, request: Request, kind: WebhookKind
-    ) -> tuple[RawRequest, Pairs, str, bool]:
-        """Read a form request and check its signature: (request, params, URL, signed)."""
-        raw = await self._read(request)
+    def _accept_form(self, raw: RawRequest, kind: WebhookKind) -> tuple[Pairs, str, bool]:
+        """Parse a form request and check its signature: (params, URL, signed)."""
         problem: ValidationError | None = None
         params: Pairs | None
         if raw.method == "GET":
@@ -413,7 +468,7 @@ class WebhookReceiver:
                 params, problem = None, exc
         url, valid = self._authenticate(raw, params)
         if problem is not None:
-            await self._reject_bad_input(kind, raw, url, valid, (), problem)
+            self._reject_bad_input(kind, raw, url, valid, (), problem)
         if raw.method == "GET":
             # Twilio sent the parameters in the (signed) query string.
             try:
@@ -424,9 +479,9 @@ class WebhookReceiver:
                     if isinstance(exc, ValidationError)
                     else ValidationError("the query string is not form-encoded", field="query")
                 )
-                await self._reject_bad_input(kind, raw, url, valid, (), error)
+                self._reject_bad_input(kind, raw, url, valid, (), error)
         assert params is not None
-        return raw, params, url, valid
+        return params, url, valid
 
     def _authenticate(self, raw: RawRequest, params: Pairs | None) -> tuple[str, bool]:
         """(the URL checked, whether the signature is valid); 403 when it must be and is not."""
@@ -541,7 +596,7 @@ class WebhookReceiver:
         logger.info("dropped a duplicate %s delivery for %s", webhook.kind.value, webhook.sid)
         return empty if empty is not None else _xml(EMPTY_TWIML)
 
-    async def _reject_bad_input(
+    def _reject_bad_input(
         self,
         kind: WebhookKind,
         raw: RawRequest,
