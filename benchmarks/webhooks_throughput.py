@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import statistics
 import subprocess
@@ -172,9 +173,14 @@ async def closed_loop(work: list[httpx.Request], concurrency: int) -> tuple[list
 
 async def open_loop(
     base_url: str, work: list[httpx.Request], rate: float, connections: int, client: str
-) -> tuple[list[float], int]:
-    """Start request i at t0 + i/rate on a pool of connections; latency from its schedule."""
+) -> tuple[list[float], list[float], int]:
+    """Start request i at t0 + i/rate on a pool of connections; latency from its schedule.
+
+    Returns (latencies, lags, failures); a lag is how late the generator itself started a
+    request (its own scheduling, before any connection was free or the receiver answered).
+    """
     latencies: list[float] = []
+    lags: list[float] = []
     failures = 0
     pool: asyncio.Queue[Any] = asyncio.Queue()
     opened: list[Any] = []
@@ -185,6 +191,7 @@ async def open_loop(
 
     async def one(due: float, payload: Any) -> None:
         nonlocal failures
+        lags.append(time.perf_counter() - due)
         connection = await pool.get()
         try:
             if client == "raw":
@@ -209,7 +216,7 @@ async def open_loop(
     finally:
         for connection in opened:
             await connection.aclose()
-    return latencies, failures
+    return latencies, lags, failures
 
 
 class RawConnection:
@@ -290,17 +297,29 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     warmup = requests_for(base_url, min(2000, args.requests), offset=10_000_000)
     work = requests_for(base_url, args.requests, offset=0)
     await closed_loop(warmup, args.concurrency)
+    lags: list[float] = []
+    # The generator's own garbage collector would stop it for tens of milliseconds (its heap
+    # holds every prepared request and, as the run goes on, every result), and those pauses
+    # would be measured as the receiver's latency. Nothing it allocates while measuring is
+    # cyclic garbage worth collecting before the end, so it does not collect until then.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     cpu_before = cpu_seconds(pid)
     own_before = time.process_time()
     started = time.perf_counter()
-    if args.rate:
-        latencies, failures = await open_loop(
-            base_url, work, args.rate, args.concurrency, args.client
-        )
-    elif args.client == "raw":
-        latencies, failures = await raw_closed_loop(base_url, work, args.concurrency)
-    else:
-        latencies, failures = await closed_loop(work, args.concurrency)
+    try:
+        if args.rate:
+            latencies, lags, failures = await open_loop(
+                base_url, work, args.rate, args.concurrency, args.client
+            )
+        elif args.client == "raw":
+            latencies, failures = await raw_closed_loop(base_url, work, args.concurrency)
+        else:
+            latencies, failures = await closed_loop(work, args.concurrency)
+    finally:
+        gc.enable()
+        gc.unfreeze()
     elapsed = time.perf_counter() - started
     cpu_after = cpu_seconds(pid)
     generator_cpu = time.process_time() - own_before
@@ -313,6 +332,8 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
         "max_ms": max(latencies) * 1000,
         "generator_cpu_us": generator_cpu / len(work) * 1e6,
     }
+    if lags:
+        result["generator_lag_p99_ms"] = percentile(lags, 0.99) * 1000
     if cpu_before is not None and cpu_after is not None:
         result["server_cpu_us"] = (cpu_after - cpu_before) / len(work) * 1e6
     return result
@@ -380,6 +401,8 @@ def main() -> None:
             per = result["server_cpu_us"]
             line += f"; server CPU {per:,.0f} us/webhook (~{1e6 / per:,.0f}/s on one core)"
         line += f"; generator CPU {result['generator_cpu_us']:,.0f} us/request"
+        if "generator_lag_p99_ms" in result:
+            line += f", its own scheduling lag p99 {result['generator_lag_p99_ms']:.1f} ms"
         print(line, flush=True)
 
 

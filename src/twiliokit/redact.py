@@ -6,8 +6,8 @@
   credential in a string.
 - ``twiliokit.log_redaction.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
   record's final message and to its formatted traceback, so secrets passed as ``%s``
-  arguments or carried by exception messages are scrubbed too. Attach it to a *handler*: filters on a logger do not run for
-  records propagated from child loggers.
+  arguments or carried by exception messages are scrubbed too. Attach it to a *handler*:
+  filters on a logger do not run for records propagated from child loggers.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ startup, never by polling."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import socket
 import threading
@@ -32,6 +33,11 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        # Everything loaded so far (modules, schemas, the catalogue) lives as long as the
+        # server: move it out of the collector's reach. Full collections then scan only what
+        # requests create; measured on the receiver, each one stalled the event loop for
+        # ~55 ms before and ~5-9 ms after (benchmarks/webhooks_throughput.py).
+        gc.freeze()
         self._on_ready(self)
 
 

@@ -13,6 +13,7 @@ result matches the schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,8 +113,27 @@ def upgrade(url: str | URL | None, revision: str = "head") -> None:
     Safe to run concurrently from several processes: they queue on a lock (a PostgreSQL
     advisory lock, SQLite's write lock) and later ones find nothing to do.
     """
-    with _migrating(url) as connection:
-        command.upgrade(alembic_config(connection), revision)
+    for attempt in range(_LOCKED_ATTEMPTS):
+        try:
+            with _migrating(url) as connection:
+                command.upgrade(alembic_config(connection), revision)
+            return
+        except StorageError as exc:
+            # SQLite answers "database is locked" without waiting in a few cases (switching a
+            # new file to WAL while another process migrates it). Migrating is idempotent:
+            # try again, and the later attempt finds the schema up to date.
+            if attempt + 1 == _LOCKED_ATTEMPTS or not _locked(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+#: How many times a migration meeting a locked SQLite database is tried.
+_LOCKED_ATTEMPTS = 5
+
+
+def _locked(exc: StorageError) -> bool:
+    cause = exc.__cause__
+    return "database is locked" in str(getattr(cause, "orig", cause))
 
 
 def downgrade(url: str | URL | None, revision: str) -> None:

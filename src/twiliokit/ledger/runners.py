@@ -250,9 +250,10 @@ def configure_sqlite(engine: Engine, *, always_immediate: bool = False) -> None:
         # emit our own BEGIN in _on_begin (SQLAlchemy's documented recipe for pysqlite).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first, so that every statement after it waits for locks.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable except on power loss
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
