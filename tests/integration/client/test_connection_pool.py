@@ -43,7 +43,7 @@ class Recorder:
         self.ports.add(scope["client"][1])
         self.requests += 1
         try:
-            await asyncio.sleep(self.delay)  # the server's latency, not a wait in the test
+            await asyncio.sleep(self.delay)  # simulated latency: the server answering slowly
             await send(
                 {
                     "type": "http.response.start",
