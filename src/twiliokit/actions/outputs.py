@@ -65,6 +65,17 @@ class Output(ActionOutput):
     # it (the cold start of a CLI command) should not pay for all of them.
     model_config = ConfigDict(defer_build=True)
 
+    @classmethod
+    def copied(cls, resource: Any, *, raw: bool, **computed: Any) -> Self:
+        """The output of ``resource``: every field it shares by name with the resource is
+        copied; ``computed`` gives the others (and any that need converting)."""
+        fields = {
+            name: getattr(resource, name)
+            for name in cls.model_fields
+            if name != "raw" and name not in computed and hasattr(resource, name)
+        }
+        return cls.model_validate({**fields, **computed, "raw": _raw(resource.raw, raw)})
+
 
 def _raw(value: dict[str, Any], include: bool) -> dict[str, Any] | None:
     return dict(value) if include else None
@@ -122,35 +133,13 @@ class MessageOutput(Output):
 
     @classmethod
     def of(cls, message: Message, *, raw: bool = True) -> Self:
-        return cls.model_validate(
-            {
-                **_message_fields(message),
-                "from": message.from_,
-                "raw": _raw(message.raw, raw),
-            }
+        code = message.error_code
+        return cls.copied(
+            message,
+            raw=raw,
+            price=_price(message.price),
+            error_hint=REMEDIATION.get(code) if code else None,
         )
-
-
-def _message_fields(message: Message) -> dict[str, Any]:
-    return {
-        "sid": message.sid,
-        "status": message.status,
-        "direction": message.direction,
-        "to": message.to,
-        "body": message.body,
-        "num_segments": message.num_segments,
-        "num_media": message.num_media,
-        "price": _price(message.price),
-        "price_unit": message.price_unit,
-        "error_code": message.error_code,
-        "error_message": message.error_message,
-        "error_hint": REMEDIATION.get(message.error_code) if message.error_code else None,
-        "account_sid": message.account_sid,
-        "messaging_service_sid": message.messaging_service_sid,
-        "date_created": message.date_created,
-        "date_updated": message.date_updated,
-        "date_sent": message.date_sent,
-    }
 
 
 class MediaOutput(Output):
@@ -305,26 +294,7 @@ class CallOutput(Output):
 
     @classmethod
     def of(cls, call: Call, *, raw: bool = True) -> Self:
-        return cls.model_validate(
-            {
-                "sid": call.sid,
-                "status": call.status,
-                "direction": call.direction,
-                "from": call.from_,
-                "to": call.to,
-                "answered_by": call.answered_by,
-                "start_time": call.start_time,
-                "end_time": call.end_time,
-                "duration": call.duration,
-                "price": _price(call.price),
-                "price_unit": call.price_unit,
-                "parent_call_sid": call.parent_call_sid,
-                "account_sid": call.account_sid,
-                "date_created": call.date_created,
-                "date_updated": call.date_updated,
-                "raw": _raw(call.raw, raw),
-            }
-        )
+        return cls.copied(call, raw=raw, price=_price(call.price))
 
 
 class VerifyServiceOutput(Output):
@@ -341,16 +311,7 @@ class VerifyServiceOutput(Output):
 
     @classmethod
     def of(cls, service: VerifyService, *, raw: bool = False) -> Self:
-        return cls(
-            sid=service.sid,
-            friendly_name=service.friendly_name,
-            code_length=service.code_length,
-            lookup_enabled=service.lookup_enabled,
-            custom_code_enabled=service.custom_code_enabled,
-            date_created=service.date_created,
-            date_updated=service.date_updated,
-            raw=_raw(service.raw, raw),
-        )
+        return cls.copied(service, raw=raw)
 
 
 class BucketOutput(Output):
@@ -367,16 +328,7 @@ class BucketOutput(Output):
 
     @classmethod
     def of(cls, bucket: Bucket, *, raw: bool = False) -> Self:
-        return cls(
-            sid=bucket.sid,
-            rate_limit_sid=bucket.rate_limit_sid,
-            service_sid=bucket.service_sid,
-            max=bucket.max,
-            interval=bucket.interval,
-            date_created=bucket.date_created,
-            date_updated=bucket.date_updated,
-            raw=_raw(bucket.raw, raw),
-        )
+        return cls.copied(bucket, raw=raw)
 
 
 class RateLimitOutput(Output):
@@ -405,17 +357,7 @@ class RateLimitOutput(Output):
         buckets: list[BucketOutput] | None = None,
         raw: bool = False,
     ) -> Self:
-        return cls(
-            sid=limit.sid,
-            service_sid=limit.service_sid,
-            unique_name=limit.unique_name,
-            description=limit.description,
-            url=limit.url,
-            buckets=buckets,
-            date_created=limit.date_created,
-            date_updated=limit.date_updated,
-            raw=_raw(limit.raw, raw),
-        )
+        return cls.copied(limit, raw=raw, buckets=buckets)
 
 
 class VerifyWebhookOutput(Output):
@@ -436,18 +378,7 @@ class VerifyWebhookOutput(Output):
 
     @classmethod
     def of(cls, webhook: VerifyWebhook, *, raw: bool = False) -> Self:
-        return cls(
-            sid=webhook.sid,
-            service_sid=webhook.service_sid,
-            friendly_name=webhook.friendly_name,
-            webhook_url=webhook.webhook_url,
-            event_types=webhook.event_types,
-            status=webhook.status,
-            version=webhook.version,
-            date_created=webhook.date_created,
-            date_updated=webhook.date_updated,
-            raw=_raw(webhook.raw, raw),
-        )
+        return cls.copied(webhook, raw=raw)
 
 
 class VerificationOutput(Output):
@@ -471,17 +402,8 @@ class VerificationOutput(Output):
 
     @classmethod
     def of(cls, verification: Verification, *, raw: bool = True) -> Self:
-        return cls(
-            sid=verification.sid,
-            service_sid=verification.service_sid,
-            to=verification.to,
-            channel=verification.channel,
-            status=verification.status,
-            valid=verification.valid,
-            send_attempts=len(verification.send_code_attempts or []),
-            date_created=verification.date_created,
-            date_updated=verification.date_updated,
-            raw=_raw(verification.raw, raw),
+        return cls.copied(
+            verification, raw=raw, send_attempts=len(verification.send_code_attempts or [])
         )
 
 
@@ -507,18 +429,7 @@ class VerificationCheckOutput(Output):
 
     @classmethod
     def of(cls, check: VerificationCheck, *, raw: bool = True) -> Self:
-        return cls(
-            approved=check.status == "approved",
-            status=check.status,
-            valid=check.valid,
-            sid=check.sid,
-            service_sid=check.service_sid,
-            to=check.to,
-            channel=check.channel,
-            date_created=check.date_created,
-            date_updated=check.date_updated,
-            raw=_raw(check.raw, raw),
-        )
+        return cls.copied(check, raw=raw, approved=check.status == "approved")
 
 
 class LookupOutput(Output):
