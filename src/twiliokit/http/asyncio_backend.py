@@ -10,8 +10,8 @@ the same with asyncio's own streams (``asyncio.open_connection``, ``StreamWriter
 does, so httpx reports them unchanged. HTTP itself (h11), pooling, keep-alive and TLS
 settings stay httpx's and httpcore's.
 
-Other event loops (trio, and for now uvloop) keep httpcore's own backend:
-:func:`use_asyncio_streams` only swaps it in when the standard library's asyncio loop runs.
+Other event loops (trio) keep httpcore's own backend: :func:`use_asyncio_streams` only swaps
+it in when asyncio (the standard loop or uvloop) runs.
 """
 
 from __future__ import annotations
@@ -178,13 +178,9 @@ def _asyncio_running() -> bool:
     import sniffio  # what httpcore itself asks (a declared dependency)
 
     try:
-        if sniffio.current_async_library() != "asyncio":
-            return False
+        return sniffio.current_async_library() == "asyncio"  # uvloop included
     except sniffio.AsyncLibraryNotFoundError:
         return False
-    # Only the standard library's loops: uvloop (which uvicorn runs servers on) reports
-    # "asyncio" too but its create_connection() takes no happy_eyeballs_delay.
-    return type(asyncio.get_running_loop()).__module__.startswith("asyncio")
 
 
 def use_asyncio_streams(transport: Any) -> bool:

@@ -206,3 +206,23 @@ async def test_httpx_transports_take_the_backend_on_asyncio() -> None:
 def test_backend_is_left_alone_outside_asyncio() -> None:
     """With no asyncio loop running, the transport keeps httpcore's own backend."""
     assert use_asyncio_streams(httpx.AsyncHTTPTransport()) is False
+
+
+def test_backend_serves_requests_on_uvloop() -> None:
+    """On uvloop (what uvicorn runs the service on) httpx takes this backend and a request
+    round-trips, kept alive for the next one."""
+    import uvloop
+
+    async def run() -> tuple[bool, list[int]]:
+        async with serving() as (port, connections):
+            transport = httpx.AsyncHTTPTransport()
+            taken = use_asyncio_streams(transport)
+            async with httpx.AsyncClient(transport=transport) as client:
+                for _ in range(2):
+                    response = await client.get(f"http://127.0.0.1:{port}/")
+                    assert response.json() == {}
+            return taken, connections
+
+    taken, connections = uvloop.run(run())
+    assert taken is True
+    assert len(connections) == 1
