@@ -14,10 +14,15 @@ Two modes:
   whatever the answers do, and latency is measured from each request's *scheduled* time (no
   coordinated omission): the latency at that load.
 
+``--workers N`` serves the receiver from N processes, as ``twiliokit serve --workers N`` does
+(:func:`twiliokit.serving.serve_workers`).
+
 ::
 
     .venv/bin/python benchmarks/webhooks_throughput.py --backend both
     .venv/bin/python benchmarks/webhooks_throughput.py --backend sqlite --rate 2000 --requests 20000
+    .venv/bin/python benchmarks/webhooks_throughput.py --backend both --client raw \
+        --rate 2000 --requests 120000 --concurrency 64 --workers 2
 
 PostgreSQL runs in a throwaway server (``tests/postgres.py``), with durability turned back on
 (fsync, synchronous_commit) so that commits cost what they cost in production.
@@ -54,32 +59,47 @@ READY = "READY "
 # --------------------------------------------------------------------------- the server
 
 
-def serve(db: str) -> None:
-    """Subprocess entry: the receiver on a free port; prints ``READY <url>`` when listening."""
-    from twiliokit.serving import bound_port, make_server
+async def _seen(event: Any) -> None:
+    """The benchmark's message handler: one is registered, as an application would."""
+
+
+def receiver_app(db: str) -> Any:
+    """The receiver as measured: signatures checked, every webhook recorded, a handler."""
     from twiliokit.webhooks import Handlers, WebhookSettings, create_receiver_app
 
     handlers = Handlers()
+    handlers.on_message(_seen)
+    return create_receiver_app(WebhookSettings(auth_token=TOKEN), db, handlers)
 
-    @handlers.on_message
-    async def seen(event: Any) -> None:
-        return None
 
-    app = create_receiver_app(WebhookSettings(auth_token=TOKEN), db, handlers)
+def serve(db: str, workers: int) -> None:
+    """Subprocess entry: the receiver on a free port; prints ``READY <url>`` when listening."""
+    import functools
+    import socket
 
-    def ready(server: Any) -> None:
-        print(f"{READY}http://127.0.0.1:{bound_port(server)}", flush=True)
+    from twiliokit.serving import make_server, serve_workers
 
-    server = make_server(app, port=0, log_level="warning", on_ready=ready)
-    server.config.proxy_headers = False
-    server.run()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    def ready(*_: Any) -> None:
+        print(f"{READY}{url}", flush=True)
+
+    if workers > 1:  # what `twiliokit serve --workers N` does
+        serve_workers(
+            functools.partial(receiver_app, db), sock=sock, workers=workers, on_ready=ready
+        )
+        return
+    server = make_server(receiver_app(db), log_level="warning", on_ready=ready)
+    server.run(sockets=[sock])
 
 
 @contextlib.contextmanager
-def receiver_process(db: str) -> Iterator[tuple[str, int]]:
-    """The receiver in a subprocess; yields (base URL, pid)."""
+def receiver_process(db: str, workers: int) -> Iterator[tuple[str, int]]:
+    """The receiver in a subprocess (with its workers); yields (base URL, pid)."""
     process = subprocess.Popen(
-        [sys.executable, __file__, "--serve", db],
+        [sys.executable, __file__, "--serve", db, "--workers", str(workers)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -131,12 +151,15 @@ def requests_for(base_url: str, count: int, offset: int) -> list[httpx.Request]:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (None where /proc is missing)."""
+    """User + system CPU time of a process and its children (its workers) so far, None where
+    /proc is missing. Children that have exited no longer count: workers live for the run."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 async def _send(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> int:
@@ -173,11 +196,12 @@ async def closed_loop(work: list[httpx.Request], concurrency: int) -> tuple[list
 
 async def open_loop(
     base_url: str, work: list[httpx.Request], rate: float, connections: int, client: str
-) -> tuple[list[float], list[float], int]:
+) -> tuple[list[float], list[float], int, float]:
     """Start request i at t0 + i/rate on a pool of connections; latency from its schedule.
 
-    Returns (latencies, lags, failures); a lag is how late the generator itself started a
-    request (its own scheduling, before any connection was free or the receiver answered).
+    Returns (latencies, lags, failures, seconds from t0 to the last answer); a lag is how late
+    the generator itself started a request (its own scheduling, before any connection was free
+    or the receiver answered).
     """
     latencies: list[float] = []
     lags: list[float] = []
@@ -213,10 +237,11 @@ async def open_loop(
                 await asyncio.sleep(delay)  # pacing the generator, not waiting for a result
             tasks.append(asyncio.create_task(one(due, payload)))
         await asyncio.gather(*tasks)
+        finished = time.perf_counter()
     finally:
         for connection in opened:
             await connection.aclose()
-    return latencies, lags, failures
+    return latencies, lags, failures, finished - start
 
 
 class RawConnection:
@@ -308,9 +333,10 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     cpu_before = cpu_seconds(pid)
     own_before = time.process_time()
     started = time.perf_counter()
+    scheduled: float | None = None
     try:
         if args.rate:
-            latencies, lags, failures = await open_loop(
+            latencies, lags, failures, scheduled = await open_loop(
                 base_url, work, args.rate, args.concurrency, args.client
             )
         elif args.client == "raw":
@@ -320,7 +346,9 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     finally:
         gc.enable()
         gc.unfreeze()
-    elapsed = time.perf_counter() - started
+    # Open loop: from the first request's due time to the last answer (not the time spent
+    # opening connections before it), so that a receiver keeping up shows the offered rate.
+    elapsed = scheduled if scheduled is not None else time.perf_counter() - started
     cpu_after = cpu_seconds(pid)
     generator_cpu = time.process_time() - own_before
     result = {
@@ -372,6 +400,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="connections")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests per second")
     parser.add_argument(
+        "--workers", type=int, default=1, help="receiver processes (twiliokit serve --workers)"
+    )
+    parser.add_argument(
         "--client",
         choices=["httpx", "raw"],
         default="httpx",
@@ -380,7 +411,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.workers)
         return
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     mode = (
@@ -388,8 +419,10 @@ def main() -> None:
         if args.rate
         else f"closed loop ({args.client})"
     )
+    if args.workers > 1:
+        mode += f", {args.workers} workers"
     for backend in backends:
-        with database(backend) as db, receiver_process(db) as (base_url, pid):
+        with database(backend) as db, receiver_process(db, args.workers) as (base_url, pid):
             result = asyncio.run(measure(base_url, pid, args))
         line = (
             f"{backend:8} {mode}: {result['rate']:,.0f} webhooks/s "
@@ -399,7 +432,9 @@ def main() -> None:
         )
         if "server_cpu_us" in result:
             per = result["server_cpu_us"]
-            line += f"; server CPU {per:,.0f} us/webhook (~{1e6 / per:,.0f}/s on one core)"
+            line += f"; server CPU {per:,.0f} us/webhook"
+            if args.workers == 1:
+                line += f" (~{1e6 / per:,.0f}/s on one core)"
         line += f"; generator CPU {result['generator_cpu_us']:,.0f} us/request"
         if "generator_lag_p99_ms" in result:
             line += f", its own scheduling lag p99 {result['generator_lag_p99_ms']:.1f} ms"

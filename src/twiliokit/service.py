@@ -76,7 +76,9 @@ class ServiceSettings:
     ``memory://`` for a throwaway one. ``webhooks``: the receiver's settings, or ``None`` to
     serve no webhook routes. ``host``: the interface served on; on loopback (the default)
     ``/mcp`` also refuses requests whose ``Host``/``Origin`` is not loopback (DNS
-    rebinding). ``transport`` replaces the network to Twilio (tests: the emulator
+    rebinding). ``mcp_stateless`` answers each ``/mcp`` request on its own, with no session
+    kept between them: set it when several processes serve one address, since a session lives
+    in the process that opened it. ``transport`` replaces the network to Twilio (tests: the emulator
     in-process). ``compliance``: the ``[compliance]`` checks (``None``: the defaults, opt-outs
     and the WhatsApp window); every send is also recorded in the ledger, with the receiver's
     status callback when ``webhooks.public_url`` is set.
@@ -90,6 +92,7 @@ class ServiceSettings:
     handlers: Handlers | None = None
     forwarder: Forwarder | None = None
     mcp: bool = True
+    mcp_stateless: bool = False
     host: str = "127.0.0.1"
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     retry: RetryPolicy | None = None
@@ -152,6 +155,7 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
         loopback = settings.host in _LOOPBACK
         manager = StreamableHTTPSessionManager(
             app=create_mcp_server(catalogue, holder),
+            stateless=settings.mcp_stateless,
             security_settings=TransportSecuritySettings(
                 enable_dns_rebinding_protection=loopback,
                 allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],

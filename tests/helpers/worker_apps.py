@@ -1,0 +1,69 @@
+"""Apps for :func:`twiliokit.serving.serve_workers` tests, and a driver that serves one.
+
+Worker processes rebuild their app from a picklable factory, so the factories live at module
+level here. ``serve_workers`` installs the supervisor's signal handlers, so it runs in its own
+process: ``python -m tests.helpers.worker_apps APP WORKERS`` prints ``READY <url>`` once every
+worker has started, and ``error: ...`` (exit 2) if serving fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from twiliokit.errors import ConfigurationError
+
+READY = "READY "
+
+
+async def _pid_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers every request with the id of the process that served it."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    body = str(os.getpid()).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def pid_app() -> Any:
+    """A factory of the app that answers with its process id."""
+    return _pid_app
+
+
+def failing_app() -> Any:
+    """A factory that fails the way a worker's setup can (a clear configuration error)."""
+    raise ConfigurationError("the ledger is unreachable", field="ledger_url")
+
+
+def main(argv: list[str]) -> int:
+    from twiliokit.serving import serve_workers
+
+    factory = {"pid": pid_app, "failing": failing_app}[argv[0]]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        serve_workers(
+            factory,
+            sock=sock,
+            workers=int(argv[1]),
+            on_ready=lambda: print(f"{READY}{url}", flush=True),
+        )
+    except ConfigurationError as exc:
+        print(f"error: {exc.message}", file=sys.stderr, flush=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

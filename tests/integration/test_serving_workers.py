@@ -1,0 +1,108 @@
+"""`serve_workers`: one listening socket served by several worker processes, which start,
+share the load, stop together, and fail to start with the worker's own error."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.worker_apps import READY
+from twiliokit.errors import ConfigurationError
+from twiliokit.serving import serve_workers
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@contextlib.contextmanager
+def driver(app: str, workers: int) -> Iterator[subprocess.Popen[str]]:
+    """`python -m tests.helpers.worker_apps APP WORKERS`, stopped with SIGINT afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.worker_apps", app, str(workers)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            assert stream is not None
+            stream.close()
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux)."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_workers_share_the_socket_and_stop_together() -> None:
+    """Two workers start before READY, both answer requests on the one address, and SIGINT
+    stops the parent and every worker cleanly."""
+    with driver("pid", 2) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith(READY), line
+        url = line[len(READY) :].strip()
+        workers = set(children(process.pid))
+        assert len(workers) >= 2  # the two workers (spawn may add its resource tracker)
+        answered: set[int] = set()
+        for _ in range(400):  # a fresh connection each time: the kernel picks the worker
+            answered.add(int(httpx.get(url, timeout=10).text))
+            if len(answered) == 2:
+                break
+        assert len(answered) == 2
+        assert answered <= workers
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    for pid in answered:
+        assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    return True
+
+
+def test_a_worker_that_cannot_start_stops_the_server_with_its_reason() -> None:
+    """A worker whose app cannot be built is not restarted forever: serving ends, exit 2,
+    with the worker's own one-line reason and no traceback."""
+    with driver("failing", 2) as process:
+        assert process.wait(timeout=60) == 2
+        assert process.stderr is not None
+        err = process.stderr.read()
+    assert "the ledger is unreachable" in err
+    assert "a worker process failed to start" in err
+    assert "Traceback" not in err
+
+
+def test_an_app_factory_that_cannot_reach_workers_is_refused_before_serving() -> None:
+    """A factory that does not pickle (a lambda) is refused with the fix, before any worker
+    starts; so is a worker count below one."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        with pytest.raises(ConfigurationError) as refused:
+            serve_workers(lambda: None, sock=sock, workers=2)
+        assert refused.value.field == "workers"
+        assert "module-level functions" in (refused.value.hint or "")
+        with pytest.raises(ConfigurationError) as too_few:
+            serve_workers(os.getpid, sock=sock, workers=0)
+        assert too_few.value.field == "workers"
