@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -43,6 +44,28 @@ def pid_app() -> Any:
 def failing_app() -> Any:
     """A factory that fails the way a worker's setup can (a clear configuration error)."""
     raise ConfigurationError("the ledger is unreachable", field="ledger_url")
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The worker processes ``parent`` spawned (Linux), not multiprocessing's helpers."""
+    found = []
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue  # already gone
+        if b"spawn_main" in command:
+            found.append(int(child))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def main(argv: list[str]) -> int:

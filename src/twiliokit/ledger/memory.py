@@ -68,6 +68,8 @@ class MemoryLedger(BaseLedger):
             if key in self._claims:
                 return BatchResult(claimed=False)
             self._claims.add(key)
+        for stub in batch.message_stubs:
+            self._messages.setdefault(stub.sid, stub)
         for message in batch.messages:
             self._messages[message.sid] = merge_record(self._messages.get(message.sid), message)
             self._apply(_initial_event(message), from_record=True)

@@ -694,10 +694,16 @@ class LedgerBatch:
     When ``claim`` is given and someone else already holds it, nothing in the batch is written
     and :attr:`BatchResult.claimed` is ``False``. This is the cheap path for a webhook: claim
     the idempotency token and record the message and the delivery in one round of commits.
+
+    ``message_stubs`` are recorded only where the ledger has no message with that SID: what a
+    status callback says of a message sent elsewhere (another system, the console, a
+    Messaging Service's other senders), so that it still shows in conversations. They never
+    change a message already recorded, and add no status event of their own.
     """
 
     claim: Claim | None = None
     messages: tuple[MessageRecord, ...] = ()
+    message_stubs: tuple[MessageRecord, ...] = ()
     statuses: tuple[StatusEvent, ...] = ()
     calls: tuple[CallRecord, ...] = ()
     call_statuses: tuple[CallStatusEvent, ...] = ()
@@ -705,7 +711,15 @@ class LedgerBatch:
     opt_outs: tuple[OptOutEvent, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("messages", "statuses", "calls", "call_statuses", "webhooks", "opt_outs"):
+        for name in (
+            "messages",
+            "message_stubs",
+            "statuses",
+            "calls",
+            "call_statuses",
+            "webhooks",
+            "opt_outs",
+        ):
             _tuple(self, name)
 
 

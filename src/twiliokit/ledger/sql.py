@@ -145,6 +145,10 @@ class SqlLedger(BaseLedger):
         1. claims (who wins decides whether the rest of a batch is written);
         2. status events, when a status callback's "is it new" decides its status upsert;
         3. current statuses, messages, calls, deliveries and consent, all at once.
+
+        Message stubs go in before messages: a stub and a full record of one SID in one group
+        end as the full record (with any field it lacks taken from the stub), as they would
+        one by one in either order but for those few fields.
         """
         sql = self._sql
         with RawWrites(conn) as raw:
@@ -173,6 +177,7 @@ class SqlLedger(BaseLedger):
             elif plan.statuses:
                 raw.run_many(sql.status, plan.statuses)
             for write, rows in (
+                (sql.message_stub, plan.message_stubs),
                 (sql.message, plan.messages),
                 (sql.call, plan.calls),
                 (sql.webhook, plan.webhooks),
@@ -326,6 +331,7 @@ class _GroupPlan:
     def __init__(self, batches: Sequence[LedgerBatch]) -> None:
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
+        self.message_stubs: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []
         self.webhooks: list[dict[str, Any]] = []
         self.consents: list[dict[str, Any]] = []
@@ -340,6 +346,7 @@ class _GroupPlan:
             statuses = [StatusOutcome.DUPLICATE] * len(batch.statuses)
             call_statuses = [StatusOutcome.DUPLICATE] * len(batch.call_statuses)
             self._outcomes.append((statuses, call_statuses))
+            self.message_stubs += [_message_row(stub) for stub in batch.message_stubs]
             for message in batch.messages:
                 self._event(_message_event_row(message), None)
                 self.messages.append(_message_row(message))
@@ -407,6 +414,8 @@ class _Statements:
         event = insert(t.status_events).on_conflict_do_nothing(index_elements=["sid", "status"])
         self.event = compiled(event, t.status_events)
         self.message = compiled(_upsert(insert, t.messages, keep=_MESSAGE_KEEP), t.messages)
+        stub = insert(t.messages).on_conflict_do_nothing(index_elements=["sid"])
+        self.message_stub = compiled(stub, t.messages)
         self.call = compiled(_upsert(insert, t.calls, keep=_CALL_KEEP), t.calls)
         self.webhook = compiled(t.webhook_deliveries.insert(), t.webhook_deliveries)
         self.consent = compiled(t.consent_events.insert(), t.consent_events)

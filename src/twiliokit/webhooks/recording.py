@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from twiliokit.errors import ValidationError
 from twiliokit.ledger import (
     CallDirection,
     CallRecord,
@@ -118,7 +119,8 @@ def message_batch(
 def status_batch(
     event: MessageStatusChanged, webhook: WebhookDelivery, claim: Claim
 ) -> LedgerBatch:
-    """A message status event and the delivery."""
+    """A message status event and the delivery, and what the callback says of the message
+    (recorded only if the ledger has not seen it: sent by something else)."""
     status = StatusEvent(
         sid=event.sid,
         status=event.status,
@@ -127,7 +129,35 @@ def status_batch(
         error_code=event.error_code,
         error_message=event.error_message,
     )
-    return LedgerBatch(claim=claim, statuses=(status,), webhooks=(webhook,))
+    stub = _message_stub(event)
+    return LedgerBatch(
+        claim=claim,
+        statuses=(status,),
+        webhooks=(webhook,),
+        message_stubs=() if stub is None else (stub,),
+    )
+
+
+def _message_stub(event: MessageStatusChanged) -> MessageRecord | None:
+    """The message as its status callback describes it, or ``None`` if it names too little
+    (or something the ledger cannot hold: the status event is recorded all the same)."""
+    if not (event.account_sid and event.to and (event.from_ or event.messaging_service_sid)):
+        return None
+    try:
+        # Twilio's callbacks name the account, both addresses and the service; not when the
+        # message was created (the first callback's arrival stands in) nor its body.
+        return MessageRecord(
+            sid=event.sid,
+            account_sid=event.account_sid,
+            direction=Direction.OUTBOUND_API,
+            from_=event.from_,
+            to=event.to,
+            status=event.status,
+            date_created=event.received_at,
+            messaging_service_sid=event.messaging_service_sid,
+        )
+    except ValidationError:
+        return None
 
 
 def call_batch(event: CallReceived, webhook: WebhookDelivery, claim: Claim) -> LedgerBatch:

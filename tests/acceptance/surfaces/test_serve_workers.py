@@ -17,6 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from twilio.request_validator import RequestValidator
 
 from tests.acceptance.surfaces.conftest import TWILIOKIT, emulator_environment, structured
+from tests.helpers.worker_apps import running, worker_pids
 from twiliokit.cli import main
 from twiliokit.emulator.testing import RunningEmulator
 
@@ -59,20 +60,6 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[
             stream.close()
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started (Linux)."""
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is still a live process (not gone, not a zombie)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def inbound(n: int) -> dict[str, str]:
     return {
         "MessageSid": f"SM{n:032x}",
@@ -93,8 +80,8 @@ async def test_two_workers_record_each_webhook_once_and_serve_mcp(
     env = {**emulator_environment(emulator, tmp_path), "TWILIOKIT_API_TOKEN": API_TOKEN}
     ledger = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     with serving(env, "--workers", "2", "--db", ledger) as (process, url):
-        workers = children(process.pid)
-        assert len(workers) >= 2
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
         target = f"{url}/webhooks/twilio/messaging"
         validator = RequestValidator(emulator.auth_token)
         # No keep-alive: each request is a new connection, which the kernel gives to either.

@@ -150,6 +150,33 @@ async def test_callback_before_message_is_not_lost(ledger: LedgerStore) -> None:
     assert [e.status for e in await ledger.status_history(sid(1))] == [S.QUEUED, S.DELIVERED]
 
 
+async def test_a_message_stub_is_recorded_only_when_the_message_is_unknown(
+    ledger: LedgerStore,
+) -> None:
+    """A stub (what a status callback says of a message sent elsewhere) shows the message in
+    its conversation with its status, and never changes a message already recorded."""
+    stub = outbound(1, body=None, date_created=at(5), messaging_service_sid="MG1")
+    await ledger.write(LedgerBatch(message_stubs=(stub,), statuses=(status(1, "delivered"),)))
+    conversation = await ledger.conversation(THEM)
+    assert [(m.message.sid, m.message.status) for m in conversation] == [(sid(1), S.DELIVERED)]
+    await ledger.record_message(outbound(2))
+    again = outbound(2, body=None, date_created=at(9), messaging_service_sid="MG9")
+    await ledger.write(LedgerBatch(message_stubs=(again,), statuses=(status(2, "sent"),)))
+    known = await ledger.get_message(sid(2))
+    assert known is not None
+    assert (known.body, known.date_created, known.messaging_service_sid) == (
+        "message 2",
+        outbound(2).date_created,
+        None,
+    )
+    assert known.status is S.SENT
+    await ledger.record_message(outbound(1))  # the real record, later, replaces the stub
+    replaced = await ledger.get_message(sid(1))
+    assert replaced is not None
+    assert (replaced.body, replaced.date_created) == ("message 1", outbound(1).date_created)
+    assert replaced.status is S.DELIVERED
+
+
 async def test_rerecording_keeps_known_fields(ledger: LedgerStore) -> None:
     """Recording a SID again fills gaps and replaces given fields but never regresses status."""
     await ledger.record_message(outbound(1, messaging_service_sid="MG1", from_=None))

@@ -105,6 +105,30 @@ async def test_status_callbacks_build_the_status_history_in_order(
     assert all(w["status"] == 200 for w in emulator.control.webhooks(kind="message-status"))
 
 
+async def test_a_message_sent_elsewhere_joins_the_conversation_from_its_callbacks(
+    emulator: RunningEmulator, emulator_client: AsyncClient, serve_receiver: ServeReceiver
+) -> None:
+    """A message the ledger never recorded (sent by another system) whose status callbacks
+    come here shows in the contact's conversation, with its addresses and final status."""
+    receiver = serve_receiver(auth_token=emulator.auth_token)
+    message = await emulator_client.create_message(
+        to=USER, body="from elsewhere", status_callback=receiver.url("message_status")
+    )
+    emulator.control.advance(30)
+    receiver.seen.wait_for("message.status", 3)
+    async with reading(receiver.ledger_url) as ledger:
+        conversation = await ledger.conversation(USER)
+    [item] = conversation
+    assert item.message.sid == message.sid
+    assert (item.message.direction, item.message.from_, item.message.to) == (
+        Direction.OUTBOUND_API,
+        emulator.phone_number,
+        USER,
+    )
+    assert item.message.status is MessageStatus.DELIVERED
+    assert item.message.body is None  # a callback does not carry the body
+
+
 async def test_a_replayed_delivery_is_dropped_and_answered_empty(
     emulator: RunningEmulator, emulator_client: AsyncClient, serve_receiver: ServeReceiver
 ) -> None:
