@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from tests.helpers.asgi import answer_lifespan
 from twiliokit.serving import serve_in_thread
 
 
@@ -64,14 +65,9 @@ class WebhookSink:
         self.answers.clear()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":  # uvicorn runs with lifespan="on": say we're ready
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+        if scope["type"] == "lifespan":
+            await answer_lifespan(receive, send)
+            return
         request = Request(scope, receive)
         body = await request.body()
         with self._lock:

@@ -9,13 +9,16 @@ worker has started, and ``error: ...`` (exit 2) if serving fails.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from tests.helpers.asgi import answer_lifespan
 from twiliokit.errors import ConfigurationError
 
 READY = "READY "
@@ -24,13 +27,8 @@ READY = "READY "
 async def _pid_app(scope: Scope, receive: Receive, send: Send) -> None:
     """Answers every request with the id of the process that served it."""
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await answer_lifespan(receive, send)
+        return
     body = str(os.getpid()).encode()
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": body})
@@ -57,6 +55,20 @@ def worker_pids(parent: int) -> list[int]:
         if b"spawn_main" in command:
             found.append(int(child))
     return found
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a server process as Ctrl-C would (killed if it hangs), and close its pipes."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def running(pid: int) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.worker_apps import READY, running, worker_pids
+from tests.helpers.worker_apps import READY, running, stop, worker_pids
 from twiliokit.errors import ConfigurationError
 from twiliokit.serving import serve_workers
 
@@ -36,16 +36,7 @@ def driver(app: str, workers: int) -> Iterator[subprocess.Popen[str]]:
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            assert stream is not None
-            stream.close()
+        stop(process)
 
 
 def test_workers_share_the_socket_and_stop_together() -> None:

@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from twilio.request_validator import RequestValidator
 
 from tests.acceptance.surfaces.conftest import TWILIOKIT, emulator_environment, structured
-from tests.helpers.worker_apps import running, worker_pids
+from tests.helpers.worker_apps import running, stop, worker_pids
 from twiliokit.cli import main
 from twiliokit.emulator.testing import RunningEmulator
 
@@ -48,16 +48,7 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[
         assert url is not None, "serve exited before it was ready"
         yield process, url
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            assert stream is not None
-            stream.close()
+        stop(process)
 
 
 def inbound(n: int) -> dict[str, str]:
