@@ -520,3 +520,78 @@ def test_handset_control_validates(emulator: RunningEmulator) -> None:
     emulator.control.request("POST", "/_emulator/call-handsets", {"number": TO, "talk_seconds": 9})
     [handset] = emulator.control.request("GET", "/_emulator/call-handsets")["handsets"]
     assert (handset["number"], handset["talk_seconds"]) == (TO, 9.0)
+
+
+# --- <Gather> input ---------------------------------------------------------------------------
+
+MENU = (
+    '<Response><Gather action="/menu" numDigits="3"><Say>Press one then pound</Say></Gather>'
+    "<Say>We heard nothing</Say></Response>"
+)
+
+
+def test_a_gather_posts_the_handsets_keys_to_its_action(
+    api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
+) -> None:
+    """The handset's keys go to the <Gather>'s action, signed, up to the finishing key; the
+    call goes on with the TwiML that answers and lasts prompts + input + the rest."""
+    emulator.control.request("POST", "/_emulator/call-handsets", {"number": TO, "inputs": ["12#"]})
+    sink.respond("/voice", MENU)
+    sink.respond("/menu", "<Response><Say>Thanks</Say><Hangup/></Response>")
+    sid = create(api, emulator, Url=sink.url("/voice"))["sid"]
+    emulator.control.advance(120)
+    [posted] = sink.at("/menu")
+    params = signed(posted, emulator)
+    assert (params["CallSid"], params["Digits"], params["FinishedOnKey"]) == (sid, "12", "#")
+    assert [f["source"] for f in did(emulator, sid)["fetches"]] == ["url", "gather"]
+    # 1.6 s of prompt, 2 s of keying, 1 s of thanks, rounded up: "We heard nothing" never
+    # played.
+    assert fetch(api, emulator, sid)["duration"] == "5"
+
+
+def test_speech_and_input_a_gather_does_not_listen_for(
+    api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
+) -> None:
+    """Speech goes as SpeechResult to a speech <Gather>; keys pressed at a speech-only one are
+    lost and the call falls through past it; a <Gather> after the last input hears nothing."""
+    emulator.control.request(
+        "POST",
+        "/_emulator/call-handsets",
+        {"number": TO, "inputs": ["speech:yes please", "5"]},
+    )
+    ask = '<Response><Gather input="speech" action="/said"><Say>Say yes</Say></Gather></Response>'
+    sink.respond("/voice", ask)
+    sink.respond(
+        "/said",
+        '<Response><Gather input="speech" action="/again"/><Say>Fell through</Say>'
+        '<Gather action="/never"/></Response>',
+    )
+    sid = create(api, emulator, Url=sink.url("/voice"))["sid"]
+    emulator.control.advance(120)
+    said = signed(sink.at("/said")[0], emulator)
+    assert (said["SpeechResult"], said["Confidence"]) == ("yes please", "0.9")
+    assert "Digits" not in said
+    assert sink.at("/again") == []
+    assert sink.at("/never") == []
+    # 1 s "Say yes", 2 s speaking, the speech-only Gather's 5 s timeout, 1 s "Fell through",
+    # the last Gather's 5 s timeout.
+    assert fetch(api, emulator, sid)["duration"] == "14"
+
+
+def test_an_inbound_caller_answers_a_menu_and_inputs_are_checked(
+    api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
+) -> None:
+    """inbound-call takes the caller's inputs for that call; an input that is neither keys
+    nor speech:words is refused naming the field."""
+    sink.respond("/incoming", MENU)
+    sink.respond("/menu", "<Response><Say>Bye</Say></Response>")
+    configure_number(api, emulator, VoiceUrl=sink.url("/incoming"))
+    emulator.control.request(
+        "POST", "/_emulator/inbound-call", {"From": TO, "To": FROM, "inputs": ["7"]}
+    )
+    assert signed(sink.at("/menu")[0], emulator)["Digits"] == "7"
+    for bad in (["12a"], ["speech:"], [3]):
+        response = httpx.post(
+            emulator.base_url + "/_emulator/call-handsets", json={"number": TO, "inputs": bad}
+        )
+        assert (response.status_code, response.json()["error"]["field"]) == (400, "inputs")

@@ -256,3 +256,35 @@ async def test_incoming_call_gets_on_call_twiml_and_its_status_is_tracked(
     assert recorded is not None
     assert recorded.status is CallStatus.COMPLETED
     assert [e.status for e in history] == [CallStatus.RINGING, CallStatus.COMPLETED]
+
+
+async def test_a_voice_menu_hears_the_callers_keys_through_on_call(
+    emulator: RunningEmulator, emulator_client: AsyncClient, serve_receiver: ServeReceiver
+) -> None:
+    """on_call answers with a <Gather>; the caller's key comes back to the same route, signed,
+    as CallReceived.digits, and the handler's next answer is what the call runs."""
+
+    def answer(event: Any) -> Any:
+        if event.digits is None:
+            reply = twiml.Response()
+            reply.gather(num_digits=1).say("Press 1 for sales")
+            return reply
+        return twiml.Response().say(f"You pressed {event.digits}").hangup()
+
+    receiver = serve_receiver(auth_token=emulator.auth_token, reply=answer)
+    number = emulator.phone_number
+    await emulator_client.update_phone_number(
+        await _number_sid(emulator_client, number), voice_url=receiver.url("voice")
+    )
+
+    call = emulator.control.request(
+        "POST", "/_emulator/inbound-call", {"From": USER, "To": number, "inputs": ["1"]}
+    )
+
+    first, second = receiver.seen.wait_for("call.received", 2)
+    assert (first.sid, first.digits) == (call["call_sid"], None)
+    assert (second.sid, second.digits) == (call["call_sid"], "1")
+    shown = emulator.control.request("GET", f"/_emulator/calls/{call['call_sid']}")
+    gathered = shown["fetches"][-1]
+    assert (gathered["source"], gathered["status"]) == ("gather", 200)
+    assert "You pressed 1" in gathered["response_body"]

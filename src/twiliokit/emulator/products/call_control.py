@@ -33,6 +33,7 @@ from twiliokit.emulator.products.call_store import (
     Call,
     CallStore,
     Handset,
+    input_problem,
 )
 from twiliokit.emulator.products.numbers import NumberStore
 from twiliokit.emulator.sids import new_sid
@@ -61,6 +62,18 @@ def _seconds(data: dict[str, Any], name: str, default: float) -> float:
     return float(value)
 
 
+def _inputs(data: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+    """``inputs``: what the person enters at each ``<Gather>`` (keys, or speech:words)."""
+    value = control.field_of(data, "inputs", list)
+    if value is None:
+        return default
+    for item in value:
+        problem = input_problem(item) if isinstance(item, str) else "each must be a string"
+        if problem is not None:
+            raise control.ControlError(f"'inputs' has {item!r}: {problem}", "inputs")
+    return tuple(value)
+
+
 def _choice(data: dict[str, Any], name: str, allowed: frozenset[str], default: str) -> str:
     value = control.field_of(data, name, str) or default
     if value not in allowed:
@@ -78,6 +91,7 @@ async def set_handset(request: Request) -> Response:
         ring_seconds=_seconds(data, "ring_seconds", default.ring_seconds),
         talk_seconds=_seconds(data, "talk_seconds", default.talk_seconds),
         answered_by=_choice(data, "answered_by", ANSWERED_BY, default.answered_by),
+        inputs=_inputs(data, default.inputs),
     )
     state_of(request).store(CallStore).handsets[number] = handset
     return JSONResponse({"number": number, **handset.to_dict()}, status_code=201)
@@ -160,6 +174,7 @@ async def inbound_call(request: Request) -> Response:
         phone_number_sid=owned.sid,
         start_time=now,
         handset=store.handset(caller),
+        inputs=list(_inputs(data, store.handset(caller).inputs)),
     )
     store.add(call)
     verbs, seconds = await call_flow.run_twiml(state, call, now, "ringing")

@@ -8,9 +8,10 @@ Outbound (``outbound-api``)::
        |--(handset busy / failed)--> busy / failed
 
 On answer the emulator gets the call's instructions (inline ``Twiml``, or a signed request to
-``Url`` with Twilio's parameters, falling back to ``FallbackUrl``), follows one ``<Redirect>``,
-records what it got (``GET /_emulator/calls/{sid}``) and keeps the call up as long as the TwiML
-runs (:func:`call_store.twiml_seconds`) or the handset talks. Status callbacks go to
+``Url`` with Twilio's parameters, falling back to ``FallbackUrl``), follows one ``<Redirect>``
+and each ``<Gather>`` the handset answers (its ``inputs``), records what it got
+(``GET /_emulator/calls/{sid}``) and keeps the call up as long as the TwiML runs
+(:func:`call_store.twiml_seconds`) or the handset talks. Status callbacks go to
 ``StatusCallback`` for the subscribed events (``completed`` only by default). Calls made with
 test credentials stay ``queued`` and send nothing, as with Twilio.
 """
@@ -26,10 +27,13 @@ from twiliokit import twiml
 from twiliokit.emulator.products.call_store import (
     APPLICATION_ERROR_SECONDS,
     DIAL_SECONDS,
+    INPUT_SECONDS,
     Call,
     TwimlFetch,
     Verb,
+    gather_result,
     parse_verbs,
+    spoken_seconds,
     twiml_seconds,
 )
 from twiliokit.emulator.products.inbound import geography
@@ -211,43 +215,92 @@ async def instructions(
 async def run_twiml(
     state: EmulatorState, call: Call, at: datetime, call_status: str
 ) -> tuple[list[Verb], float | None]:
-    """Get and follow the call's instructions (one ``<Redirect>``): the verbs it ran and how
-    long they keep the call up (None: until a hang-up)."""
+    """Get and follow the call's instructions: the verbs it ran and how long they keep the
+    call up (None: until a hang-up).
+
+    One ``<Redirect>`` is followed (a second one ends the call there). A ``<Gather>`` reached
+    while the handset still has input posts that input to its ``action`` (by default the
+    document's own URL) and goes on with the TwiML it gets back; without input it plays its
+    prompts, waits its ``timeout`` and falls through. Every request is made at ``at``: the
+    emulator plans the whole call when it is answered, and only its length is virtual time.
+    """
     fetch = await instructions(state, call, at, call_status)
     if fetch.error_code is not None:
         return [], APPLICATION_ERROR_SECONDS
-    verbs = fetch.verbs
-    redirect = next((i for i, verb in enumerate(verbs) if verb.name == "Redirect"), None)
-    if redirect is None:
-        return verbs, twiml_seconds(verbs)
-    before = verbs[:redirect]
-    head = twiml_seconds(before)
-    if head is None or any(v.name in {"Hangup", "Reject"} for v in before):
-        return before, head
-    target = verbs[redirect]
-    url = urljoin(fetch.url or "", target.text.strip())
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        call.fetches.append(
-            TwimlFetch("redirect", at, url=url, error_code=11100, error="Invalid URL format")
+    ran: list[Verb] = []
+    elapsed = 0.0
+    redirected = False
+    while True:
+        verbs = fetch.verbs
+        turn = _next_turn(verbs, call, redirected)
+        before = verbs if turn is None else verbs[:turn]
+        head = twiml_seconds(before)
+        if turn is None or head is None or any(v.name in {"Hangup", "Reject"} for v in before):
+            ran += before
+            return ran, None if head is None else elapsed + head
+        verb = verbs[turn]
+        if verb.name == "Redirect":
+            if redirected:  # a second Redirect is not followed: the emulator stops there
+                ran += before
+                return ran, elapsed + head
+            redirected = True
+            ran += before
+            elapsed += head
+            target, method, extra = verb.text.strip(), verb.attributes.get("method"), None
+        else:  # a Gather the person answers
+            prompts = _prompts(verbs, turn)
+            given = call.inputs.pop(0)
+            extra = gather_result(verb, given)
+            if extra is None:  # it takes nothing from this input: on past it, as on a timeout
+                rest = verbs[turn + 1 + len(prompts) :]
+                fetch = TwimlFetch(fetch.source, at, url=fetch.url, verbs=rest)
+                ran += [*before, verb, *prompts]
+                elapsed += head + (twiml_seconds([verb, *prompts]) or 0.0)
+                continue
+            ran += [*before, verb, *prompts]
+            elapsed += head + spoken_seconds(prompts) + INPUT_SECONDS
+            target = verb.attributes.get("action") or fetch.url or ""
+            method = verb.attributes.get("method")
+        url = urljoin(fetch.url or "", target)
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            call.fetches.append(
+                TwimlFetch(verb.name.lower(), at, url=url, error_code=11100, error="Invalid URL")
+            )
+            return ran, elapsed + APPLICATION_ERROR_SECONDS
+        fetch = await _request(
+            state,
+            call,
+            source=verb.name.lower(),
+            url=url,
+            method=(method or "POST").upper(),
+            call_status="in-progress",
+            at=at,
+            extra=extra,
         )
-        return before, head + APPLICATION_ERROR_SECONDS
-    followed = await _request(
-        state,
-        call,
-        source="redirect",
-        url=url,
-        method=(target.attributes.get("method") or "POST").upper(),
-        call_status="in-progress",
-        at=at,
-    )
-    if followed.error_code is not None:
-        return before, head + APPLICATION_ERROR_SECONDS
-    # A second Redirect is not followed: the emulator stops there.
-    rest = followed.verbs
-    cut = next((i for i, verb in enumerate(rest) if verb.name == "Redirect"), len(rest))
-    tail = twiml_seconds(rest[:cut])
-    return [*before, *rest[:cut]], None if tail is None else head + tail
+        if fetch.error_code is not None:
+            return ran, elapsed + APPLICATION_ERROR_SECONDS
+
+
+def _next_turn(verbs: list[Verb], call: Call, redirected: bool) -> int | None:
+    """Where the call leaves this document: a ``<Redirect>``, or a ``<Gather>`` while the
+    handset has input left (and the ``<Gather>`` has somewhere to post it)."""
+    for index, verb in enumerate(verbs):
+        if verb.name == "Redirect":
+            return index
+        if verb.name == "Gather" and call.inputs:
+            return index
+    return None
+
+
+def _prompts(verbs: list[Verb], gather: int) -> list[Verb]:
+    """The verbs nested in the ``<Gather>`` at ``gather`` (``Gather/Say`` and the like)."""
+    nested = []
+    for verb in verbs[gather + 1 :]:
+        if not verb.name.startswith("Gather/"):
+            break
+        nested.append(verb)
+    return nested
 
 
 # --- the outbound lifecycle -------------------------------------------------------------------

@@ -40,6 +40,11 @@ _SAY_SECONDS_PER_WORD: Final = 0.4
 _PLAY_SECONDS: Final = 10.0
 _DIGIT_SECONDS: Final = 0.5
 _GATHER_TIMEOUT: Final = 5.0
+#: Virtual seconds a person takes to key in or say what a ``<Gather>`` asks for.
+INPUT_SECONDS: Final = 2.0
+#: How a handset's input spoken into a ``<Gather>`` is written (``speech:yes please``).
+SPEECH_PREFIX: Final = "speech:"
+_KEYS: Final = frozenset("0123456789*#")
 # Verbs that hold the line until someone hangs up (bridged, recorded, queued, streamed).
 _OPEN_ENDED: Final = frozenset({"Dial", "Record", "Enqueue", "Connect", "Echo", "Pay", "Refer"})
 
@@ -55,6 +60,9 @@ class Handset:
     talk_seconds: float = 60.0
     #: What answering machine detection reports when the call asks for it.
     answered_by: str = "human"
+    #: What the person enters at each ``<Gather>``, in order: keys (``"1"``, ``"1234#"``) or
+    #: words (``"speech:yes please"``). A ``<Gather>`` after the last one hears nothing.
+    inputs: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,7 +70,43 @@ class Handset:
             "ring_seconds": self.ring_seconds,
             "talk_seconds": self.talk_seconds,
             "answered_by": self.answered_by,
+            "inputs": list(self.inputs),
         }
+
+
+def input_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a handset's input, or None if it can."""
+    if value.startswith(SPEECH_PREFIX):
+        return None if value[len(SPEECH_PREFIX) :].strip() else "speech: needs some words"
+    if value and set(value) <= _KEYS:
+        return None
+    return "keys are 0-9, * and # (or speech:words)"
+
+
+def gather_result(verb: Verb, given: str) -> list[tuple[str, str]] | None:
+    """What Twilio posts to a ``<Gather>``'s action when the person enters ``given``, or None
+    when the ``<Gather>`` takes nothing from it (it listens for the other kind of input, or
+    only its finishing key was pressed): the call then goes on past it, as on a timeout."""
+    listens = set((verb.attributes.get("input") or "dtmf").lower().split())
+    if given.startswith(SPEECH_PREFIX):
+        if "speech" not in listens:
+            return None
+        return [("SpeechResult", given[len(SPEECH_PREFIX) :].strip()), ("Confidence", "0.9")]
+    if "dtmf" not in listens:
+        return None
+    finish = verb.attributes.get("finishOnKey", "#")
+    limit = int(_number(verb.attributes.get("numDigits"), 0)) or None
+    digits, pressed = "", None
+    for key in given:
+        if finish and key == finish:
+            pressed = key
+            break
+        digits += key
+        if limit is not None and len(digits) >= limit:
+            break
+    if not digits:
+        return None
+    return [("Digits", digits)] + ([("FinishedOnKey", pressed)] if pressed else [])
 
 
 @dataclass
@@ -139,6 +183,8 @@ class Call:
     answered_by: str | None = None
     recording_sid: str | None = None
     handset: Handset = field(default_factory=Handset)
+    #: The handset's inputs not yet given to a ``<Gather>``.
+    inputs: list[str] = field(default_factory=list)
     sequence: int = 0
     fetches: list[TwimlFetch] = field(default_factory=list)
     events: list[EventHandle] = field(default_factory=list, repr=False)
@@ -216,7 +262,7 @@ def _spoken_seconds(verb: Verb) -> float | None:
 def twiml_seconds(verbs: list[Verb]) -> float | None:
     """How long these verbs keep the call up, or None when only a hang-up ends it.
 
-    ``<Hangup>``/``<Reject>`` end it at once; a ``<Gather>`` with no input plays its prompts,
+    ``<Hangup>``/``<Reject>`` end it at once; a ``<Gather>`` given no input plays its prompts,
     waits ``timeout`` (5 s) and falls through; ``<Dial>``, ``<Record>`` and the like hold the line
     until someone hangs up. The call also ends when the TwiML runs out.
     """
@@ -235,3 +281,8 @@ def twiml_seconds(verbs: list[Verb]) -> float | None:
         elif name == "Gather":
             total += _number(verb.attributes.get("timeout"), _GATHER_TIMEOUT)
     return total
+
+
+def spoken_seconds(verbs: list[Verb]) -> float:
+    """How long these prompts take to play in full (a looping one counts once)."""
+    return sum(_spoken_seconds(verb) or _PLAY_SECONDS for verb in verbs)

@@ -262,6 +262,7 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Call:
         phone_number_sid=number_sid,
         is_test=account.is_test,
         handset=state.store(CallStore).handset(to),
+        inputs=list(state.store(CallStore).handset(to).inputs),
     )
 
 
