@@ -42,6 +42,12 @@ changes and calls, and they will be recorded and handled as real. Use this only 
 local emulator or on a private network that nothing untrusted can reach."""
 
 
+_SQLITE_WORKERS = """\
+Note: the ledger is SQLite, which takes one writer at a time: the workers take turns on its
+lock, which shows as occasional slow answers under load. At high volume use PostgreSQL
+(--db postgresql://...) with --workers, or one worker with SQLite (docs/webhooks.md)."""
+
+
 def build_settings(
     *,
     environ: Mapping[str, str],
@@ -352,6 +358,15 @@ def _serve(
     from twiliokit.serving import make_server, serve_workers
 
     target = resolve_ledger_url(ledger_url)  # a bad URL fails here, before the server starts
+    if workers > 1 and target.is_memory:
+        raise ConfigurationError(
+            "--workers needs a shared ledger: an in-memory one lives in one process, so "
+            "workers would neither see each other's records nor drop each other's duplicates",
+            field="workers",
+            hint="Give --db sqlite:///path.db or --db postgresql://..., or drop --workers.",
+        )
+    if workers > 1 and target.sqlite_path is not None:
+        typer.echo(_SQLITE_WORKERS, err=True)
     if ledger_url != "memory://":
         asyncio.run(_check_ledger(ledger_url))
     settings, token, found = service_settings(

@@ -99,6 +99,8 @@ async def test_two_workers_record_each_webhook_once_and_serve_mcp(
         assert bodies == sorted(f"message {n}" for n in range(12))
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+        assert process.stderr is not None
+        assert "the ledger is SQLite, which takes one writer at a time" in process.stderr.read()
     assert not any(running(pid) for pid in workers)
 
 
@@ -113,6 +115,22 @@ def test_workers_are_refused_with_the_emulator(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "--workers cannot be used with --emulator" in err
+    assert "Traceback" not in err
+
+
+def test_workers_are_refused_with_an_in_memory_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve --workers 2 --db memory://` exits 2: each worker would keep its own ledger."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "0123456789abcdef" * 2)
+    monkeypatch.setenv("TWILIOKIT_API_TOKEN", API_TOKEN)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--workers", "2", "--db", "memory://", "--port", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--workers needs a shared ledger" in err
     assert "Traceback" not in err
 
 
