@@ -40,6 +40,7 @@ from twiliokit.actions.outputs import (
     MessageOutput,
     Output,
     TemplateOutput,
+    next_page_token_field,
 )
 from twiliokit.actions.sending import send_with_hooks
 from twiliokit.errors import ValidationError
@@ -654,10 +655,7 @@ class ListMessagesOutput(Output):
     """One page of messages."""
 
     messages: list[MessageOutput] = Field(description="The messages, newest first.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token, with the same filters, for the next page; "
-        "null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field(filtered=True)
 
 
 @register(
@@ -710,9 +708,7 @@ class ListMessageMediaOutput(Output):
     """One page of a message's media."""
 
     media: list[MediaOutput] = Field(description="The media files.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(
@@ -756,9 +752,7 @@ class ListWhatsAppTemplatesOutput(Output):
     """One page of templates."""
 
     templates: list[TemplateOutput] = Field(description="The templates, newest first.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import AgentInput, Limit, PageToken, page_token_field, register
-from twiliokit.actions.outputs import Output, PhoneNumberOutput
+from twiliokit.actions.outputs import Output, PhoneNumberOutput, next_page_token_field
 
 __all__ = ["ListPhoneNumbersInput", "ListPhoneNumbersOutput", "list_phone_numbers"]
 
@@ -31,9 +31,7 @@ class ListPhoneNumbersOutput(Output):
     """One page of owned numbers."""
 
     phone_numbers: list[PhoneNumberOutput] = Field(description="The numbers.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(

@@ -77,6 +77,16 @@ class Output(ActionOutput):
         return cls.model_validate({**fields, **computed, "raw": _raw(resource.raw, raw)})
 
 
+def next_page_token_field(*, filtered: bool = False) -> Any:
+    """The ``next_page_token`` of a list action's output (``filtered``: the action takes
+    filters, which the next call must repeat)."""
+    same = ", with the same filters," if filtered else ""
+    return Field(
+        description=f"Pass it back as page_token{same} for the next page; null when there are "
+        "no more."
+    )
+
+
 def _raw(value: dict[str, Any], include: bool) -> dict[str, Any] | None:
     return dict(value) if include else None
 

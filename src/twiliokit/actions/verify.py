@@ -32,6 +32,7 @@ from twiliokit.actions.outputs import (
     VerificationOutput,
     VerifyServiceOutput,
     VerifyWebhookOutput,
+    next_page_token_field,
 )
 from twiliokit.errors import TwiliokitError, ValidationError
 from twiliokit.phone import parse_address
@@ -188,9 +189,7 @@ class ListVerifyServicesOutput(Output):
     """One page of Verify services."""
 
     services: list[VerifyServiceOutput] = Field(description="The services.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(
@@ -335,9 +334,7 @@ class ListRateLimitsOutput(Output):
     """One page of rate limits."""
 
     rate_limits: list[RateLimitOutput] = Field(description="The rate limits (without buckets).")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(
@@ -462,9 +459,7 @@ class ListBucketsOutput(Output):
     """One page of buckets."""
 
     buckets: list[BucketOutput] = Field(description="The buckets.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(
@@ -603,9 +598,7 @@ class ListVerifyWebhooksOutput(Output):
     """One page of Verify webhooks."""
 
     webhooks: list[VerifyWebhookOutput] = Field(description="The webhooks.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token for the next page; null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field()
 
 
 @register(

@@ -27,7 +27,7 @@ from twiliokit.actions.inputs import (
     page_token_field,
     register,
 )
-from twiliokit.actions.outputs import CallOutput, Output
+from twiliokit.actions.outputs import CallOutput, Output, next_page_token_field
 from twiliokit.actions.sending import send_with_hooks
 from twiliokit.errors import ValidationError
 from twiliokit.twiml import Response, parse_voice_verbs
@@ -341,10 +341,7 @@ class ListCallsOutput(Output):
     """One page of calls."""
 
     calls: list[CallOutput] = Field(description="The calls, newest first.")
-    next_page_token: str | None = Field(
-        description="Pass it back as page_token, with the same filters, for the next page; "
-        "null when there are no more."
-    )
+    next_page_token: str | None = next_page_token_field(filtered=True)
 
 
 @register(

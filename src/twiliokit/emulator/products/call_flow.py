@@ -230,8 +230,8 @@ async def run_twiml(
     ran: list[Verb] = []
     elapsed = 0.0
     redirected = False
+    verbs, document = fetch.verbs, fetch.url or ""
     while True:
-        verbs = fetch.verbs
         turn = _next_turn(verbs, call, redirected)
         before = verbs if turn is None else verbs[:turn]
         head = twiml_seconds(before)
@@ -252,20 +252,21 @@ async def run_twiml(
             given = call.inputs.pop(0)
             extra = gather_result(verb, given)
             if extra is None:  # it takes nothing from this input: on past it, as on a timeout
-                rest = verbs[turn + 1 + len(prompts) :]
-                fetch = TwimlFetch(fetch.source, at, url=fetch.url, verbs=rest)
                 ran += [*before, verb, *prompts]
                 elapsed += head + (twiml_seconds([verb, *prompts]) or 0.0)
+                verbs = verbs[turn + 1 + len(prompts) :]
                 continue
             ran += [*before, verb, *prompts]
             elapsed += head + spoken_seconds(prompts) + INPUT_SECONDS
-            target = verb.attributes.get("action") or fetch.url or ""
+            target = verb.attributes.get("action") or document
             method = verb.attributes.get("method")
-        url = urljoin(fetch.url or "", target)
+        url = urljoin(document, target)
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             call.fetches.append(
-                TwimlFetch(verb.name.lower(), at, url=url, error_code=11100, error="Invalid URL")
+                TwimlFetch(
+                    verb.name.lower(), at, url=url, error_code=11100, error="Invalid URL format"
+                )
             )
             return ran, elapsed + APPLICATION_ERROR_SECONDS
         fetch = await _request(
@@ -280,6 +281,7 @@ async def run_twiml(
         )
         if fetch.error_code is not None:
             return ran, elapsed + APPLICATION_ERROR_SECONDS
+        verbs, document = fetch.verbs, fetch.url or url
 
 
 def _next_turn(verbs: list[Verb], call: Call, redirected: bool) -> int | None:
