@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from twiliokit.errors import StorageError
 from twiliokit.ledger import schema as t
-from twiliokit.ledger.compiled import CompiledWrite, RawWrites
+from twiliokit.ledger.compiled import CompiledWrite, RawWrites, SetWrite, Write, set_source
 from twiliokit.ledger.records import (
     BatchResult,
     CallDirection,
@@ -136,15 +136,17 @@ class SqlLedger(BaseLedger):
         return result
 
     def _write_group(self, conn: Connection, batches: Sequence[LedgerBatch]) -> list[BatchResult]:
-        """Write ``batches`` in order in the caller's transaction: one ``executemany`` per
-        statement for the whole group, in as many steps as row counts decide what comes next.
+        """Write ``batches`` in order in the caller's transaction: each statement once for the
+        whole group (on SQLite an ``executemany``, on PostgreSQL a set of rows), in as many
+        steps as row counts decide what comes next.
 
         Equivalent to writing the batches one by one, because every statement touches one
         table, reads nothing but that table, and each table's rows go in batch order:
 
         1. claims (who wins decides whether the rest of a batch is written);
         2. status events, when a status callback's "is it new" decides its status upsert;
-        3. current statuses, messages, calls, deliveries and consent, all at once.
+        3. current statuses, messages, calls, deliveries and consent, all at once (on
+           PostgreSQL in one statement, :meth:`RawWrites.run_all`).
 
         Message stubs go in before messages: a stub and a full record of one SID in one group
         end as the full record (with any field it lacks taken from the stub), as they would
@@ -168,24 +170,31 @@ class SqlLedger(BaseLedger):
                 new = raw.counts(sql.event, plan.events)
                 raw.sync()
                 plan.decide(new())
-            elif plan.events:
-                raw.run_many(sql.event, plan.events)
-                plan.decide([])
+            else:
+                plan.decide([])  # every event is a record's own: written below
+            tail: list[tuple[Write, list[dict[str, Any]]]] = []
+            if plan.events and not plan.callbacks:
+                tail.append((sql.event, plan.events))
             moved = None
             if plan.counted_statuses:
                 moved = raw.counts(sql.status, plan.statuses)
             elif plan.statuses:
-                raw.run_many(sql.status, plan.statuses)
-            for write, rows in (
-                (sql.message_stub, plan.message_stubs),
-                (sql.message, plan.messages),
-                (sql.call, plan.calls),
-                (sql.webhook, plan.webhooks),
-                (sql.consent, plan.consents),
-                (sql.opt_out, plan.opt_outs),
-            ):
-                if rows:
-                    raw.run_many(write, rows)
+                tail.append((sql.status, plan.statuses))
+            if plan.message_stubs:  # before messages: one table, so not in one statement
+                raw.run_many(sql.message_stub, plan.message_stubs)
+            tail += [
+                (write, rows)
+                for write, rows in (
+                    (sql.message, plan.messages),
+                    (sql.call, plan.calls),
+                    (sql.webhook, plan.webhooks),
+                    (sql.consent, plan.consents),
+                    (sql.opt_out, plan.opt_outs),
+                )
+                if rows
+            ]
+            if tail:
+                raw.run_all(tail)
         if moved is not None:
             plan.moved(moved())
         results = iter(plan.results)
@@ -400,27 +409,37 @@ class _GroupPlan:
 
 
 class _Statements:
-    """Every write statement, compiled once for the ledger's dialect."""
+    """Every write statement, compiled once for the ledger's dialect: row by row on SQLite,
+    a set of rows per statement on PostgreSQL (see :mod:`~twiliokit.ledger.compiled`)."""
 
     def __init__(self, dialect: Dialect) -> None:
-        insert: Any = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        sets = dialect.name == "postgresql"
+        insert: Any = postgresql.insert if sets else sqlite.insert
 
-        def compiled(statement: Insert, table: Table) -> CompiledWrite:
+        def source(table: Table) -> Any:
+            return set_source(insert, table) if sets else insert(table)
+
+        def compiled(statement: Insert, table: Table, key: Sequence[str] = ()) -> Write:
+            if sets:
+                return SetWrite(statement, dialect, key, table=table)
             keys = [c.name for c in table.columns if c.name != "id"]  # ids are generated
             return CompiledWrite(statement, dialect, keys)
 
-        claim = insert(t.claims).on_conflict_do_nothing(index_elements=["kind", "claim_key"])
-        self.claim = compiled(claim, t.claims)
-        event = insert(t.status_events).on_conflict_do_nothing(index_elements=["sid", "status"])
-        self.event = compiled(event, t.status_events)
-        self.message = compiled(_upsert(insert, t.messages, keep=_MESSAGE_KEEP), t.messages)
-        stub = insert(t.messages).on_conflict_do_nothing(index_elements=["sid"])
-        self.message_stub = compiled(stub, t.messages)
-        self.call = compiled(_upsert(insert, t.calls, keep=_CALL_KEEP), t.calls)
-        self.webhook = compiled(t.webhook_deliveries.insert(), t.webhook_deliveries)
-        self.consent = compiled(t.consent_events.insert(), t.consent_events)
+        claim_key = ["kind", "claim_key"]
+        claim = source(t.claims).on_conflict_do_nothing(index_elements=claim_key)
+        self.claim = compiled(claim, t.claims, claim_key)
+        event_key = ["sid", "status"]
+        event = source(t.status_events).on_conflict_do_nothing(index_elements=event_key)
+        self.event = compiled(event, t.status_events, event_key)
+        message = _upsert(source(t.messages), t.messages, keep=_MESSAGE_KEEP)
+        self.message = compiled(message, t.messages, ["sid"])
+        stub = source(t.messages).on_conflict_do_nothing(index_elements=["sid"])
+        self.message_stub = compiled(stub, t.messages, ["sid"])
+        self.call = compiled(_upsert(source(t.calls), t.calls, keep=_CALL_KEEP), t.calls, ["sid"])
+        self.webhook = compiled(source(t.webhook_deliveries), t.webhook_deliveries)
+        self.consent = compiled(source(t.consent_events), t.consent_events)
 
-        stmt = insert(t.statuses)
+        stmt = source(t.statuses)
         new, cur = stmt.excluded, t.statuses.c
         status = stmt.on_conflict_do_update(
             index_elements=["sid"],
@@ -440,19 +459,20 @@ class _Statements:
                 ),
             ),
         )
-        self.status = compiled(status, t.statuses)
+        self.status = compiled(status, t.statuses, ["sid"])
 
-        stmt = insert(t.opt_outs)
+        opt_out_key = ["sender_key", "recipient"]
+        stmt = source(t.opt_outs)
         opt_out = stmt.on_conflict_do_update(
-            index_elements=["sender_key", "recipient"],
+            index_elements=opt_out_key,
             set_={name: stmt.excluded[name] for name in ("action", "at", "source", "keyword")},
             where=stmt.excluded.at >= t.opt_outs.c.at,
         )
-        self.opt_out = compiled(opt_out, t.opt_outs)
+        self.opt_out = compiled(opt_out, t.opt_outs, opt_out_key)
 
 
-def _upsert(insert: Any, table: Table, *, keep: Sequence[str]) -> Insert:
-    stmt = insert(table)
+def _upsert(stmt: Any, table: Table, *, keep: Sequence[str]) -> Insert:
+    """``stmt`` (an insert into ``table``) updating the row of its ``sid`` on conflict."""
     set_ = {
         col.name: func.coalesce(stmt.excluded[col.name], col)
         if col.name in keep

@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections.abc import Coroutine
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +72,20 @@ async def test_message_round_trips_every_field(ledger: LedgerStore) -> None:
     await ledger.record_message(message)
     assert await ledger.get_message(message.sid) == message
     assert message.channel is Channel.MMS
+
+
+async def test_awkward_text_and_offsets_round_trip(ledger: LedgerStore) -> None:
+    """Quotes, backslashes, control characters, emoji and placeholder-like text are stored as
+    sent, and a time given in another offset reads back as the same instant in UTC."""
+    body = 'it\'s "quoted" \\ back\\slash\nnew line\ttab 🚀 %(rows)s %s $1 {"json": [1]}'
+    given = datetime(2026, 3, 1, 17, 30, 0, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    message = inbound(1, body=body, date_created=given)
+    await ledger.record_message(message)
+    stored = await ledger.get_message(sid(1))
+    assert stored is not None
+    assert stored.body == body
+    assert stored.date_created == given
+    assert stored.date_created.utcoffset() == timedelta(0)
 
 
 async def test_unknown_message_reads_as_none(ledger: LedgerStore) -> None:
