@@ -24,8 +24,7 @@ Two modes:
     .venv/bin/python benchmarks/webhooks_throughput.py --backend both --client raw \
         --rate 2000 --requests 120000 --concurrency 64 --workers 2
 
-PostgreSQL runs in a throwaway server (``tests/postgres.py``), with durability turned back on
-(fsync, synchronous_commit) so that commits cost what they cost in production.
+PostgreSQL runs in a throwaway server with durability on (``benchmarks/_databases.py``).
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +46,9 @@ from urllib.parse import urlencode
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # for tests.postgres
+sys.path.insert(0, str(ROOT))  # run as a script, too
+
+from benchmarks._databases import database  # noqa: E402
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "AC" + "0" * 32
@@ -376,31 +376,6 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     if cpu_before is not None and cpu_after is not None:
         result["server_cpu_us"] = (cpu_after - cpu_before) / len(work) * 1e6
     return result
-
-
-@contextlib.contextmanager
-def database(backend: str) -> Iterator[str]:
-    """A fresh ledger database URL of the backend."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="twiliokit-bench-") as directory:
-            yield f"sqlite:///{directory}/ledger.sqlite3"
-        return
-    import psycopg
-    from tests.postgres import find_pg_bin, running_postgres
-
-    bindir = find_pg_bin()
-    if bindir is None:
-        raise SystemExit("PostgreSQL binaries not found (scripts/ensure-postgres.sh)")
-    with running_postgres(bindir) as server:
-        with psycopg.connect(
-            host=str(server.socket_dir), user="postgres", dbname="postgres", autocommit=True
-        ) as conn:
-            # tests/postgres.py turns durability off for tests; measure real commits here.
-            conn.execute("ALTER SYSTEM SET fsync = on")
-            conn.execute("ALTER SYSTEM SET synchronous_commit = on")
-            conn.execute("ALTER SYSTEM SET full_page_writes = on")
-            conn.execute("SELECT pg_reload_conf()")
-        yield server.create_database("bench")
 
 
 def main() -> None:

@@ -89,16 +89,17 @@ class SqlLedger(BaseLedger):
     """A ledger in SQLite or PostgreSQL; open it with :func:`twiliokit.ledger.open_ledger`.
 
     The schema must exist (``open_ledger`` migrates it). The runner is owned by the ledger and
-    closed by :meth:`close`.
+    closed by :meth:`close`. ``set_writes=False`` writes PostgreSQL row by row, as SQLite is
+    (same results; the benchmarks' point of comparison).
     """
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, *, set_writes: bool = True) -> None:
         super().__init__()
         dialect = runner.dialect
         if dialect.name not in {"sqlite", "postgresql"}:
             raise StorageError(f"the ledger supports SQLite and PostgreSQL, not {dialect.name}")
         self._runner = runner
-        self._sql = _Statements(dialect)
+        self._sql = _Statements(dialect, sets=set_writes and dialect.name == "postgresql")
         # Writes run on the DBAPI cursor (see compiled.py), so its errors are translated too.
         self._errors: tuple[type[Exception], ...] = (SQLAlchemyError, dialect.loaded_dbapi.Error)
 
@@ -412,9 +413,8 @@ class _Statements:
     """Every write statement, compiled once for the ledger's dialect: row by row on SQLite,
     a set of rows per statement on PostgreSQL (see :mod:`~twiliokit.ledger.compiled`)."""
 
-    def __init__(self, dialect: Dialect) -> None:
-        sets = dialect.name == "postgresql"
-        insert: Any = postgresql.insert if sets else sqlite.insert
+    def __init__(self, dialect: Dialect, *, sets: bool) -> None:
+        insert: Any = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
         def source(table: Table) -> Any:
             return set_source(insert, table) if sets else insert(table)
