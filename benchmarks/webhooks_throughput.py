@@ -38,9 +38,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))  # run as a script, too
 
 from benchmarks._databases import database  # noqa: E402
 
+T = TypeVar("T")
 TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "AC" + "0" * 32
 PATH = "/webhooks/twilio/messaging"
@@ -197,94 +198,100 @@ async def closed_loop(work: list[httpx.Request], concurrency: int) -> tuple[list
 async def open_loop(
     base_url: str, work: list[httpx.Request], rate: float, connections: int, client: str
 ) -> tuple[list[float], list[float], int, float]:
-    """Start request i at t0 + i/rate on a pool of connections; latency from its schedule.
+    """Start request i at t0 + i/rate on the first free connection; latency from its schedule.
 
-    Returns (latencies, lags, failures, seconds from t0 to the last answer); a lag is how late
-    the generator itself started a request (its own scheduling, before any connection was free
-    or the receiver answered).
+    Each connection takes the next request in turn and waits for its due time if it is early,
+    so while a connection is free every request starts on time, and when none is free the
+    wait counts as latency (no coordinated omission). Returns (latencies, lags, failures,
+    seconds from t0 to the last answer); a lag is how late a free connection woke up for a
+    request: the generator's own scheduling.
     """
     latencies: list[float] = []
     lags: list[float] = []
     failures = 0
-    pool: asyncio.Queue[Any] = asyncio.Queue()
     opened: list[Any] = []
     for _ in range(connections):
         opened.append(await RawConnection.open(base_url) if client == "raw" else _transport())
-        pool.put_nowait(opened[-1])
     payloads: list[Any] = [wire_format(r) for r in work] if client == "raw" else list(work)
+    turns = iter(range(len(payloads)))
+    clock = time.perf_counter
 
-    remaining = len(payloads)
-    all_answered = asyncio.Event()
-
-    async def one(due: float, payload: Any) -> None:
-        nonlocal failures, remaining
-        lags.append(time.perf_counter() - due)
-        connection = await pool.get()
-        try:
-            if client == "raw":
-                status = await connection.send(payload)
-            else:
-                status = await _send(connection, payload)
-            failures += status != 200
-            latencies.append(time.perf_counter() - due)
-        finally:
-            pool.put_nowait(connection)
-            remaining -= 1
-            if not remaining:
-                all_answered.set()
-
-    tasks = []
-    start = time.perf_counter() + 0.05
-    try:
-        for index, payload in enumerate(payloads):
+    async def connection_loop(connection: Any) -> None:
+        nonlocal failures
+        for index in turns:
             due = start + index / rate
-            delay = due - time.perf_counter()
+            delay = due - clock()
             if delay > 0:
                 await asyncio.sleep(delay)  # pacing the generator, not waiting for a result
-            tasks.append(asyncio.create_task(one(due, payload)))
-        # Not gather(*tasks): it registers a callback on every task in one go, which for
-        # 100,000 tasks stalls this loop for hundreds of milliseconds while the last answers
-        # wait to be read, and that stall would be measured as the receiver's latency.
-        await all_answered.wait()
-        finished = time.perf_counter()
-        for task in tasks:
-            task.result()  # a request that raised fails the run
+                lags.append(clock() - due)
+            if client == "raw":
+                status = await connection.send(payloads[index])
+            else:
+                status = await _send(connection, payloads[index])
+            failures += status != 200
+            latencies.append(clock() - due)
+
+    start = clock() + 0.05
+    try:
+        await asyncio.gather(*(connection_loop(c) for c in opened))
+        finished = clock()
     finally:
         for connection in opened:
             await connection.aclose()
     return latencies, lags, failures, finished - start
 
 
-class RawConnection:
+class RawConnection(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection with hand-written framing (``--client raw``).
 
     Only for measuring the receiver's own ceiling: httpx spends more CPU per request than the
-    receiver does, and here the two share two cores. It sends requests httpx built.
+    receiver does, and here the two share two cores. It sends requests httpx built, as an
+    asyncio protocol (no stream reader and writer in between: the generator's CPU per request
+    is what the receiver cannot have).
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    def __init__(self) -> None:
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future[int] | None = None
 
     @classmethod
     async def open(cls, base_url: str) -> RawConnection:
         url = httpx.URL(base_url)
-        reader, writer = await asyncio.open_connection(url.host, url.port)
-        return cls(reader, writer)
+        _, connection = await asyncio.get_running_loop().create_connection(cls, url.host, url.port)
+        return connection
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]  # a TCP connection: it writes
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = bytes(self._buffer[:end]).lower()
+        marker = head.find(b"content-length:")
+        length = 0 if marker < 0 else int(head[marker + 15 :].split(b"\r\n", 1)[0])
+        if len(self._buffer) < end + 4 + length:
+            return
+        del self._buffer[: end + 4 + length]
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(int(head.split(b" ", 2)[1]))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(exc or ConnectionError("the receiver closed the connection"))
 
     async def send(self, wire: bytes) -> int:
-        self.writer.write(wire)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await self.reader.readexactly(length)
-        return status
+        assert self._transport is not None
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._transport.write(wire)
+        return await self._waiter
 
     async def aclose(self) -> None:
-        self.writer.close()
-        await self.writer.wait_closed()
+        if self._transport is not None:
+            self._transport.close()
 
 
 def wire_format(request: httpx.Request) -> bytes:
@@ -322,6 +329,16 @@ async def raw_closed_loop(
 
 def _transport() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+
+
+def _run_fast(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on uvloop where it is installed (it comes with uvicorn[standard]): the
+    generator's own CPU per request is CPU the receiver cannot have."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -392,8 +409,8 @@ def main() -> None:
         "--client",
         choices=["httpx", "raw"],
         default="httpx",
-        help="'raw' frames HTTP/1.1 by hand (34 us/request instead of httpx's ~500): the "
-        "receiver's own ceiling when the generator shares its cores",
+        help="'raw' frames HTTP/1.1 by hand (tens of us/request instead of httpx's ~500): "
+        "the receiver's own ceiling when the generator shares its cores",
     )
     args = parser.parse_args()
     if args.serve:
@@ -409,7 +426,7 @@ def main() -> None:
         mode += f", {args.workers} workers"
     for backend in backends:
         with database(backend) as db, receiver_process(db, args.workers) as (base_url, pid):
-            result = asyncio.run(measure(base_url, pid, args))
+            result = _run_fast(measure(base_url, pid, args))
         line = (
             f"{backend:8} {mode}: {result['rate']:,.0f} webhooks/s "
             f"({args.requests} over {args.concurrency} connections in {result['seconds']:.2f} s, "

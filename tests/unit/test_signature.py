@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from twiliokit.webhooks.signature import (
     body_sha256,
     compute_signature,
     explain_signature_failure,
+    hmac_digest,
     url_variants,
     validate_signature,
 )
@@ -388,3 +390,14 @@ def test_explain_garbled_signature_and_fragment() -> None:
         url=URL + "#rc=2", params=PARAMS, signature="RSOYDt4T1cUTdK1PDd93/VVr8B8=", auth_token=TOKEN
     )
     assert fragment == ["the URL has a #fragment, which Twilio never sends or signs: drop it"]
+
+
+@given(
+    key=st.text(max_size=200),
+    payload=st.text(max_size=3000),
+    algorithm=st.sampled_from(["sha1", "sha256"]),
+)
+def test_keyed_digest_is_the_standard_hmac(key: str, payload: str, algorithm: str) -> None:
+    """The precomputed-pad HMAC equals the stdlib's for any key (longer than a block too)."""
+    expected = hmac.new(key.encode(), payload.encode(), algorithm).digest()
+    assert hmac_digest(key, payload, algorithm) == expected

@@ -27,6 +27,7 @@ from twiliokit.webhooks.settings import WebhookSettings
 from twiliokit.webhooks.signature import (
     compute_signature,
     explain_signature_failure,
+    hmac_digest,
     validate_signature,
 )
 
@@ -221,7 +222,7 @@ def _signed_exactly(url: str, params: Pairs, signature: str | None, token: str) 
             # No repeated names (every webhook Twilio sends): sorting the pairs sorts by name,
             # which is all compute_signature's grouping of repeated values does otherwise.
             payload = url + "".join([name + value for name, value in sorted(params)])
-            digest = hmac.digest(token.encode(), payload.encode(), "sha1")  # one-shot, in C
+            digest = hmac_digest(token, payload)
             expected = base64.b64encode(digest)
         else:
             expected = compute_signature(url, params, token).encode()
