@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twiliokit.actions.hooks import SendIntent
+from twiliokit.actions.hooks import NothingSent, SendIntent
 
 __all__ = [
     "CostClass",
@@ -128,7 +128,7 @@ def preview_of_intent(action: str, intent: SendIntent) -> DryRunPreview:
     )
 
 
-class WouldWrite(Exception):
+class WouldWrite(NothingSent):
     """Raised by the dry-run client instead of sending a request that changes something."""
 
     def __init__(self, request: RequestPreview) -> None:
@@ -136,7 +136,7 @@ class WouldWrite(Exception):
         self.request = request
 
 
-class WouldSend(Exception):
+class WouldSend(NothingSent):
     """Raised by the guarded send hooks in dry-run mode: carries the preview out of the action."""
 
     def __init__(self, preview: DryRunPreview) -> None:

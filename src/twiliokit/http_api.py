@@ -280,6 +280,15 @@ class _Envelope(BaseModel):
     )
 
 
+def _keyed(request: Request, arguments: Any) -> Any:
+    """The arguments with the ``Idempotency-Key`` header as ``idempotency_key`` (the HTTP
+    convention for retry-safe POSTs), unless the arguments name one themselves."""
+    key = request.headers.get("idempotency-key")
+    if key is None or not isinstance(arguments, Mapping) or "idempotency_key" in arguments:
+        return arguments
+    return {**arguments, "idempotency_key": key}
+
+
 async def _json_body(request: Request) -> Any:
     """The request body as JSON (empty: ``{}``), or a ValidationError saying what is wrong."""
     length = request.headers.get("content-length", "")
@@ -383,7 +392,7 @@ def create_http_api(
         name: Annotated[str, Path(description="An action name or alias.")], request: Request
     ) -> Any:
         action = find(name)
-        arguments = await _json_body(request)
+        arguments = _keyed(request, await _json_body(request))
         return await runtime().invoke(action.name, arguments)
 
     @app.post(
@@ -406,7 +415,7 @@ def create_http_api(
         from twiliokit.actions.invoke import split_envelope
 
         action, arguments = split_envelope(document, None)
-        return await runtime().invoke(action, arguments)
+        return await runtime().invoke(action, _keyed(request, arguments))
 
     @app.get(
         "/v1/messages",

@@ -253,6 +253,14 @@ def render(registry: ActionRegistry) -> str:
         "(`recipientPhoneNumber`, `messageSid`, ...) are accepted too, but only the names below",
         "are published in schemas. Dates are ISO 8601 in UTC.",
         "",
+        "Sends (`send_sms`, `send_whatsapp`, `make_call`) take an `idempotency_key`: retried with",
+        "the same key and arguments within 24 hours they return the first result without",
+        "sending again; the same key with other arguments is refused (`validation_error` on",
+        "`idempotency_key`); if the first attempt's outcome is unknown (an answer lost in",
+        "transit) a retry is refused with `unknown_outcome` and how to check, never resent.",
+        "A send that certainly failed frees its key. Keys are kept in the ledger, so they hold",
+        "across processes and restarts (in memory when there is no ledger).",
+        "",
     ]
     groups: dict[str, list[Action[Any, Any]]] = {}
     # Within a group, in the order of EXAMPLES (the order an agent meets them), then by name.

@@ -17,6 +17,11 @@ from typing import Any, Literal, Protocol
 Channel = Literal["sms", "mms", "whatsapp", "call"]
 
 
+class NothingSent(Exception):
+    """Raised to stop an action before any request that changes something leaves (the dry-run
+    stops derive from it), so that what was taken for it (an idempotency key) is freed."""
+
+
 @dataclass(frozen=True)
 class SendIntent:
     """What a send action is about to ask Twilio for."""

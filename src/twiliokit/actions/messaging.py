@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.hooks import SendIntent
+from twiliokit.actions.idempotency import idempotency_key_field
 from twiliokit.actions.inputs import (
     MAX_BODY,
     MAX_MEDIA,
@@ -198,6 +199,7 @@ class SendSmsInput(AgentInput):
         description="Let Twilio replace look-alike Unicode (curly quotes, long dashes) with "
         "GSM-7 characters, which can halve the number of segments.",
     )
+    idempotency_key: str | None = idempotency_key_field()
 
     @model_validator(mode="after")
     def _content(self) -> Self:
@@ -453,6 +455,7 @@ class SendWhatsAppInput(AgentInput):
         default=None,
         description="Send through this Messaging Service (MG...) with a WhatsApp sender.",
     )
+    idempotency_key: str | None = idempotency_key_field()
 
     @model_validator(mode="after")
     def _content(self) -> Self:

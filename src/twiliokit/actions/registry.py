@@ -61,7 +61,18 @@ class Action(Generic[InputT, OutputT]):
         return self.side_effect == "destructive"
 
     async def run(self, context: ActionContext, arguments: InputT) -> OutputT:
-        return await self.handler(context, arguments)
+        """Run the action (once per idempotency key, for inputs that take one)."""
+        if getattr(arguments, "idempotency_key", None) is None:
+            return await self.handler(context, arguments)
+        from twiliokit.actions.idempotency import run_once
+
+        return await run_once(
+            context,
+            self.name,
+            arguments,
+            self.output_model,
+            lambda: self.handler(context, arguments),
+        )
 
 
 class ActionRegistry:

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.hooks import SendIntent
+from twiliokit.actions.idempotency import idempotency_key_field
 from twiliokit.actions.inputs import (
     AgentInput,
     DateBound,
@@ -160,6 +161,7 @@ class MakeCallInput(AgentInput):
         "DetectMessageEnd (also waits for the greeting to end, to leave a message). Costs "
         "extra.",
     )
+    idempotency_key: str | None = idempotency_key_field()
 
     @model_validator(mode="after")
     def _instructions(self) -> Self:

@@ -18,6 +18,7 @@ from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
+    IdempotencyKeyOption,
     JsonOption,
     ProfileOption,
     execute,
@@ -122,6 +123,7 @@ def sms_send(
             show_default=False,
         ),
     ] = None,
+    idempotency_key: IdempotencyKeyOption = None,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
@@ -140,6 +142,7 @@ def sms_send(
             "validity_period": validity_period,
             "send_at": send_at,
             "smart_encoded": smart_encoded,
+            "idempotency_key": idempotency_key,
         }
     )
     execute("send_sms", arguments, common, show=output.show_record)
@@ -179,6 +182,7 @@ def whatsapp_send(
         ),
     ] = None,
     sender: From = None,
+    idempotency_key: IdempotencyKeyOption = None,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
@@ -195,6 +199,7 @@ def whatsapp_send(
             "content_sid": content_sid,
             "content_variables": variables,
             "from": sender,
+            "idempotency_key": idempotency_key,
         }
     )
     execute("send_whatsapp", arguments, common, show=output.show_record)

@@ -12,8 +12,9 @@ The options every Twilio command takes are defined once here (``ProfileOption`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ __all__ = [
     "BaseUrlOption",
     "Common",
     "ConfigOption",
+    "IdempotencyKeyOption",
     "JsonOption",
     "ProfileOption",
     "execute",
@@ -61,6 +63,16 @@ BaseUrlOption = Annotated[
 JsonOption = Annotated[
     bool,
     typer.Option("--json", help='Print JSON (the action\'s output, or an {"error": ...} object).'),
+]
+IdempotencyKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--idempotency-key",
+        metavar="KEY",
+        help="Send once per key: run again with the same key and options within 24 hours and "
+        "the first result is printed, nothing is sent (kept in the ledger: "
+        "TWILIOKIT_DATABASE_URL, else the default SQLite file).",
+    ),
 ]
 
 
@@ -109,11 +121,27 @@ def run_action(
         secrets.extend(connection.secret_values())
 
     async def run() -> dict[str, Any]:
-        async with AsyncClient(connection) as client:
-            context = ActionContext(client=client, connection=connection)
+        async with AsyncClient(connection) as client, _keys_ledger(arguments) as ledger:
+            context = ActionContext(client=client, connection=connection, ledger=ledger)
             return await invoke(name, arguments, context=context)
 
     return asyncio.run(run())
+
+
+@contextlib.asynccontextmanager
+async def _keys_ledger(arguments: Mapping[str, Any]) -> AsyncIterator[Any]:
+    """The ledger where a send's ``--idempotency-key`` is kept across invocations (from
+    TWILIOKIT_DATABASE_URL, else the default SQLite file); opened only for a keyed send, so
+    other commands never pay for it."""
+    if arguments.get("idempotency_key") is None:
+        yield None
+        return
+    from twiliokit.cli.serve import DATABASE_URL_ENV
+    from twiliokit.ledger import open_ledger
+
+    url = os.environ.get(DATABASE_URL_ENV, "").strip() or None
+    async with await open_ledger(url) as ledger:
+        yield ledger
 
 
 def execute(

@@ -12,6 +12,7 @@ from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
+    IdempotencyKeyOption,
     JsonOption,
     ProfileOption,
     execute,
@@ -91,6 +92,7 @@ def calls_make(
             "--machine-detection", help="Answering machine detection: Enable or DetectMessageEnd."
         ),
     ] = None,
+    idempotency_key: IdempotencyKeyOption = None,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
@@ -113,6 +115,7 @@ def calls_make(
             "time_limit": time_limit,
             "record": record,
             "machine_detection": machine_detection,
+            "idempotency_key": idempotency_key,
         }
     )
     execute("make_call", arguments, common, show=output.show_record)

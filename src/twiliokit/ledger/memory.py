@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from twiliokit.ledger.records import (
     BatchResult,
@@ -18,6 +18,8 @@ from twiliokit.ledger.records import (
     CallStatusEvent,
     ConversationItem,
     Direction,
+    IdempotencyState,
+    IdempotentRequest,
     LedgerBatch,
     LedgerQuery,
     MessageRecord,
@@ -54,6 +56,7 @@ class MemoryLedger(BaseLedger):
         self._webhooks: list[WebhookDelivery] = []
         self._consent: list[OptOutEvent] = []
         self._opted_out: dict[tuple[str, str], OptOutEvent] = {}
+        self._idempotent: dict[str, IdempotentRequest] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -84,6 +87,32 @@ class MemoryLedger(BaseLedger):
         if batch.messages or batch.statuses or batch.calls or batch.call_statuses:
             self._notify()
         return BatchResult(claimed=True, statuses=statuses, call_statuses=call_statuses)
+
+    async def start_idempotent(
+        self, request: IdempotentRequest, *, expires_before: datetime
+    ) -> IdempotentRequest | None:
+        self._check_open()
+        held = self._idempotent.get(request.key)
+        if held is not None and held.created_at >= expires_before:
+            return held
+        self._idempotent[request.key] = dataclasses.replace(
+            request, state=IdempotencyState.PENDING, output=None
+        )
+        return None
+
+    async def finish_idempotent(self, key: str, output: dict[str, Any]) -> None:
+        self._check_open()
+        held = self._idempotent.get(key)
+        if held is not None:
+            self._idempotent[key] = dataclasses.replace(
+                held, state=IdempotencyState.DONE, output=output
+            )
+
+    async def forget_idempotent(self, key: str) -> None:
+        self._check_open()
+        held = self._idempotent.get(key)
+        if held is not None and held.state is IdempotencyState.PENDING:
+            del self._idempotent[key]
 
     def _apply(self, event: _Event, *, from_record: bool = False) -> StatusOutcome:
         # A re-recorded resource still updates the state (it may fill in an error code), so

@@ -31,6 +31,8 @@ __all__ = [
     "Claim",
     "ConversationItem",
     "Direction",
+    "IdempotencyState",
+    "IdempotentRequest",
     "LedgerBatch",
     "LedgerQuery",
     "MessageRecord",
@@ -615,6 +617,39 @@ class Claim:
                 field="key",
             )
         _check(self, enums={}, times=("at",))
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+class IdempotencyState(StrEnum):
+    """Where a request sent under an idempotency key stands."""
+
+    PENDING = "pending"
+    """It is running, or it ended without a known outcome (it may have taken effect)."""
+    DONE = "done"
+    """It succeeded; its output is kept for retries."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotentRequest:
+    """The request that holds an idempotency key: which action, with which arguments (as a
+    fingerprint), how far it got, and its output once done."""
+
+    key: str
+    action: str
+    fingerprint: str
+    state: IdempotencyState
+    created_at: datetime
+    output: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        _required(self, "key", "action", "fingerprint")
+        if len(self.key) > 255:
+            raise ValidationError(
+                "an idempotency key is at most 255 characters", field="idempotency_key"
+            )
+        _check(self, enums={"state": IdempotencyState}, times=("created_at",))
 
 
 # --------------------------------------------------------------------------- opt-outs

@@ -35,6 +35,7 @@ __all__ = [
     "calls",
     "claims",
     "consent_events",
+    "idempotency_keys",
     "messages",
     "metadata",
     "opt_outs",
@@ -202,4 +203,15 @@ opt_outs = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("source", ENUM, nullable=False),
     Column("keyword", Text),
+)
+
+idempotency_keys = Table(
+    "twiliokit_idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("action", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", ENUM, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("output", JSON(none_as_null=True)),
 )

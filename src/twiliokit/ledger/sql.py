@@ -37,6 +37,8 @@ from twiliokit.ledger.records import (
     Channel,
     ConversationItem,
     Direction,
+    IdempotencyState,
+    IdempotentRequest,
     LedgerBatch,
     LedgerQuery,
     MessageRecord,
@@ -200,6 +202,67 @@ class SqlLedger(BaseLedger):
             plan.moved(moved())
         results = iter(plan.results)
         return [next(results) if c else BatchResult(claimed=False) for c in claimed]
+
+    # -- idempotency keys ------------------------------------------------------------------
+
+    async def start_idempotent(
+        self, request: IdempotentRequest, *, expires_before: datetime
+    ) -> IdempotentRequest | None:
+        expires_before = require_utc("start_idempotent", "expires_before", expires_before)
+        k = t.idempotency_keys
+        insert: Any = postgresql.insert if self.dialect_name == "postgresql" else sqlite.insert
+        row = {
+            "key": request.key,
+            "action": request.action,
+            "fingerprint": request.fingerprint,
+            "state": IdempotencyState.PENDING.value,
+            "created_at": request.created_at,
+            "output": None,
+        }
+        stmt = insert(k).values(row)
+        take = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={name: stmt.excluded[name] for name in row if name != "key"},
+            where=k.c.created_at < expires_before,  # an expired holder gives way
+        ).returning(k.c.key)
+
+        def work(conn: Connection) -> IdempotentRequest | None:
+            if conn.execute(take).first() is not None:  # RETURNING: the row was written
+                return None
+            held = conn.execute(select(k).where(k.c.key == request.key)).one()
+            return IdempotentRequest(
+                key=held.key,
+                action=held.action,
+                fingerprint=held.fingerprint,
+                state=IdempotencyState(held.state),
+                created_at=held.created_at,
+                output=held.output,
+            )
+
+        with _translated("write", self._errors):
+            return await self._runner.write(work)
+
+    async def finish_idempotent(self, key: str, output: dict[str, Any]) -> None:
+        k = t.idempotency_keys
+        done = (
+            k.update()
+            .where(k.c.key == key)
+            .values(state=IdempotencyState.DONE.value, output=output)
+        )
+        await self._execute_write(done)
+
+    async def forget_idempotent(self, key: str) -> None:
+        k = t.idempotency_keys
+        await self._execute_write(
+            k.delete().where(k.c.key == key, k.c.state == IdempotencyState.PENDING.value)
+        )
+
+    async def _execute_write(self, statement: Any) -> None:
+        def work(conn: Connection) -> None:
+            conn.execute(statement)
+
+        with _translated("write", self._errors):
+            await self._runner.write(work)
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from collections.abc import Collection
 from contextlib import suppress
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from twiliokit.errors import ValidationError
 from twiliokit.ledger.records import (
@@ -32,6 +32,7 @@ from twiliokit.ledger.records import (
     CallStatusEvent,
     Claim,
     ConversationItem,
+    IdempotentRequest,
     LedgerBatch,
     LedgerQuery,
     MessageRecord,
@@ -81,6 +82,26 @@ class LedgerStore(Protocol):
 
     async def record_opt_out(self, event: OptOutEvent) -> None:
         """Append a consent event; STOP/START update the state unless a later event exists."""
+        ...
+
+    # -- idempotency keys ------------------------------------------------------------------
+
+    async def start_idempotent(
+        self, request: IdempotentRequest, *, expires_before: datetime
+    ) -> IdempotentRequest | None:
+        """Take ``request.key`` for ``request`` (state pending), atomically.
+
+        ``None`` when the caller now holds the key: it was free, or its holder was created
+        before ``expires_before``. Otherwise the request holding it, unchanged.
+        """
+        ...
+
+    async def finish_idempotent(self, key: str, output: dict[str, Any]) -> None:
+        """The request holding ``key`` succeeded with ``output`` (JSON data): kept for retries."""
+        ...
+
+    async def forget_idempotent(self, key: str) -> None:
+        """The pending request holding ``key`` did not take effect: free the key."""
         ...
 
     # -- reads -----------------------------------------------------------------------------

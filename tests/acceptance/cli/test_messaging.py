@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,18 @@ def test_messages_list_on_a_narrow_terminal_keeps_sids_whole(
     assert listed.exit_code == 0, listed.output
     assert sid in listed.stdout
     assert "..." not in listed.stdout
+
+
+def test_sms_send_with_an_idempotency_key_sends_once(
+    twiliokit: Twiliokit, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A cron job re-run with the same --idempotency-key prints the first message; one is sent."""
+    monkeypatch.setenv("TWILIOKIT_DATABASE_URL", f"sqlite:///{tmp_path / 'keys.sqlite3'}")
+    first = _send(twiliokit, "--idempotency-key", "nightly-2026-12-03")
+    again = _send(twiliokit, "--idempotency-key", "nightly-2026-12-03")
+    assert again["sid"] == first["sid"]
+    other = twiliokit("sms", "send", HANDSET, "Other", "--idempotency-key", "nightly-2026-12-03")
+    assert other.exit_code != 0
+    assert "idempotency_key" in other.output
+    listed = json_of(twiliokit("messages", "list", "--to", HANDSET, "--json"))
+    assert len(listed["messages"]) == 1

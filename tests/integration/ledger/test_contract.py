@@ -32,6 +32,8 @@ from twiliokit.ledger import (
     Channel,
     Claim,
     Direction,
+    IdempotencyState,
+    IdempotentRequest,
     LedgerBatch,
     LedgerQuery,
     LedgerStore,
@@ -561,3 +563,61 @@ async def test_wait_sees_writes_from_another_process(new_sql_url: NewUrl) -> Non
             await other.apply_status(status(1, "delivered"))
             message = await waiter
     assert message.status is S.DELIVERED
+
+
+# --------------------------------------------------------------------------- idempotency keys
+
+
+def _request(
+    key: str = "key-1", *, fingerprint: str = "f1", minutes: float = 0
+) -> IdempotentRequest:
+    return IdempotentRequest(
+        key=key,
+        action="send_sms",
+        fingerprint=fingerprint,
+        state=IdempotencyState.PENDING,
+        created_at=at(minutes),
+    )
+
+
+async def test_an_idempotency_key_is_taken_once(ledger: LedgerStore) -> None:
+    """The first request takes a key; a second gets the first back, pending, then done with
+    its output."""
+    assert await ledger.start_idempotent(_request(), expires_before=at(-1)) is None
+    held = await ledger.start_idempotent(_request(fingerprint="f2"), expires_before=at(-1))
+    assert held is not None
+    assert (held.fingerprint, held.state, held.output) == ("f1", IdempotencyState.PENDING, None)
+    await ledger.finish_idempotent("key-1", {"sid": sid(1), "segments": 2})
+    done = await ledger.start_idempotent(_request(), expires_before=at(-1))
+    assert done is not None
+    assert done.state is IdempotencyState.DONE
+    assert done.output == {"sid": sid(1), "segments": 2}
+    assert done.created_at == at(0)
+
+
+async def test_concurrent_requests_with_one_key_let_exactly_one_through(
+    ledger: LedgerStore,
+) -> None:
+    """Twenty requests racing on one key: one holds it, nineteen see it held."""
+    results = await asyncio.gather(
+        *(ledger.start_idempotent(_request(), expires_before=at(-1)) for _ in range(20))
+    )
+    assert sum(r is None for r in results) == 1
+
+
+async def test_a_forgotten_or_expired_key_can_be_taken_again(ledger: LedgerStore) -> None:
+    """A request that did not happen frees its key; a key older than the expiry gives way;
+    a done request is never forgotten."""
+    assert await ledger.start_idempotent(_request(), expires_before=at(-1)) is None
+    await ledger.forget_idempotent("key-1")
+    assert await ledger.start_idempotent(_request(fingerprint="f2"), expires_before=at(-1)) is None
+    await ledger.finish_idempotent("key-1", {"ok": True})
+    await ledger.forget_idempotent("key-1")  # done: kept
+    held = await ledger.start_idempotent(_request(minutes=10), expires_before=at(-1))
+    assert held is not None
+    assert held.fingerprint == "f2"
+    later = _request(fingerprint="f3", minutes=60 * 25)
+    assert await ledger.start_idempotent(later, expires_before=at(60)) is None
+    again = await ledger.start_idempotent(_request(), expires_before=at(60))
+    assert again is not None
+    assert (again.fingerprint, again.state) == ("f3", IdempotencyState.PENDING)

@@ -137,7 +137,7 @@ async def test_unmigrated_database_is_refused_without_migrating(
 ) -> None:
     """With migrate=False, a database behind the code's schema is refused with a fix."""
     url = empty_url()
-    with pytest.raises(StorageError, match="not 0001") as caught:
+    with pytest.raises(StorageError, match=f"not {head_revision()}") as caught:
         await open_ledger(url, migrate=False)
     assert caught.value.hint is not None
     assert "upgrade" in caught.value.hint

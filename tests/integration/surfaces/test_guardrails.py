@@ -277,6 +277,21 @@ async def test_dry_run_previews_an_sms_and_sends_nothing(
     assert (await runtime.invoke("list_calls", {}))["calls"] == []
 
 
+async def test_a_dry_run_leaves_its_idempotency_key_free(
+    guarded: OpenGuarded, emulator: RunningEmulator
+) -> None:
+    """Previewing a keyed send takes nothing: the real send with that key then goes out."""
+    ledger = MemoryLedger()
+    arguments = {"to": TO, "body": "rehearsal", "idempotency_key": "k-dry"}
+    preview = await (await guarded(Guardrails(dry_run=True), ledger=ledger)).invoke(
+        "send_sms", arguments
+    )
+    assert preview["dry_run"] is True
+    sent = await (await guarded(Guardrails(), ledger=ledger)).invoke("send_sms", arguments)
+    assert sent["sid"].startswith("SM")
+    assert count_messages(emulator) == 1
+
+
 async def test_dry_run_previews_other_writes_as_their_request(
     guarded: OpenGuarded, emulator: RunningEmulator
 ) -> None:

@@ -70,6 +70,28 @@ async def test_run_an_action_by_path_and_by_envelope(
     assert count_messages(emulator) == 2
 
 
+async def test_an_idempotency_key_header_makes_a_retried_post_send_once(
+    service: ServiceClient, emulator: RunningEmulator
+) -> None:
+    """Idempotency-Key on POST /v1/actions/send_sms: the retry returns the first message."""
+    client = await service()
+    headers = {**AUTH, "Idempotency-Key": "checkout-42"}
+    answers = [
+        await client.post("/v1/actions/send_sms", json={"to": TO, "body": "paid"}, headers=headers)
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert count_messages(emulator) == 1
+    other = await client.post(
+        "/v1/actions",
+        json={"action": "send_sms", "arguments": {"to": TO, "body": "refund"}},
+        headers=headers,
+    )
+    assert other.status_code == 400
+    assert _error(other)["field"] == "idempotency_key"
+
+
 async def test_catalogue_lists_actions_with_schemas_and_guardrails(
     service: ServiceClient,
 ) -> None:
