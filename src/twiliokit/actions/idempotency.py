@@ -63,10 +63,13 @@ def idempotency_key_field() -> Any:
     )
 
 
-def fingerprint(action: str, arguments: BaseModel) -> str:
-    """What identifies a request besides its key: the action and its arguments, as sent."""
+def fingerprint(account_sid: str, action: str, arguments: BaseModel) -> str:
+    """What identifies a request besides its key: the account it is sent from, the action and
+    its arguments (so one key cannot answer for another account sharing the ledger)."""
     data = arguments.model_dump(mode="json", exclude={FIELD})
-    text = json.dumps([action, data], sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(
+        [account_sid, action, data], sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -86,7 +89,7 @@ async def run_once(
     request = IdempotentRequest(
         key=key,
         action=action,
-        fingerprint=fingerprint(action, arguments),
+        fingerprint=fingerprint(context.connection.account_sid, action, arguments),
         state=IdempotencyState.PENDING,
         created_at=now,
     )
@@ -112,7 +115,8 @@ def _answer(
     if held.action != request.action or held.fingerprint != request.fingerprint:
         raise TwiliokitValidationError(
             f"idempotency_key {request.key!r} was used at {held.created_at:%Y-%m-%d %H:%M:%S}Z "
-            f"for a different request ({held.action} with other arguments)",
+            f"for a different request ({held.action} with other arguments, or from another "
+            "account)",
             field=FIELD,
             hint="Use a new key for a new send; reuse a key only to retry the same send.",
         )
