@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 # actions import this module, and importing them must stay cheap (docs/benchmarks.md).
 
 __all__ = ["KEY_LIFETIME", "idempotency_key_field", "run_once"]
+
+logger = logging.getLogger(__name__)
 
 KEY_LIFETIME = timedelta(hours=24)
 """How long a key answers retries with its first output (then it may be used afresh)."""
@@ -102,7 +105,12 @@ async def run_once(
         if _certainly_not_sent(exc):
             await store.forget_idempotent(key)
         raise
-    await store.finish_idempotent(key, output.model_dump(mode="json", by_alias=True))
+    try:
+        await store.finish_idempotent(key, output.model_dump(mode="json", by_alias=True))
+    except TwiliokitError as exc:
+        # It was sent: answer with it. A retry will find the key pending and be refused with
+        # how to check, which is safe (never a second send).
+        logger.warning("could not keep the result of idempotency key %r: %s", key, exc)
     return output
 
 
@@ -149,5 +157,7 @@ def _store(context: ActionContext) -> LedgerStore:
         return store
     from twiliokit.ledger.memory import MemoryLedger
 
-    memory: LedgerStore = context.extras.setdefault(_MEMORY_STORE, MemoryLedger())
+    memory: LedgerStore | None = context.extras.get(_MEMORY_STORE)
+    if memory is None:
+        memory = context.extras[_MEMORY_STORE] = MemoryLedger()
     return memory

@@ -210,7 +210,6 @@ class SqlLedger(BaseLedger):
     ) -> IdempotentRequest | None:
         expires_before = require_utc("start_idempotent", "expires_before", expires_before)
         k = t.idempotency_keys
-        insert: Any = postgresql.insert if self.dialect_name == "postgresql" else sqlite.insert
         row = {
             "key": request.key,
             "action": request.action,
@@ -219,7 +218,7 @@ class SqlLedger(BaseLedger):
             "created_at": request.created_at,
             "output": None,
         }
-        stmt = insert(k).values(row)
+        stmt = self._sql.insert(k).values(row)
         take = stmt.on_conflict_do_update(
             index_elements=["key"],
             set_={name: stmt.excluded[name] for name in row if name != "key"},
@@ -478,6 +477,7 @@ class _Statements:
 
     def __init__(self, dialect: Dialect, *, sets: bool) -> None:
         insert: Any = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        self.insert = insert  # the dialect's, with on_conflict_do_*
 
         def source(table: Table) -> Any:
             return set_source(insert, table) if sets else insert(table)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +14,8 @@ from twiliokit.actions import ActionContext, invoke
 from twiliokit.client import AsyncClient
 from twiliokit.connections import Connection
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.errors import TwilioError, UnknownOutcomeError, ValidationError
-from twiliokit.ledger import open_ledger
+from twiliokit.errors import StorageError, TwilioError, UnknownOutcomeError, ValidationError
+from twiliokit.ledger import MemoryLedger, open_ledger
 
 pytestmark = pytest.mark.anyio
 
@@ -65,6 +67,26 @@ async def test_an_unknown_outcome_is_never_resent_under_its_key(
     with pytest.raises(UnknownOutcomeError) as caught:
         await run("send_sms", arguments)
     assert "list_messages" in (caught.value.hint or "")
+    assert count_messages(emulator) == 1
+
+
+class _ForgetfulLedger(MemoryLedger):
+    """A ledger that takes keys but fails to keep results (a database gone mid-request)."""
+
+    async def finish_idempotent(self, key: str, output: dict[str, Any]) -> None:
+        raise StorageError("the ledger went away")
+
+
+async def test_a_sent_message_is_answered_even_if_its_result_cannot_be_kept(
+    context: ActionContext, emulator: RunningEmulator
+) -> None:
+    """The send happened, so the caller gets it; the retry is refused, never resent."""
+    keyed = dataclasses.replace(context, ledger=_ForgetfulLedger())
+    arguments = {"to": TO, "body": "sent once", "idempotency_key": "k-6"}
+    sent = await invoke("send_sms", arguments, context=keyed)
+    assert sent["sid"].startswith("SM")
+    with pytest.raises(UnknownOutcomeError):
+        await invoke("send_sms", arguments, context=keyed)
     assert count_messages(emulator) == 1
 
 
