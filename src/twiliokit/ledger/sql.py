@@ -169,33 +169,31 @@ class SqlLedger(BaseLedger):
                 for (index, _), count in zip(claims, won(), strict=True):
                     claimed[index] = count == 1
             plan = _GroupPlan([b for b, c in zip(batches, claimed, strict=True) if c])
+            # What no row count decides, written together at the end (one statement on
+            # PostgreSQL): each table once, in batch order.
+            tail: list[tuple[Write, list[dict[str, Any]]]] = []
             if plan.callbacks:
                 new = raw.counts(sql.event, plan.events)
                 raw.sync()
                 plan.decide(new())
-            else:
-                plan.decide([])  # every event is a record's own: written below
-            tail: list[tuple[Write, list[dict[str, Any]]]] = []
-            if plan.events and not plan.callbacks:
+            else:  # every event is a record's own
                 tail.append((sql.event, plan.events))
+                plan.decide([])
             moved = None
             if plan.counted_statuses:
                 moved = raw.counts(sql.status, plan.statuses)
-            elif plan.statuses:
+            else:
                 tail.append((sql.status, plan.statuses))
             if plan.message_stubs:  # before messages: one table, so not in one statement
                 raw.run_many(sql.message_stub, plan.message_stubs)
             tail += [
-                (write, rows)
-                for write, rows in (
-                    (sql.message, plan.messages),
-                    (sql.call, plan.calls),
-                    (sql.webhook, plan.webhooks),
-                    (sql.consent, plan.consents),
-                    (sql.opt_out, plan.opt_outs),
-                )
-                if rows
+                (sql.message, plan.messages),
+                (sql.call, plan.calls),
+                (sql.webhook, plan.webhooks),
+                (sql.consent, plan.consents),
+                (sql.opt_out, plan.opt_outs),
             ]
+            tail = [(write, rows) for write, rows in tail if rows]
             if tail:
                 raw.run_all(tail)
         if moved is not None:
