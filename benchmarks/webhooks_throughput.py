@@ -15,7 +15,10 @@ Two modes:
   coordinated omission): the latency at that load.
 
 ``--workers N`` serves the receiver from N processes, as ``twiliokit serve --workers N`` does
-(:func:`twiliokit.serving.serve_workers`).
+(:func:`twiliokit.serving.serve_workers`). ``--timeline`` (open loop) adds latency per 5 s of
+the schedule and the moments any request waited over 100 ms, to tell a steady queue from a
+stall. ``--synchronous-commit off`` opens the PostgreSQL ledger with libpq's
+``options=-c synchronous_commit=off``, the relaxed durability docs/ledger.md describes.
 
 ::
 
@@ -197,16 +200,18 @@ async def closed_loop(work: list[httpx.Request], concurrency: int) -> tuple[list
 
 async def open_loop(
     base_url: str, work: list[httpx.Request], rate: float, connections: int, client: str
-) -> tuple[list[float], list[float], int, float]:
+) -> tuple[list[float], list[float], list[float], int, float]:
     """Start request i at t0 + i/rate on the first free connection; latency from its schedule.
 
     Each connection takes the next request in turn and waits for its due time if it is early,
     so while a connection is free every request starts on time, and when none is free the
     wait counts as latency (no coordinated omission). Returns (latencies, lags, failures,
     seconds from t0 to the last answer); a lag is how late a free connection woke up for a
-    request: the generator's own scheduling.
+    request: the generator's own scheduling. Also each latency's due time, in seconds from t0
+    (in the same order as the latencies).
     """
     latencies: list[float] = []
+    dues: list[float] = []
     lags: list[float] = []
     failures = 0
     opened: list[Any] = []
@@ -230,6 +235,7 @@ async def open_loop(
                 status = await _send(connection, payloads[index])
             failures += status != 200
             latencies.append(clock() - due)
+            dues.append(due - start)
 
     start = clock() + 0.05
     try:
@@ -238,7 +244,7 @@ async def open_loop(
     finally:
         for connection in opened:
             await connection.aclose()
-    return latencies, lags, failures, finished - start
+    return latencies, dues, lags, failures, finished - start
 
 
 class RawConnection(asyncio.Protocol):
@@ -346,7 +352,27 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str, float]:
+def timeline(latencies: list[float], dues: list[float], window: float = 5.0) -> list[str]:
+    """Lines for ``--timeline``: p50/p99/max per ``window`` seconds of the schedule, then the
+    tenths of a second in which some request waited over 100 ms."""
+    windows: dict[int, list[float]] = {}
+    slow: dict[int, float] = {}
+    for latency, due in zip(latencies, dues, strict=True):
+        windows.setdefault(int(due // window), []).append(latency)
+        if latency > 0.1:
+            slow[int(due * 10)] = max(slow.get(int(due * 10), 0.0), latency)
+    lines = [
+        f"  {n * window:5.0f} s: p50 {statistics.median(values) * 1000:6.1f} ms, "
+        f"p99 {percentile(values, 0.99) * 1000:6.1f} ms, max {max(values) * 1000:6.1f} ms"
+        for n, values in sorted(windows.items())
+    ]
+    if slow:
+        moments = ", ".join(f"{n / 10:.1f} s ({v * 1000:.0f} ms)" for n, v in sorted(slow.items()))
+        lines.append(f"  over 100 ms at: {moments}")
+    return lines
+
+
+async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     warmup = requests_for(base_url, min(2000, args.requests), offset=10_000_000)
     work = requests_for(base_url, args.requests, offset=0)
     await closed_loop(warmup, args.concurrency)
@@ -362,9 +388,10 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     own_before = time.process_time()
     started = time.perf_counter()
     scheduled: float | None = None
+    dues: list[float] = []
     try:
         if args.rate:
-            latencies, lags, failures, scheduled = await open_loop(
+            latencies, dues, lags, failures, scheduled = await open_loop(
                 base_url, work, args.rate, args.concurrency, args.client
             )
         elif args.client == "raw":
@@ -379,7 +406,7 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     elapsed = scheduled if scheduled is not None else time.perf_counter() - started
     cpu_after = cpu_seconds(pid)
     generator_cpu = time.process_time() - own_before
-    result = {
+    result: dict[str, Any] = {
         "rate": len(work) / elapsed,
         "seconds": elapsed,
         "failures": float(failures),
@@ -390,6 +417,8 @@ async def measure(base_url: str, pid: int, args: argparse.Namespace) -> dict[str
     }
     if lags:
         result["generator_lag_p99_ms"] = percentile(lags, 0.99) * 1000
+    if dues and args.timeline:
+        result["timeline"] = timeline(latencies, dues)
     if cpu_before is not None and cpu_after is not None:
         result["server_cpu_us"] = (cpu_after - cpu_before) / len(work) * 1e6
     return result
@@ -404,6 +433,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests per second")
     parser.add_argument(
         "--workers", type=int, default=1, help="receiver processes (twiliokit serve --workers)"
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="open loop: latency per 5 s, and stalls"
+    )
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=["on", "off"],
+        default="on",
+        help="PostgreSQL: 'off' trades the last moments before a server crash for latency "
+        "(docs/ledger.md)",
     )
     parser.add_argument(
         "--client",
@@ -425,10 +464,16 @@ def main() -> None:
     if args.workers > 1:
         mode += f", {args.workers} workers"
     for backend in backends:
-        with database(backend) as db, receiver_process(db, args.workers) as (base_url, pid):
-            result = _run_fast(measure(base_url, pid, args))
+        label = backend
+        with database(backend) as created:
+            db = created
+            if backend == "postgres" and args.synchronous_commit == "off":
+                db += "&options=-c%20synchronous_commit%3Doff"  # what docs/ledger.md shows
+                label += " (synchronous_commit off)"
+            with receiver_process(db, args.workers) as (base_url, pid):
+                result = _run_fast(measure(base_url, pid, args))
         line = (
-            f"{backend:8} {mode}: {result['rate']:,.0f} webhooks/s "
+            f"{label:8} {mode}: {result['rate']:,.0f} webhooks/s "
             f"({args.requests} over {args.concurrency} connections in {result['seconds']:.2f} s, "
             f"{int(result['failures'])} failed); latency p50 {result['p50_ms']:.1f} ms, "
             f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms"
@@ -442,6 +487,8 @@ def main() -> None:
         if "generator_lag_p99_ms" in result:
             line += f", its own scheduling lag p99 {result['generator_lag_p99_ms']:.1f} ms"
         print(line, flush=True)
+        for timeline_line in result.get("timeline", ()):
+            print(timeline_line, flush=True)
 
 
 if __name__ == "__main__":

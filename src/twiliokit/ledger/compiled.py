@@ -21,13 +21,12 @@ block ends.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack, closing
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import Insert
@@ -117,10 +116,12 @@ class SetWrite:
         """Indexes of ``rows`` per statement: no key twice in one, each key's rows in order."""
         if not self.key:
             return [list(range(len(rows)))]
+        keys = [tuple(row[name] for name in self.key) for row in rows]
+        if len(set(keys)) == len(keys):  # the usual case: every row its own key
+            return [list(range(len(rows)))]
         waves: list[list[int]] = []
         seen: dict[tuple[Any, ...], int] = {}
-        for index, row in enumerate(rows):
-            key = tuple(row[name] for name in self.key)
+        for index, key in enumerate(keys):
             wave = seen.get(key, -1) + 1
             seen[key] = wave
             if wave == len(waves):
@@ -129,8 +130,14 @@ class SetWrite:
         return waves
 
     def parameters(self, rows: Sequence[Mapping[str, Any]], name: str = "rows") -> dict[str, str]:
-        """``rows`` as the statement's one parameter (called ``name``, see :func:`together`)."""
-        return {name: json.dumps(rows, default=_json_default, separators=(",", ":"))}
+        """``rows`` as the statement's one parameter (called ``name``, see :func:`together`).
+
+        Encoded by orjson: several times faster than the stdlib's encoder here, mostly because
+        it writes datetimes itself (ISO 8601 with their offset) instead of calling back into
+        Python for each. Rows hold the ledger records' aware UTC datetimes; a naive one, which
+        no record can hold, would still be stored as UTC, never as the server's local time.
+        """
+        return {name: orjson.dumps(rows, option=orjson.OPT_NAIVE_UTC).decode()}
 
 
 @functools.lru_cache(maxsize=64)
@@ -148,16 +155,6 @@ def together(writes: tuple[SetWrite, ...]) -> str:
         return sql[0]
     ctes = ", ".join(f"w{n} AS ({text})" for n, text in enumerate(sql[:-1]))
     return f"WITH {ctes} {sql[-1]}"
-
-
-def _json_default(value: Any) -> Any:
-    """JSON for the values that the row dictionaries hold besides JSON's own types."""
-    if isinstance(value, datetime):
-        # UTCDateTime's rule: aware datetimes only (PostgreSQL keeps the instant).
-        if value.tzinfo is None:
-            raise ValueError("the ledger stores timezone-aware datetimes only")
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in the ledger")
 
 
 Write = CompiledWrite | SetWrite

@@ -287,6 +287,8 @@ def _parse_enum(enum: type[_E], value: object, name: str) -> _E:
 
 def require_utc(owner: str, name: str, value: object) -> datetime:
     """``value`` as an aware UTC datetime; ValidationError naming ``owner.name`` otherwise."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value  # already what is wanted (every record the receiver builds)
     if not isinstance(value, datetime):
         raise ValidationError(
             f"{owner}.{name} must be a datetime, not {type(value).__name__}", field=name
@@ -308,7 +310,7 @@ def _check(obj: object, *, enums: dict[str, type[StrEnum]], times: Iterable[str]
     owner = type(obj).__name__
     for name, enum in enums.items():
         value = getattr(obj, name)
-        if value is not None:
+        if value is not None and type(value) is not enum:
             _set(obj, name, _parse_enum(enum, value, name))
     for name in times:
         value = getattr(obj, name)
@@ -354,6 +356,8 @@ def _non_negative(obj: object, *names: str) -> None:
 def _tuple(obj: object, name: str, *, pairs: bool = False) -> None:
     """Accept any iterable (a list from JSON, say) where a tuple is declared."""
     value = getattr(obj, name)
+    if type(value) is tuple and (not pairs or all(type(p) is tuple and len(p) == 2 for p in value)):
+        return  # as declared already (what every caller in this package passes)
     if pairs and not all(isinstance(p, tuple) and len(p) == 2 for p in value):
         _set(obj, name, tuple((str(k), str(v)) for k, v in value))
     elif not isinstance(value, tuple):
@@ -384,6 +388,8 @@ def _price(obj: object) -> None:
 
 def strip_userinfo(url: str) -> str:
     """The URL without ``user:password@``; Twilio webhook URLs may carry Basic credentials."""
+    if "@" not in url:
+        return url
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url

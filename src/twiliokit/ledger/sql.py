@@ -766,7 +766,7 @@ def _webhook_row(w: WebhookDelivery) -> dict[str, Any]:
         "signature_valid": w.signature_valid,
         "duplicate": w.duplicate,
         "status_code": w.status_code,
-        "params": [list(pair) for pair in w.params] or None,
+        "params": w.params or None,  # pairs: JSON arrays of two strings
     }
 
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ValidationError
 from twiliokit.webhooks.settings import WebhookSettings
@@ -195,7 +195,9 @@ def parse_form(body: bytes) -> Pairs:
             name, equals, value = field_text.partition("=")
             if not equals:
                 raise ValueError(field_text)
-            pairs.append((_unescape(name), _unescape(value)))
+            if "%" in field_text or "+" in field_text:  # most fields have nothing to decode
+                name, value = _unescape(name), _unescape(value)
+            pairs.append((name, value))
     except (ValueError, UnicodeDecodeError):
         raise ValidationError(
             "the body is not form-encoded (name=value&name=value)",
@@ -206,9 +208,34 @@ def parse_form(body: bytes) -> Pairs:
 
 
 def _unescape(text: str) -> str:
-    if "%" not in text and "+" not in text:
+    """``unquote_plus(text, errors="strict")``, several times faster on short values.
+
+    By hand because the stdlib's version (a regular expression, then a bytes join per escaped
+    run) cost more than the rest of parsing a webhook: "+" is a space, ``%XX`` a byte (an
+    invalid escape stays as written), and the bytes must be UTF-8.
+    """
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
         return text
-    return unquote_plus(text, errors="strict")
+    first, *rest = text.split("%")
+    decoded = bytearray(first.encode())
+    for part in rest:
+        byte = _ESCAPES.get(part[:2])
+        if byte is None:
+            decoded += b"%" + part.encode()
+        else:
+            decoded += byte
+            decoded += part[2:].encode()
+    return decoded.decode("utf-8")
+
+
+#: Every two-digit hex escape (any case) -> its byte.
+_ESCAPES: Final = {
+    f"{a}{b}": bytes([int(a + b, 16)])
+    for a in "0123456789abcdefABCDEF"
+    for b in "0123456789abcdefABCDEF"
+}
 
 
 def _signed_exactly(url: str, params: Pairs, signature: str | None, token: str) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import PostgresServer
 from twiliokit.errors import StorageError, ValidationError
 from twiliokit.ledger import (
     MemoryLedger,
@@ -100,3 +101,16 @@ async def test_uncreatable_directory_is_a_storage_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(StorageError, match="directory"):
         await open_ledger(f"sqlite:///{tmp_path / 'file' / 'ledger.sqlite3'}")
+
+
+@pytest.mark.anyio
+async def test_postgres_settings_in_the_url_reach_the_ledger_connections(
+    postgres_server: PostgresServer, postgres_template: str
+) -> None:
+    """libpq's ``options`` in the URL (how docs/ledger.md turns off synchronous commit for
+    volume) applies to the ledger's connections, and writes work with it."""
+    url = postgres_server.create_database("ledger_options", template=postgres_template)
+    async with await open_ledger(f"{url}&options=-c%20synchronous_commit%3Doff") as ledger:
+        assert await ledger.claim("k", "test") is True
+        setting = await ledger.read(lambda c: c.exec_driver_sql("SHOW synchronous_commit").scalar())
+    assert setting == "off"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
@@ -44,10 +43,17 @@ def test_rows_travel_as_one_json_parameter_with_utc_instants() -> None:
     }
 
 
-def test_naive_datetimes_are_refused_as_the_ledger_refuses_them() -> None:
-    """A datetime without a time zone is an error, not a guess."""
-    with pytest.raises(ValueError, match="timezone-aware"):
-        _write().parameters([{"at": datetime(2026, 1, 2)}])
+def test_a_naive_datetime_travels_as_utc_never_as_local_time() -> None:
+    """Records hold aware datetimes only; were a naive one to reach a row, it is stored as
+    UTC, whatever the server's time zone."""
+    assert _write().parameters([{"at": datetime(2026, 1, 2)}]) == {
+        "rows": '[{"at":"2026-01-02T00:00:00+00:00"}]'
+    }
+
+
+def test_rows_with_distinct_keys_go_in_one_statement() -> None:
+    """The usual group (every row its own key) is one statement, rows in order."""
+    assert _write().waves([{"sid": s} for s in ("c", "a", "b")]) == [[0, 1, 2]]
 
 
 def test_writes_into_several_tables_become_one_statement() -> None:

@@ -3,9 +3,11 @@ signed (public URL, trusted proxies only), form parsing, and signature checks.""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from twiliokit.errors import ConfigurationError, ValidationError
@@ -153,6 +155,29 @@ def test_form_bodies_keep_repeats_and_decode_values() -> None:
         ("Empty", ""),
     )
     assert parse_form(b"") == ()
+
+
+_FORM_PIECES = st.sampled_from(
+    ["a", "Z", "0", "é", "€", "+", "%", "%2B", "%2b", "%zz", "%e2%82%ac", "%C3", "%4", "="]
+)
+
+
+@given(st.lists(st.tuples(st.lists(_FORM_PIECES), st.lists(_FORM_PIECES)), max_size=5))
+def test_form_bodies_decode_exactly_as_the_standard_library_does(
+    fields: list[tuple[list[str], list[str]]],
+) -> None:
+    """Escapes, "+", invalid escapes and UTF-8 decode as parse_qsl decodes them (or are
+    refused as not form data where parse_qsl's strict decoding fails)."""
+    body = "&".join(
+        "".join(name) + "=" + "".join(value).replace("=", "%3D") for name, value in fields
+    )
+    try:
+        expected = tuple(parse_qsl(body, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        with pytest.raises(ValidationError):
+            parse_form(body.encode())
+        return
+    assert parse_form(body.encode()) == expected
 
 
 @pytest.mark.parametrize("junk", [b"\xff\xfe", b"just words", b"a=%ff"])
