@@ -354,7 +354,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def timeline(latencies: list[float], dues: list[float], window: float = 5.0) -> list[str]:
     """Lines for ``--timeline``: p50/p99/max per ``window`` seconds of the schedule, then the
-    tenths of a second in which some request waited over 100 ms."""
+    stretches of the schedule in which some request waited over 100 ms."""
     windows: dict[int, list[float]] = {}
     slow: dict[int, float] = {}
     for latency, due in zip(latencies, dues, strict=True):
@@ -366,9 +366,18 @@ def timeline(latencies: list[float], dues: list[float], window: float = 5.0) -> 
         f"p99 {percentile(values, 0.99) * 1000:6.1f} ms, max {max(values) * 1000:6.1f} ms"
         for n, values in sorted(windows.items())
     ]
-    if slow:
-        moments = ", ".join(f"{n / 10:.1f} s ({v * 1000:.0f} ms)" for n, v in sorted(slow.items()))
-        lines.append(f"  over 100 ms at: {moments}")
+    spans: list[list[float]] = []  # [first tenth, last tenth, worst latency]
+    for tenth, worst in sorted(slow.items()):
+        if spans and tenth - spans[-1][1] <= 3:  # gaps under 0.3 s belong to one stall
+            spans[-1][1], spans[-1][2] = tenth, max(spans[-1][2], worst)
+        else:
+            spans.append([tenth, tenth, worst])
+    if spans:
+        moments = ", ".join(
+            f"{first / 10:.1f}-{last / 10 + 0.1:.1f} s (max {worst * 1000:.0f} ms)"
+            for first, last, worst in spans
+        )
+        lines.append(f"  requests due at these times waited over 100 ms: {moments}")
     return lines
 
 

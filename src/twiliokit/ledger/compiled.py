@@ -11,11 +11,11 @@ On SQLite a group of writes runs one ``executemany`` per statement (:class:`Comp
 sqlite3 runs it in C, in-process. On PostgreSQL a group of rows goes in *one* statement
 (:class:`SetWrite`): the rows travel as one JSON parameter that ``json_to_recordset`` turns back
 into typed rows on the server. Row by row, psycopg spends tens of microseconds of Python per row
-and the server plans and runs one statement per row; as a set, the client encodes JSON in C and
-the server runs one statement per table per group (measured in docs/benchmarks.md). The
-statements are sent in psycopg's pipeline mode: a round trip only where row counts decide what
-happens next (:meth:`RawWrites.counts` then :meth:`RawWrites.sync`), one for the rest when the
-block ends.
+and the server plans and runs one statement per row; as a set, the client encodes JSON in
+native code (orjson) and the server runs one statement per table per group (measured in
+docs/benchmarks.md). The statements are sent in psycopg's pipeline mode: a round trip only
+where row counts decide what happens next (:meth:`RawWrites.counts` then
+:meth:`RawWrites.sync`), one for the rest when the block ends.
 """
 
 from __future__ import annotations
