@@ -356,8 +356,6 @@ def _non_negative(obj: object, *names: str) -> None:
 def _tuple(obj: object, name: str, *, pairs: bool = False) -> None:
     """Accept any iterable (a list from JSON, say) where a tuple is declared."""
     value = getattr(obj, name)
-    if type(value) is tuple and (not pairs or all(type(p) is tuple and len(p) == 2 for p in value)):
-        return  # as declared already (what every caller in this package passes)
     if pairs and not all(isinstance(p, tuple) and len(p) == 2 for p in value):
         _set(obj, name, tuple((str(k), str(v)) for k, v in value))
     elif not isinstance(value, tuple):
