@@ -41,6 +41,7 @@ from twiliokit.redact import mask_secret
 
 __all__ = [
     "CONFIG_ENV",
+    "DATABASE_URL_ENV",
     "PROFILE_ENV",
     "PROFILE_KEYS",
     "SECRET_KEYS",
@@ -57,6 +58,8 @@ __all__ = [
 CONFIG_ENV = "TWILIOKIT_CONFIG"
 #: Environment variable naming the profile to use.
 PROFILE_ENV = "TWILIOKIT_PROFILE"
+#: Environment variable naming the ledger database, read by every command that uses the ledger.
+DATABASE_URL_ENV = "TWILIOKIT_DATABASE_URL"
 #: A config value starting with this is the name of a vault entry, not the value itself.
 VAULT_PREFIX = "vault:"
 

@@ -24,7 +24,8 @@ import typer
 from twiliokit.cli import output
 from twiliokit.cli.app import app
 from twiliokit.cli.runner import BaseUrlOption, ConfigOption, ProfileOption
-from twiliokit.config import CONFIG_ENV, default_config_path, load_config
+from twiliokit.cli.webhooks import PUBLIC_URL_ENV
+from twiliokit.config import CONFIG_ENV, DATABASE_URL_ENV, default_config_path, load_config
 
 if TYPE_CHECKING:
     from twiliokit.compliance import ComplianceSettings
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["announce_token", "config_sections", "mcp_command", "service_settings"]
 
 #: The ledger database URL (shared with `twiliokit serve`).
-DATABASE_URL_ENV = "TWILIOKIT_DATABASE_URL"
 
 ReadOnlyOption = Annotated[
     bool,
@@ -214,7 +214,7 @@ def _run(
                 from twiliokit.compliance import LedgerHooks
 
                 webhooks = sections.get("webhooks")
-                public = os.environ.get("TWILIOKIT_PUBLIC_URL", "").strip() or (
+                public = os.environ.get(PUBLIC_URL_ENV, "").strip() or (
                     webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
                 )
                 hooks = LedgerHooks(ledger, compliance, status_callback_url=public or None)

@@ -136,7 +136,7 @@ async def _keys_ledger(arguments: Mapping[str, Any]) -> AsyncIterator[Any]:
     if arguments.get("idempotency_key") is None:
         yield None
         return
-    from twiliokit.cli.serve import DATABASE_URL_ENV
+    from twiliokit.config import DATABASE_URL_ENV
     from twiliokit.ledger import open_ledger
 
     url = os.environ.get(DATABASE_URL_ENV, "").strip() or None

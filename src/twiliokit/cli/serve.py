@@ -24,12 +24,12 @@ from twiliokit.cli import output
 from twiliokit.cli.app import app
 from twiliokit.cli.runner import ConfigOption, ProfileOption
 from twiliokit.cli.webhooks import PUBLIC_URL_ENV, public_url_from, webhook_section
+from twiliokit.config import DATABASE_URL_ENV
 from twiliokit.errors import ConfigurationError
 
 __all__ = ["DATABASE_URL_ENV", "FORWARD_SECRET_ENV", "build_settings", "serve_command"]
 
 #: Environment variable with the ledger database URL.
-DATABASE_URL_ENV = "TWILIOKIT_DATABASE_URL"
 #: Environment variable with the number of worker processes.
 WORKERS_ENV = "TWILIOKIT_WORKERS"
 #: Environment variable with the secret forwarded events are signed with.
