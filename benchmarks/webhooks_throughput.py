@@ -205,10 +205,9 @@ async def open_loop(
 
     Each connection takes the next request in turn and waits for its due time if it is early,
     so while a connection is free every request starts on time, and when none is free the
-    wait counts as latency (no coordinated omission). Returns (latencies, lags, failures,
-    seconds from t0 to the last answer); a lag is how late a free connection woke up for a
-    request: the generator's own scheduling. Also each latency's due time, in seconds from t0
-    (in the same order as the latencies).
+    wait counts as latency (no coordinated omission). Returns (latencies, their due times in
+    seconds from t0, lags, failures, seconds from t0 to the last answer); a lag is how late a
+    free connection woke up for a request: the generator's own scheduling.
     """
     latencies: list[float] = []
     dues: list[float] = []
