@@ -3,7 +3,10 @@ production durability.
 
 PostgreSQL runs from ``tests/postgres.py`` (initdb in a temporary directory, unix socket only),
 which turns durability off for tests; here ``fsync``, ``synchronous_commit`` and
-``full_page_writes`` are turned back on, so that commits cost what they cost in production.
+``full_page_writes`` are turned back on, so that commits cost what they cost in production, and
+any other server setting can be given (``--pg-setting`` in webhooks_throughput.py). Its
+write-ahead log is grown to a working size first, as on a server that has been running
+(:func:`_grow_wal`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,34 +28,69 @@ if TYPE_CHECKING:
 __all__ = ["backend_cpu_seconds", "database", "durable_postgres"]
 
 
+#: What production runs with (tests/postgres.py turns these off for speed).
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+#: WAL written before a benchmark, so that pg_wal is at a working size (see _grow_wal).
+WARM_WAL_MB = 512
+
+
 @contextlib.contextmanager
-def durable_postgres() -> Iterator[PostgresServer]:
-    """A running throwaway PostgreSQL server with durability on; removed afterwards."""
-    import psycopg
+def durable_postgres(
+    settings: Mapping[str, str] | None = None, *, warm_wal: bool = True
+) -> Iterator[PostgresServer]:
+    """A running throwaway PostgreSQL server with durability on and ``settings`` (any server
+    setting, written to postgresql.conf before it starts) on top, its write-ahead log grown to
+    a working size unless ``warm_wal`` is false; removed afterwards."""
     from tests.postgres import find_pg_bin, running_postgres
 
     bindir = find_pg_bin()
     if bindir is None:
         raise SystemExit("PostgreSQL binaries not found (scripts/ensure-postgres.sh)")
-    with running_postgres(bindir) as server:
-        with psycopg.connect(
-            host=str(server.socket_dir), user="postgres", dbname="postgres", autocommit=True
-        ) as conn:
-            conn.execute("ALTER SYSTEM SET fsync = on")
-            conn.execute("ALTER SYSTEM SET synchronous_commit = on")
-            conn.execute("ALTER SYSTEM SET full_page_writes = on")
-            conn.execute("SELECT pg_reload_conf()")
+    with running_postgres(bindir, {**(settings or {}), **DURABLE}) as server:
+        if warm_wal:
+            _grow_wal(server, WARM_WAL_MB)
         yield server
 
 
+def _grow_wal(server: PostgresServer, megabytes: int) -> None:
+    """Write ``megabytes`` of WAL and checkpoint, as a server that has been running has.
+
+    A fresh server has one WAL segment file; each time its WAL fills one, the committing
+    backend creates the next, writing 16 MB of zeros and syncing them, and every commit waits
+    meanwhile (45-80 ms every ~3 s at 2,000 webhooks/s on the 2-core machine, docs/
+    benchmarks.md). A running server instead reuses the segments a checkpoint has finished
+    with, renamed ahead of the current one. Writing WAL (a table created and dropped) and then
+    checkpointing leaves such segments ready, so a benchmark measures the steady state.
+    """
+    import psycopg
+
+    with psycopg.connect(
+        host=str(server.socket_dir), user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(
+            "CREATE TABLE twiliokit_warm_wal AS SELECT repeat('x', 1000) AS filler"
+            " FROM generate_series(1, %s)",
+            (megabytes * 1000,),
+        )
+        conn.execute("DROP TABLE twiliokit_warm_wal")
+        conn.execute("CHECKPOINT")
+
+
 @contextlib.contextmanager
-def database(backend: str, name: str = "bench") -> Iterator[str]:
-    """A fresh ledger database URL of ``backend`` (``sqlite`` or ``postgres``)."""
+def database(
+    backend: str,
+    name: str = "bench",
+    settings: Mapping[str, str] | None = None,
+    *,
+    warm_wal: bool = True,
+) -> Iterator[str]:
+    """A fresh ledger database URL of ``backend`` (``sqlite`` or ``postgres``, the latter with
+    server ``settings`` and ``warm_wal`` as :func:`durable_postgres` takes them)."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="twiliokit-bench-") as directory:
             yield f"sqlite:///{directory}/ledger.sqlite3"
         return
-    with durable_postgres() as server:
+    with durable_postgres(settings, warm_wal=warm_wal) as server:
         yield server.create_database(name)
 
 

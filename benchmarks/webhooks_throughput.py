@@ -27,7 +27,10 @@ stall. ``--synchronous-commit off`` opens the PostgreSQL ledger with libpq's
     .venv/bin/python benchmarks/webhooks_throughput.py --backend both --client raw \
         --rate 2000 --requests 120000 --concurrency 64 --workers 2
 
-PostgreSQL runs in a throwaway server with durability on (``benchmarks/_databases.py``).
+PostgreSQL runs in a throwaway server with durability on (``benchmarks/_databases.py``),
+its write-ahead log first grown to a working size as on a server that has been running;
+``--fresh-wal`` skips that, to see a new server's first minutes. ``--pg-setting NAME=VALUE``
+(repeatable) adds a server setting.
 """
 
 from __future__ import annotations
@@ -453,6 +456,19 @@ def main() -> None:
         "(docs/ledger.md)",
     )
     parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="PostgreSQL server setting for postgresql.conf (docs/ledger.md), repeatable",
+    )
+    parser.add_argument(
+        "--fresh-wal",
+        action="store_true",
+        help="PostgreSQL: skip growing the write-ahead log to a working size first (a new "
+        "server's first minutes: it creates a WAL file every ~3 s at 2,000/s, and commits wait)",
+    )
+    parser.add_argument(
         "--client",
         choices=["httpx", "raw"],
         default="httpx",
@@ -471,13 +487,18 @@ def main() -> None:
     )
     if args.workers > 1:
         mode += f", {args.workers} workers"
+    settings = dict(item.split("=", 1) for item in args.pg_setting)
     for backend in backends:
         label = backend
-        with database(backend) as created:
+        with database(backend, settings=settings, warm_wal=not args.fresh_wal) as created:
             db = created
             if backend == "postgres" and args.synchronous_commit == "off":
                 db += "&options=-c%20synchronous_commit%3Doff"  # what docs/ledger.md shows
                 label += " (synchronous_commit off)"
+            if backend == "postgres" and args.fresh_wal:
+                label += " (fresh WAL)"
+            if backend == "postgres" and settings:
+                label += " (" + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
             with receiver_process(db, args.workers) as (base_url, pid):
                 result = _run_fast(measure(base_url, pid, args))
         line = (

@@ -23,7 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +110,11 @@ def _run(command: list[str], *, cwd: Path, log: Path | None = None) -> None:
 
 
 @contextmanager
-def running_postgres(bindir: Path) -> Iterator[PostgresServer]:
-    """Start a fresh server from ``bindir``'s binaries; stop and delete it on exit."""
+def running_postgres(
+    bindir: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[PostgresServer]:
+    """Start a fresh server from ``bindir``'s binaries, with ``settings`` over the test ones;
+    stop and delete it on exit."""
     # Directly under the temp dir: unix socket paths are limited to about 100 bytes, and the
     # unprivileged server user must be able to reach it (pytest's tmp dirs are private).
     base = Path(tempfile.mkdtemp(prefix="twiliokit-pg-"))
@@ -137,9 +140,13 @@ def running_postgres(bindir: Path) -> Iterator[PostgresServer]:
             ],
             cwd=base,
         )
-        settings = {**TEST_SETTINGS, "unix_socket_directories": f"'{base}'"}
+        conf_settings = {
+            **TEST_SETTINGS,
+            **(settings or {}),
+            "unix_socket_directories": f"'{base}'",
+        }
         with (data / "postgresql.conf").open("a") as conf:
-            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+            conf.writelines(f"{name} = {value}\n" for name, value in conf_settings.items())
         # -w waits until the server accepts connections: no polling or sleeping here.
         _run(
             [*prefix, pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],

@@ -10,7 +10,7 @@ from sqlalchemy import URL, create_engine
 from twiliokit.errors import ConfigurationError, StorageError
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import ensure_directory, head_revision, revision_of, upgrade
-from twiliokit.ledger.runners import READER_THREADS, ThreadRunner, configure_sqlite
+from twiliokit.ledger.runners import GROUP_WINDOW, READER_THREADS, ThreadRunner, configure_sqlite
 from twiliokit.ledger.sql import SqlLedger
 from twiliokit.ledger.store import LedgerStore
 from twiliokit.ledger.urls import resolve_ledger_url
@@ -64,4 +64,4 @@ def _runner(url: URL, sqlite_path: Path | None) -> ThreadRunner:
                 field="ledger_url",
             ) from exc
         raise
-    return ThreadRunner(engine)
+    return ThreadRunner(engine, window=GROUP_WINDOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 from sqlalchemy import Connection, create_engine, func, select
@@ -68,3 +68,60 @@ async def test_a_failing_write_does_not_take_its_group_with_it(runner: ThreadRun
         return sorted(conn.execute(select(claims.c.claim_key)).scalars())
 
     assert await runner.read(stored) == [f"k{n}" for n in range(5)]
+
+
+async def test_a_busy_writer_waits_out_its_window_so_more_writes_share_a_group(
+    new_sql_url: NewUrl,
+) -> None:
+    """After a group of several writes the writer pauses for the window and then commits what
+    arrived meanwhile as one group; a lone write never pauses."""
+    url = new_sql_url()
+    upgrade(url)
+    target = resolve_ledger_url(url)
+    assert target.url is not None
+    engine = create_engine(target.url)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+    paused, resume = threading.Event(), threading.Event()
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        paused.set()
+        resume.wait(timeout=30)
+
+    runner = ThreadRunner(engine, window=0.25, pause=pause)
+    groups: list[list[str]] = []
+
+    def record(conn: Connection, keys: Sequence[str]) -> list[str]:
+        groups.append(list(keys))
+        for key in keys:
+            _claim(key)(conn)
+        return list(keys)
+
+    try:
+        assert await runner.write_each(record, "alone") == "alone"
+        assert pauses == []  # one write, nothing waiting: no pause
+
+        holding, release = threading.Event(), threading.Event()
+
+        def hold(conn: Connection) -> str:
+            holding.set()
+            release.wait(timeout=30)  # the next writes queue up behind this one
+            return "held"
+
+        first = asyncio.create_task(runner.write(hold))
+        await asyncio.to_thread(holding.wait, 30)  # a group of its own
+        pair = [asyncio.create_task(runner.write_each(record, k)) for k in ("a", "b")]
+        asyncio.get_running_loop().call_soon(release.set)
+        assert await asyncio.gather(first, *pair) == ["held", "a", "b"]
+        await asyncio.to_thread(paused.wait, 30)  # the pair was a group of two: it pauses
+        late = [asyncio.create_task(runner.write_each(record, k)) for k in ("c", "d", "e")]
+        asyncio.get_running_loop().call_soon(resume.set)
+        assert await asyncio.gather(*late) == ["c", "d", "e"]
+    finally:
+        resume.set()
+        await runner.close()
+
+    assert pauses == [0.25, 0.25]  # after the pair, and after c-e (then nothing was left)
+    assert groups == [["alone"], ["a", "b"], ["c", "d", "e"]]
