@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine
 
 from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
 from twiliokit.ledger import LedgerStore, open_ledger, upgrade
+from twiliokit.ledger.runners import configure_sqlite
+from twiliokit.ledger.urls import resolve_ledger_url
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -18,6 +21,17 @@ SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 _numbers = itertools.count()
 
 NewUrl = Callable[[], str]
+
+
+def migrated_engine(url: str) -> Engine:
+    """An engine on the database at ``url``, migrated, set up as the ledger sets it up."""
+    upgrade(url)
+    target = resolve_ledger_url(url)
+    assert target.url is not None
+    engine = create_engine(target.url)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+    return engine
 
 
 @pytest.fixture(scope="session")

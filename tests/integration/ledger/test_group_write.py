@@ -8,9 +8,9 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection
 
-from tests.integration.ledger.conftest import NewUrl
+from tests.integration.ledger.conftest import NewUrl, migrated_engine
 from tests.integration.ledger.factories import at, inbound, outbound, sid
 from twiliokit.errors import StorageError
 from twiliokit.ledger import (
@@ -22,11 +22,9 @@ from twiliokit.ledger import (
     WebhookDelivery,
     WebhookKind,
     open_ledger,
-    upgrade,
 )
-from twiliokit.ledger.runners import ThreadRunner, configure_sqlite
+from twiliokit.ledger.runners import ThreadRunner
 from twiliokit.ledger.sql import SqlLedger
-from twiliokit.ledger.urls import resolve_ledger_url
 
 pytestmark = pytest.mark.anyio
 
@@ -71,13 +69,7 @@ def _batches() -> list[LedgerBatch]:
 @pytest.fixture
 async def held(new_sql_url: NewUrl) -> AsyncIterator[tuple[SqlLedger, ThreadRunner]]:
     """A SQL ledger on a fresh database, with its runner (to keep the writer busy)."""
-    url = new_sql_url()
-    upgrade(url)
-    target = resolve_ledger_url(url)
-    assert target.url is not None
-    engine = create_engine(target.url)
-    if engine.dialect.name == "sqlite":
-        configure_sqlite(engine)
+    engine = migrated_engine(new_sql_url())
     runner = ThreadRunner(engine)
     ledger = SqlLedger(runner)
     yield ledger, runner

@@ -7,13 +7,11 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
-from sqlalchemy import Connection, create_engine, func, select
+from sqlalchemy import Connection, func, select
 
-from tests.integration.ledger.conftest import NewUrl
-from twiliokit.ledger import upgrade
-from twiliokit.ledger.runners import ThreadRunner, configure_sqlite
+from tests.integration.ledger.conftest import NewUrl, migrated_engine
+from twiliokit.ledger.runners import ThreadRunner
 from twiliokit.ledger.schema import claims
-from twiliokit.ledger.urls import resolve_ledger_url
 
 pytestmark = pytest.mark.anyio
 
@@ -21,13 +19,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def runner(new_sql_url: NewUrl) -> AsyncIterator[ThreadRunner]:
     """A runner on a fresh, migrated database of each kind."""
-    url = new_sql_url()
-    upgrade(url)
-    target = resolve_ledger_url(url)
-    assert target.url is not None
-    engine = create_engine(target.url)
-    if engine.dialect.name == "sqlite":
-        configure_sqlite(engine)
+    engine = migrated_engine(new_sql_url())
     runner = ThreadRunner(engine)
     yield runner
     await runner.close()
@@ -75,13 +67,7 @@ async def test_a_busy_writer_waits_out_its_window_so_more_writes_share_a_group(
 ) -> None:
     """After a group of several writes the writer pauses for the window and then commits what
     arrived meanwhile as one group; a lone write never pauses."""
-    url = new_sql_url()
-    upgrade(url)
-    target = resolve_ledger_url(url)
-    assert target.url is not None
-    engine = create_engine(target.url)
-    if engine.dialect.name == "sqlite":
-        configure_sqlite(engine)
+    engine = migrated_engine(new_sql_url())
     paused, resume = threading.Event(), threading.Event()
     pauses: list[float] = []
 
