@@ -135,7 +135,8 @@ def _answer(
         f"{held.created_at:%Y-%m-%d %H:%M:%S}Z has not finished, or its outcome is unknown "
         "(it may have been sent), so it was not sent again",
         method="POST",
-        url="",
+        url="",  # not kept with the key; the action and the time say which request it was
+        sent_at=f"{held.created_at:%Y-%m-%dT%H:%M:%SZ}",
         check="Look for it with list_messages or list_calls (same To, since that time); "
         "send under a new key only if it is not there.",
     )

@@ -54,7 +54,7 @@ def _runner(url: URL, sqlite_path: Path | None) -> ThreadRunner:
         ensure_directory(sqlite_path)
         engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
         configure_sqlite(engine)
-        return ThreadRunner(engine)
+        return ThreadRunner(engine, window=GROUP_WINDOW)
     try:
         engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
     except ModuleNotFoundError as exc:

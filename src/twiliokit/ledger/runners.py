@@ -21,15 +21,15 @@ function* are handed to it together, so a store can write a whole group with one
 table (``executemany``) instead of one per item, and on PostgreSQL in a few round trips per
 group instead of a few per item. Outcomes go back to the event loop in one wake-up per group.
 
-Under load the writer can also hold the door open: with a *group window* (``window``, used for
-PostgreSQL: :data:`GROUP_WINDOW`), after committing a group of more than one write it waits
-that long before taking the next, so that more writes join it. A lone write never waits (the
-group before it held one write, or none). Fewer, larger groups cost less per write (fewer
-round trips, statements and commits, and fewer hand-offs of the GIL between the event loop and
-this thread): on the 2-core machine at 2,000 webhooks/s, 1 ms took the receivers' CPU per
-webhook down by 5-10% and p50 by about a fifth (docs/benchmarks.md, 2026-12-06). This is the
-group-commit delay databases offer (PostgreSQL's ``commit_delay``), applied where the group is
-built.
+Under load the writer can also hold the door open: with a *group window* (``window``;
+``open_ledger`` uses :data:`GROUP_WINDOW`), after committing a group of more than one write
+it waits that long before taking the next, so that more writes join it. A lone write never
+waits (the group before it held one write, or none). Fewer, larger groups cost less per write
+(fewer round trips, statements and commits, and fewer hand-offs of the GIL between the event
+loop and this thread): on the 2-core machine at 2,000 webhooks/s, 1 ms took the receivers'
+CPU per webhook down by 5-10% on PostgreSQL (and p50 by about a fifth) and by ~14% on SQLite
+(docs/benchmarks.md, 2026-12-06). This is the group-commit delay databases offer
+(PostgreSQL's ``commit_delay``), applied where the group is built.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ READER_THREADS = 4
 MAX_GROUP = 256
 """The most units of work committed together, which keeps each transaction short."""
 GROUP_WINDOW = 0.001
-"""Seconds a busy PostgreSQL writer waits for more writes to join its next group."""
+"""Seconds a busy writer waits for more writes to join its next group."""
 
 _WRITE_OPTION = "twiliokit_ledger_write"
 

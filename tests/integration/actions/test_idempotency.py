@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ async def test_an_unknown_outcome_is_never_resent_under_its_key(
     with pytest.raises(UnknownOutcomeError) as caught:
         await run("send_sms", arguments)
     assert "list_messages" in (caught.value.hint or "")
+    sent_at = caught.value.to_dict()["sent_at"]  # the time to search from
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", sent_at), sent_at
     assert count_messages(emulator) == 1
 
 
