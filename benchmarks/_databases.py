@@ -57,10 +57,11 @@ def _grow_wal(server: PostgresServer, megabytes: int) -> None:
 
     A fresh server has one WAL segment file; each time its WAL fills one, the committing
     backend creates the next, writing 16 MB of zeros and syncing them, and every commit waits
-    meanwhile (45-80 ms every ~3 s at 2,000 webhooks/s on the 2-core machine, docs/
-    benchmarks.md). A running server instead reuses the segments a checkpoint has finished
-    with, renamed ahead of the current one. Writing WAL (a table created and dropped) and then
-    checkpointing leaves such segments ready, so a benchmark measures the steady state.
+    meanwhile (every ~3 s at 2,000 webhooks/s on the 2-core machine, 15-80 ms each depending
+    on the disk at the moment; docs/benchmarks.md). A running server instead reuses the
+    segments a checkpoint has finished with, renamed ahead of the current one. Writing WAL (a
+    table created and dropped) and then checkpointing leaves such segments ready, so a
+    benchmark measures the steady state.
     """
     import psycopg
 
