@@ -8,18 +8,32 @@ per client is the median over ``--rounds`` rounds, and the ratio is to the SDK's
 ``Client``, the way its docs send (``client.messages.create`` over ``requests``).
 
     .venv/bin/python -m benchmarks.client_cpu --sends 300 --rounds 7
+
+``--against SRC`` compares this tree's clients with another tree's (``SRC`` is its ``src``
+directory, e.g. a ``git worktree`` of an older commit): each round runs one fresh interpreter
+per tree, taking turns (the order rotated each round), against the same emulator, and the
+ratios this tree / the other are per round (median and range)::
+
+    git worktree add /tmp/old HEAD~1
+    .venv/bin/python -m benchmarks.client_cpu --against /tmp/old/src --rounds 7
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from benchmarks._emulator import (
     ACCOUNT_SID,
@@ -131,13 +145,92 @@ def report(contenders: Sequence[Contender], sends: int, rounds: int) -> str:
     return "\n".join(lines)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def child(base_url: str, sends: int, round_number: int) -> None:
+    """One round of the importable twiliokit's two clients; prints CPU per send as JSON."""
+    import twiliokit
+    from twiliokit import AsyncClient, Client, Connection
+
+    connection = Connection(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, base_url=base_url)
+    sync_client, async_client = Client(connection), AsyncClient(connection)
+
+    async def sync_send() -> None:
+        sync_client.create_message(to=TO, from_=FROM_NUMBER, body=BODY)
+
+    async def async_send() -> None:
+        await async_client.create_message(to=TO, from_=FROM_NUMBER, body=BODY)
+
+    contenders = [Contender("sync", sync_send), Contender("async", async_send)]
+    try:
+        for contender in contenders:
+            for _ in range(WARM_UP):
+                await contender.send()
+        for contender in contenders[round_number % 2 :] + contenders[: round_number % 2]:
+            await _measure(contender, sends)
+    finally:
+        sync_client.close()
+        await async_client.aclose()
+    found = {contender.name: contender.total()[0] for contender in contenders}
+    print(json.dumps(found | {"tree": str(Path(twiliokit.__file__).parent)}), flush=True)
+
+
+def _child_round(src: str, base_url: str, sends: int, round_number: int) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TWILIOKIT_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "benchmarks.client_cpu", "--child", base_url]
+    command += ["--sends", str(sends), "--rounds", str(round_number)]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the round in {src} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def compare(against: str, sends: int, rounds: int) -> str:
+    """This tree's clients against ``against``'s, taking turns in fresh interpreters."""
+    trees = {"this tree": str(ROOT / "src"), "against": against}
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
+    with running_emulator(latency_ms=0, time_rate=0) as emulator:
+        for round_number in range(rounds):
+            order = list(trees.items())
+            for label, src in order[round_number % 2 :] + order[: round_number % 2]:
+                runs[label].append(_child_round(src, emulator.base_url, sends, round_number))
+    lines = [
+        f"client CPU per send, this tree vs {against}, median of {rounds} rounds x {sends} "
+        f"sends (fresh interpreters taking turns; Python {platform.python_version()})",
+        f"  {'client':<8} {'this tree':>10} {'against':>10} {'ratio':>7} {'(range)':>13}",
+    ]
+    for name in ("sync", "async"):
+        new = [run[name] for run in runs["this tree"]]
+        old = [run[name] for run in runs["against"]]
+        ratios = [a / b for a, b in zip(new, old, strict=True)]
+        lines.append(
+            f"  {name:<8} {statistics.median(new) * 1e6:>7,.0f} us "
+            f"{statistics.median(old) * 1e6:>7,.0f} us "
+            f"{statistics.median(ratios):>6.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+        )
+    lines.append(f"  trees: {runs['this tree'][0]['tree']} / {runs['against'][0]['tree']}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sends", type=int, default=300, help="sends per client per round")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--against", metavar="SRC", help="another tree's src directory")
+    parser.add_argument("--child", metavar="BASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    contenders = asyncio.run(run(args.sends, args.rounds))
-    print(report(contenders, args.sends, args.rounds))
+    if args.child:  # one round in a fresh interpreter; --rounds is its number
+        asyncio.run(child(args.child, args.sends, args.rounds))
+    elif args.against:
+        print(compare(args.against, args.sends, args.rounds))
+    else:
+        contenders = asyncio.run(run(args.sends, args.rounds))
+        print(report(contenders, args.sends, args.rounds))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,12 @@ What is compared, from least to most:
    ``messages.create``; *first SMS, sync*: the same with the blocking ``Client``.
 
     .venv/bin/python -m benchmarks.import_time --runs 11 --cold-runs 3
+
+``--against SRC`` also times the twiliokit snippets on another tree (``SRC`` is its ``src``
+directory, e.g. a ``git worktree`` of an older commit), taking turns with the rest, and adds
+the ratios this tree / that tree::
+
+    .venv/bin/python -m benchmarks.import_time --against /tmp/old/src
 """
 
 from __future__ import annotations
@@ -122,16 +128,19 @@ class Timing:
     cold: list[float] = field(default_factory=list)
     modules: int = 0
     heavy: list[str] = field(default_factory=list)
+    #: The ``src`` directory to import twiliokit from (``None``: the installed one).
+    src: str | None = None
 
 
-def _environment() -> dict[str, str]:
+def _environment(src: str | None = None) -> dict[str, str]:
     # No PYTHON* variables (PYTHONDONTWRITEBYTECODE would keep the warm cache empty) and no
-    # Twilio settings for either library to pick up.
-    return {
+    # Twilio settings for either library to pick up; PYTHONPATH only to pick another tree.
+    found = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("TWILIO_", "TWILIOKIT_", "PYTHON"))
     }
+    return found | ({"PYTHONPATH": src} if src else {})
 
 
 def run_once(timing: Timing, base_url: str, cache: Path, root: Path) -> float:
@@ -149,7 +158,7 @@ def run_once(timing: Timing, base_url: str, cache: Path, root: Path) -> float:
         command,
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=_environment(timing.src),
         cwd=root,
         timeout=120,
         check=False,
@@ -161,13 +170,24 @@ def run_once(timing: Timing, base_url: str, cache: Path, root: Path) -> float:
     return float(report["seconds"])
 
 
-def measure(runs: int, cold_runs: int) -> list[tuple[str, str, Timing, Timing]]:
+Level = tuple[str, str, Timing, Timing, Timing | None]
+
+
+def measure(runs: int, cold_runs: int, against: str | None = None) -> list[Level]:
     root = Path(__file__).resolve().parent.parent
-    levels = [
-        (level, sdk_name, Timing("twiliokit", mine), Timing("twilio SDK", theirs))
+    levels: list[Level] = [
+        (
+            level,
+            sdk_name,
+            Timing("twiliokit", mine, src=str(root / "src") if against else None),
+            Timing("twilio SDK", theirs),
+            Timing("against", mine, src=against) if against else None,
+        )
         for level, mine, theirs, sdk_name in LEVELS
     ]
-    timings = [timing for _, _, mine, theirs in levels for timing in (mine, theirs)]
+    timings = [
+        timing for *_, mine, theirs, other in levels for timing in (mine, theirs, other) if timing
+    ]
     with (
         running_emulator(latency_ms=0, time_rate=0) as emulator,
         tempfile.TemporaryDirectory(prefix="bench-pyc-") as scratch,
@@ -195,14 +215,15 @@ def _ratio(mine: Sequence[float], theirs: Sequence[float]) -> str:
     return f"{statistics.median(mine) / statistics.median(theirs):.2f}x"
 
 
-def report(levels: Sequence[tuple[str, str, Timing, Timing]], runs: int, cold_runs: int) -> str:
+def report(levels: Sequence[Level], runs: int, cold_runs: int) -> str:
+    against = any(other for *_, other in levels)
     lines = [
         f"import time (median of {runs} warm and {cold_runs} cold runs, fresh interpreters; "
         "start-up excluded)",
         f"  {'level':<16} {'twiliokit':>10} {'SDK':>10} {'ratio':>6} | {'cold':>9} "
         f"{'SDK cold':>10} {'ratio':>6} | SDK side; heavy modules loaded (twiliokit / SDK)",
     ]
-    for level, sdk_name, mine, theirs in levels:
+    for level, sdk_name, mine, theirs, _ in levels:
         lines.append(
             f"  {level:<16} {_ms(mine.warm):>10} {_ms(theirs.warm):>10} "
             f"{_ratio(mine.warm, theirs.warm):>6} | {_ms(mine.cold):>9} {_ms(theirs.cold):>10} "
@@ -210,6 +231,18 @@ def report(levels: Sequence[tuple[str, str, Timing, Timing]], runs: int, cold_ru
             f"{','.join(mine.heavy) or 'none'} ({mine.modules} modules) / "
             f"{','.join(theirs.heavy) or 'none'} ({theirs.modules} modules)"
         )
+    if against:
+        lines.append(
+            f"  {'this tree vs':<16} {'this tree':>10} {'against':>10} {'ratio':>6} | "
+            f"{'cold':>9} {'against':>10} {'ratio':>6} | modules (this tree / against)"
+        )
+    for level, _, mine, _, other in levels:
+        if other is not None:
+            lines.append(
+                f"  {level:<16} {_ms(mine.warm):>10} {_ms(other.warm):>10} "
+                f"{_ratio(mine.warm, other.warm):>6} | {_ms(mine.cold):>9} {_ms(other.cold):>10} "
+                f"{_ratio(mine.cold, other.cold):>6} | {mine.modules} / {other.modules}"
+            )
     return "\n".join(lines)
 
 
@@ -217,8 +250,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="warm runs per snippet")
     parser.add_argument("--cold-runs", type=int, default=3, help="cold runs per snippet")
+    parser.add_argument("--against", metavar="SRC", help="another tree's src directory")
     args = parser.parse_args(argv)
-    levels = measure(args.runs, args.cold_runs)
+    levels = measure(args.runs, args.cold_runs, args.against)
     print(report(levels, args.runs, args.cold_runs))
 
 

@@ -1,7 +1,12 @@
 """twiliokit: Twilio for AI agents and automation workflows.
 
 Typed actions (Python, CLI, HTTP, MCP), webhook triggers with a ledger, and a faithful local
-Twilio emulator. Names are imported on first use, so ``import twiliokit`` stays cheap.
+Twilio emulator.
+
+Each public name is imported from the module named in ``_LOCATIONS`` on first use (PEP 562),
+so ``import twiliokit`` stays cheap: importing everything up front would load the action
+catalogue and pydantic, which sending a message does not need (its cold import time is a
+measured goal, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from twiliokit._version import __version__
 
 if TYPE_CHECKING:
     from twiliokit.actions import ActionContext, catalogue

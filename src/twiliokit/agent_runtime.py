@@ -13,7 +13,9 @@ CLI, the service settings): never from tool arguments.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +24,10 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from twiliokit.actions.context import ActionContext
+from twiliokit.actions.context import ActionContext, ProgressReporter
 from twiliokit.actions.hooks import NoHooks, SendHooks
 from twiliokit.dry_run import RequestPreview, WouldWrite
-from twiliokit.errors import ConfigurationError
+from twiliokit.errors import ConfigurationError, TwiliokitError
 
 if TYPE_CHECKING:
     from twiliokit.client import AsyncClient
@@ -34,7 +36,15 @@ if TYPE_CHECKING:
     from twiliokit.http.config import RetryPolicy
     from twiliokit.ledger import LedgerStore
 
-__all__ = ["AgentRuntime", "ReadsOnlyTransport", "open_runtime"]
+__all__ = [
+    "AgentRuntime",
+    "BackgroundRuntime",
+    "CallOutcome",
+    "ReadsOnlyTransport",
+    "open_runtime",
+]
+
+logger = logging.getLogger("twiliokit.runtime")
 
 #: Methods that read: the only ones the dry-run client lets through.
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -126,9 +136,37 @@ class AgentRuntime:
 
     async def invoke(self, name: object, arguments: object) -> dict[str, Any]:
         """Run an action within the guardrails (see ``GuardedCatalogue.invoke``)."""
-        return await self.catalogue.invoke(
-            name, arguments, context=self.context, preview_client=self.preview_client
+        return (await self.call(name, arguments)).output
+
+    async def call(
+        self, name: object, arguments: object, *, progress: ProgressReporter | None = None
+    ) -> CallOutcome:
+        """:meth:`invoke`, and what the surfaces say about the call besides its output:
+        whether it replayed an idempotency key's first answer. ``progress`` receives the
+        action's progress reports (``wait_for_delivery``), for this call only."""
+        from twiliokit.actions.idempotency import REPLAYED, was_replayed
+
+        # One context per call: the shared one's extras would carry one call's replay flag
+        # into the next (and into a concurrent call). What a call adds there for later calls
+        # (the in-memory idempotency store, when there is no ledger) is kept.
+        extras = {key: value for key, value in self.context.extras.items() if key != REPLAYED}
+        context = dataclasses.replace(self.context, extras=extras, progress=progress)
+        output = await self.catalogue.invoke(
+            name, arguments, context=context, preview_client=self.preview_client
         )
+        for key, value in extras.items():
+            if key != REPLAYED:
+                self.context.extras.setdefault(key, value)
+        return CallOutcome(output=output, replayed=was_replayed(context))
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """A tool call's output, and whether it is the replay of an idempotency key's first
+    answer (nothing was sent this time)."""
+
+    output: dict[str, Any]
+    replayed: bool = False
 
 
 @contextlib.asynccontextmanager
@@ -173,3 +211,64 @@ async def open_runtime(
         if now is not None:
             context.now = now
         yield AgentRuntime(catalogue=catalogue, context=context, preview_client=preview)
+
+
+class BackgroundRuntime:
+    """A runtime opened in the background, so that a server answers its first requests
+    (MCP ``initialize``, ``tools/list``) while the Twilio client and the ledger open.
+
+    ``run(opener)`` opens the runtime and holds it open until :meth:`close`; :meth:`get`
+    waits for it. If opening fails, every :meth:`get` raises a ConfigurationError saying
+    why, which a tool call reports as its error.
+    """
+
+    def __init__(self) -> None:
+        import anyio
+
+        self._ready = anyio.Event()
+        self._closing = anyio.Event()
+        self._runtime: AgentRuntime | None = None
+        self._failure: TwiliokitError | None = None
+
+    async def run(
+        self, opener: Callable[[], contextlib.AbstractAsyncContextManager[AgentRuntime]]
+    ) -> None:
+        """Open the runtime with ``opener()`` and keep it open until :meth:`close`."""
+        try:
+            async with opener() as runtime:
+                self._runtime = runtime
+                self._ready.set()
+                await self._closing.wait()
+        except TwiliokitError as exc:
+            if self._runtime is None:
+                self._failure = exc
+            else:
+                logger.warning("closing the runtime failed: %s", exc.message)
+        except Exception:
+            if self._runtime is not None:
+                raise
+            # A bug rather than a configuration problem: keep the details in the log (its
+            # handler masks secrets) and answer tool calls with an error saying where to look.
+            logger.exception("opening the Twilio client and the ledger failed unexpectedly")
+            self._failure = TwiliokitError(
+                "opening the Twilio client and the ledger failed unexpectedly",
+                hint="This is a twiliokit bug: the server log has the details.",
+            )
+        finally:
+            self._ready.set()
+
+    async def get(self) -> AgentRuntime:
+        """The open runtime, once it is open; a ConfigurationError if it could not open."""
+        await self._ready.wait()
+        if self._runtime is not None:
+            return self._runtime
+        failure = self._failure or TwiliokitError("the server is shutting down")
+        raise ConfigurationError(
+            f"the server could not open its Twilio client and ledger: {failure.message}",
+            field=failure.field or "ledger",
+            hint=failure.hint or "Check the server's --db and credentials, then restart it.",
+        )
+
+    def close(self) -> None:
+        """Let :meth:`run` close the runtime and return."""
+        self._closing.set()

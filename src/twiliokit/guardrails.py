@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
 
     from twiliokit.actions.context import ActionContext
     from twiliokit.actions.registry import Action, ActionRegistry
+
+    #: (action, arguments, output or None, error or None, seconds): see GuardedCatalogue.
+    ActionObserver = Callable[
+        [Action[Any, Any], Mapping[str, Any], dict[str, Any] | None, BaseException | None, float],
+        None,
+    ]
     from twiliokit.client import AsyncClient
 
 __all__ = [
@@ -109,8 +116,9 @@ class Guardrails:
     ``allow_tools`` (``None``: all) and ``deny_tools`` hold action names or aliases; deny wins.
     ``allowed_destinations`` (empty: any) holds E.164 prefixes (``+1415``) and ISO country
     codes (``GB``); every message, call and verification goes only to a matching number.
-    ``max_messages_per_hour`` / ``max_calls_per_hour`` (``None``: no cap) count sends over the
-    last hour. ``dry_run`` makes every write return a preview instead of running.
+    ``max_messages_per_hour`` / ``max_calls_per_hour`` (``None``: no cap; ``0``: that kind of
+    send is disabled) count sends over the last hour. ``dry_run`` makes every write return a
+    preview instead of running.
     """
 
     read_only: bool = False
@@ -314,6 +322,9 @@ class GuardedCatalogue:
             registry = catalogue()
         self.guardrails = guardrails
         self.registry = registry
+        #: Told of each action run once resolved: (action, arguments, output or None, error or
+        #: None, seconds). The service sets it to feed its metrics.
+        self.observer: ActionObserver | None = None
         self._counter = SendCounter()
         for field, names in (
             ("allow_tools", guardrails.allow_tools or frozenset()),
@@ -386,10 +397,34 @@ class GuardedCatalogue:
         ``preview_client`` (a client whose only way to the network is a GET: see
         ``twiliokit.agent_runtime``) and their send hooks stop them before sending.
         """
+        from twiliokit.actions.invoke import find_action
+
+        action = find_action(self.registry, name)
+        if self.observer is None:
+            return await self._run(action, arguments, context, preview_client)
+        given: Mapping[str, Any] = arguments if isinstance(arguments, Mapping) else {}
+        started = time.perf_counter()
+        try:
+            result = await self._run(action, arguments, context, preview_client)
+        except BaseException as exc:
+            self.observer(action, given, None, exc, time.perf_counter() - started)
+            raise
+        self.observer(action, given, result, None, time.perf_counter() - started)
+        return result
+
+    async def _run(
+        self,
+        action: Action[Any, Any],
+        arguments: object,
+        context: ActionContext,
+        preview_client: AsyncClient | None,
+    ) -> dict[str, Any]:
         from twiliokit.actions import invoke
         from twiliokit.actions.invoke import parse_arguments
 
-        action = self.find(name)
+        refusal = self.guardrails.refusal(action)
+        if refusal is not None:
+            raise refusal
         parsed = parse_arguments(action, arguments)  # refuses anything but an object or None
         given: Mapping[str, Any] = arguments if isinstance(arguments, Mapping) else {}
         if not action.read_only:
@@ -433,8 +468,14 @@ class GuardedCatalogue:
         now = context.now()
         free_at: datetime | None = None
         if cap == 0:
-            free_at = now + HOUR
-        elif self._counter.count(kind, now) >= cap:
+            # Zero is "disabled", not "full": no wait makes a slot free, so it is not retryable.
+            noun = "calls" if kind == "call" else "messages"
+            raise PolicyError(
+                f"sending {noun} is disabled on this server (guardrails.max_{noun}_per_hour is 0)",
+                field=f"max_{noun}_per_hour",
+                hint=f"Waiting will not help: {_OPERATOR_HINT} to set a cap above 0 or remove it.",
+            )
+        if self._counter.count(kind, now) >= cap:
             free_at = self._counter.free_at(kind, now, cap)
         elif kind == "message" and context.ledger is not None:
             free_at = await _ledger_free_at(context.ledger, now, cap)

@@ -1,226 +1,138 @@
-"""What agents read from the ledger (HTTP API ``/v1/messages...``, MCP resources), as JSON.
+"""The ledger reads of the HTTP API (``/v1/messages...``) and the MCP resources, through the
+catalogue: each runs a ledger action (``search_ledger``, ``get_conversation``,
+``get_message_status_history``) with the runtime's guarded invoke, so a message, a status
+event and a conversation have one JSON form whichever surface shows them (the actions'
+output models: ``from`` rather than ``from_``, ``price`` a number in ``price_unit``, times in
+ISO 8601 UTC, ``error_hint`` beside ``error_code``).
 
-The ledger's records are frozen dataclasses built for speed; these pydantic models are their
-published JSON form (``from`` rather than ``from_``, prices as text, times in ISO 8601 UTC),
-so the OpenAPI document and MCP resources describe exactly what is returned.
-
-Without a ledger (``twiliokit mcp`` run with none), a conversation and a message's status are
-read from Twilio through the catalogue instead (``list_messages``, ``get_message``): the
-current status only, since Twilio keeps no status history. The ``source`` field says which.
+Without a ledger (``twiliokit mcp`` run with none), the MCP resources read a conversation
+and a message's status from Twilio through the catalogue instead (``list_messages``,
+``get_message``), in the same forms: each message's history is then its current status only,
+learnt by a ``poll``, and ``recorded`` is false.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from twiliokit.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from twiliokit.agent_runtime import AgentRuntime
-    from twiliokit.ledger import ConversationItem, MessageRecord, StatusEvent
 
 __all__ = [
-    "ConversationMessageView",
-    "ConversationView",
-    "MessageView",
-    "MessagesView",
-    "StatusEventView",
-    "StatusHistoryView",
+    "TIME_BOUND_SCHEMA",
+    "parse_time_bound",
     "read_conversation",
     "read_status_history",
     "search_messages",
 ]
 
-Source = Literal["ledger", "twilio"]
+#: The JSON Schema of a time query parameter (``since``, ``until``, ``before``).
+TIME_BOUND_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    "examples": ["2026-12-06", "2026-12-06T09:30:00Z"],
+}
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# ISO 8601 as people write it (RFC 3339, a space for the T, seconds optional, any zone or none);
+# checked here because datetime.fromisoformat also takes forms nobody means (20261206, weeks).
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?"
+)
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+def parse_time_bound(
+    text: str | None, *, name: str, edge: Literal["start", "end"]
+) -> datetime | None:
+    """A time query parameter as an aware UTC instant (``None`` when not given).
 
+    A day (``2026-12-06``) means that whole day in UTC, as in the actions: ``edge="start"``
+    gives its first instant (``since``, ``before``), ``"end"`` the instant just after it
+    (``until``, exclusive, so the day is included). A timestamp without a zone is UTC.
+    Anything else (``0.5``, ``yesterday``) is a ValidationError naming the parameter.
+    """
+    from twiliokit.actions.inputs import end_of, start_of
 
-class StatusEventView(_View):
-    """One status a message was seen in."""
-
-    status: str = Field(description="queued, sent, delivered, undelivered, failed, read, ...")
-    at: datetime = Field(description="When it was seen (UTC).")
-    source: str = Field(description="How it was learnt: callback, api or poll.")
-    error_code: int | None = Field(default=None, description="Twilio's error code, if any.")
-    error_message: str | None = Field(default=None, description="What the error code means.")
-
-
-class MessageView(_View):
-    """A message as the ledger (or Twilio) knows it; ``status`` is the current one."""
-
-    sid: str = Field(description="The message SID (SM... or MM...).")
-    direction: str | None = Field(description="inbound, outbound-api, outbound-reply, ...")
-    from_: str | None = Field(alias="from", description="The sender.")
-    to: str | None = Field(description="The recipient.")
-    status: str | None = Field(description="The current status.")
-    channel: str | None = Field(default=None, description="sms, mms or whatsapp.")
-    body: str | None = Field(default=None, description="The text.")
-    num_segments: int | None = Field(default=None, description="SMS segments billed.")
-    num_media: int | None = Field(default=None, description="Attached media files.")
-    media_urls: list[str] = Field(default_factory=list, description="Media URLs, if recorded.")
-    messaging_service_sid: str | None = Field(default=None, description="The Messaging Service.")
-    error_code: int | None = Field(default=None, description="Twilio's error code, if any.")
-    error_message: str | None = Field(default=None, description="What the error code means.")
-    price: str | None = Field(default=None, description="What it cost, as decimal text.")
-    price_unit: str | None = Field(default=None, description="Currency of price.")
-    date_created: datetime | None = Field(default=None, description="Created (UTC).")
-    date_updated: datetime | None = Field(default=None, description="Last changed (UTC).")
-    date_sent: datetime | None = Field(default=None, description="Sent or received (UTC).")
-
-
-class ConversationMessageView(MessageView):
-    """A message in a conversation, with its status history (oldest first)."""
-
-    history: list[StatusEventView] = Field(
-        default_factory=list, description="Every status seen, oldest first (ledger only)."
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if _DAY.fullmatch(value):
+            day = date.fromisoformat(value)
+            return start_of(day) if edge == "start" else end_of(day)
+        if _TIMESTAMP.fullmatch(value):
+            moment = datetime.fromisoformat(value.upper().replace(",", "."))
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass  # a month 13, or an instant before year 1 in UTC: the same error as junk
+    raise ValidationError(
+        f"'{name}' must be a day (YYYY-MM-DD) or an ISO 8601 timestamp such as "
+        f"2026-12-06T09:30:00Z, not {value[:40]!r}",
+        field=name,
+        hint="A day means that whole day in UTC; a timestamp without a time zone is UTC.",
     )
 
 
-class MessagesView(_View):
-    """Messages matching a search, newest first."""
-
-    messages: list[MessageView] = Field(description="The messages, newest first.")
-
-
-class ConversationView(_View):
-    """Messages to and from one contact, newest first."""
-
-    contact: str = Field(description="The other party (E.164, whatsapp:+E164 or short code).")
-    source: Source = Field(description="ledger, or twilio when no ledger is configured.")
-    messages: list[ConversationMessageView] = Field(description="Newest first.")
-
-
-class StatusHistoryView(_View):
-    """A message's status timeline."""
-
-    sid: str = Field(description="The message SID.")
-    source: Source = Field(description="ledger (full history) or twilio (current status only).")
-    status: str | None = Field(description="The current status.")
-    events: list[StatusEventView] = Field(description="Every status seen, in lifecycle order.")
-
-
-def event_view(event: StatusEvent) -> StatusEventView:
-    return StatusEventView(
-        status=str(event.status),
-        at=event.at,
-        source=str(event.source),
-        error_code=event.error_code,
-        error_message=event.error_message,
-    )
-
-
-def _record_fields(record: MessageRecord) -> dict[str, Any]:
-    return {
-        "sid": record.sid,
-        "direction": str(record.direction),
-        "from": record.from_,
-        "to": record.to,
-        "status": str(record.status),
-        "channel": str(record.channel) if record.channel is not None else None,
-        "body": record.body,
-        "num_segments": record.num_segments,
-        "num_media": record.num_media,
-        "media_urls": list(record.media_urls),
-        "messaging_service_sid": record.messaging_service_sid,
-        "error_code": record.error_code,
-        "error_message": record.error_message,
-        "price": str(record.price) if record.price is not None else None,
-        "price_unit": record.price_unit,
-        "date_created": record.date_created,
-        "date_updated": record.date_updated,
-        "date_sent": record.date_sent,
-    }
-
-
-def message_view(record: MessageRecord) -> MessageView:
-    return MessageView.model_validate(_record_fields(record))
-
-
-def conversation_item_view(item: ConversationItem) -> ConversationMessageView:
-    return ConversationMessageView.model_validate(
-        {**_record_fields(item.message), "history": [event_view(e) for e in item.history]}
-    )
-
-
-def _twilio_message(message: dict[str, Any]) -> ConversationMessageView:
-    from twiliokit.ledger import channel_for
-
-    fields = {name: message.get(name) for name in ConversationMessageView.model_fields}
-    fields["from"] = message.get("from")
-    fields.pop("from_", None)
-    fields["media_urls"] = []
-    fields["history"] = []
-    price = message.get("price")
-    fields["price"] = str(price) if price is not None else None
-    if message.get("to"):
-        fields["channel"] = str(
-            channel_for(message.get("from"), message["to"], message.get("num_media") or 0)
-        )
-    return ConversationMessageView.model_validate(fields)
-
-
-async def search_messages(runtime: AgentRuntime, query: Any) -> MessagesView:
-    """Ledger messages matching ``query`` (a :class:`twiliokit.ledger.LedgerQuery`)."""
-    ledger = runtime.require_ledger()
-    return MessagesView(messages=[message_view(r) for r in await ledger.search(query)])
+async def search_messages(runtime: AgentRuntime, arguments: dict[str, Any]) -> dict[str, Any]:
+    """``search_ledger``'s output for ``arguments`` (its input: contact, direction, ...)."""
+    return await runtime.invoke("search_ledger", arguments)
 
 
 async def read_conversation(
-    runtime: AgentRuntime, contact: str, *, limit: int = 50, before: datetime | None = None
-) -> ConversationView:
-    """The recent conversation with ``contact``: from the ledger, else from Twilio."""
-    from twiliokit.phone import ALL_KINDS, parse_address
+    runtime: AgentRuntime,
+    contact: str,
+    *,
+    limit: int = 50,
+    before: datetime | None = None,
+    from_twilio: bool = False,
+) -> dict[str, Any]:
+    """``get_conversation``'s output for ``contact``; with ``from_twilio`` and no ledger, the
+    same form read from Twilio (both directions, newest first)."""
+    arguments: dict[str, Any] = {"contact": contact, "limit": limit}
+    if before is not None:
+        arguments["before"] = before.isoformat()
+    if runtime.ledger is not None or not from_twilio:
+        return await runtime.invoke("get_conversation", arguments)
+    from twiliokit.actions.ledger_actions import ConversationOutput
+    from twiliokit.actions.ledger_twilio import conversation_message
+    from twiliokit.phone import RECIPIENT_KINDS, parse_address
 
-    contact = parse_address(contact, field="contact", allow=ALL_KINDS).value
-    if not 1 <= limit <= 1000:
-        raise ValidationError("'limit' must be between 1 and 1000", field="limit")
-    ledger = runtime.ledger
-    if ledger is not None:
-        items = await ledger.conversation(contact, limit=limit, before=before)
-        return ConversationView(
-            contact=contact, source="ledger", messages=[conversation_item_view(i) for i in items]
-        )
-    # No ledger: both directions from Twilio, merged newest first.
-    page = min(limit, 100)
+    contact = parse_address(contact, field="contact", allow=RECIPIENT_KINDS).value
     sent_before = {"sent_before": before.isoformat()} if before is not None else {}
-    messages: dict[str, ConversationMessageView] = {}
+    found: dict[str, dict[str, Any]] = {}
     for side in ("to", "from"):
-        found = await runtime.invoke("list_messages", {side: contact, "limit": page, **sent_before})
-        for message in found["messages"]:
-            messages[message["sid"]] = _twilio_message(message)
-    newest = sorted(messages.values(), key=lambda m: m.date_created or datetime.min, reverse=True)[
-        :limit
-    ]
-    return ConversationView(contact=contact, source="twilio", messages=newest)
+        page = await runtime.invoke(
+            "list_messages", {side: contact, "limit": min(limit, 100), **sent_before}
+        )
+        for message in page["messages"]:
+            found[message["sid"]] = message
+    newest = sorted(found.values(), key=lambda m: m.get("date_created") or "", reverse=True)
+    messages = [conversation_message(m) for m in newest[:limit]]
+    answer = ConversationOutput(contact=contact, messages=messages, next_before=None)
+    return answer.model_dump(mode="json", by_alias=True)
 
 
-async def read_status_history(runtime: AgentRuntime, sid: str) -> StatusHistoryView:
-    """A message's status timeline: from the ledger, else its current status from Twilio."""
-    ledger = runtime.ledger
-    if ledger is not None:
-        history = await ledger.status_history(sid)
-        record = await ledger.get_message(sid)
-        if record is None and not history:
+async def read_status_history(
+    runtime: AgentRuntime, sid: str, *, from_twilio: bool = False
+) -> dict[str, Any]:
+    """``get_message_status_history``'s output for ``sid``; a NotFoundError when the ledger
+    knows nothing of it. With ``from_twilio`` and no ledger, the same form with the current
+    status read from Twilio (``recorded`` false)."""
+    if runtime.ledger is not None or not from_twilio:
+        history = await runtime.invoke("get_message_status_history", {"sid": sid})
+        if not history["recorded"]:
             raise NotFoundError(
                 f"the ledger has no message {sid}",
                 status=404,
                 hint="The ledger records messages sent through twiliokit and those the webhook "
                 "receiver hears about; check the SID, or read it from Twilio with get_message.",
             )
-        current = str(record.status) if record is not None else str(history[-1].status)
-        return StatusHistoryView(
-            sid=sid, source="ledger", status=current, events=[event_view(e) for e in history]
-        )
-    message = await runtime.invoke("get_message", {"sid": sid})
-    status = message.get("status")
-    at = message.get("date_updated") or message.get("date_created")
-    events = (
-        [StatusEventView(status=status, at=at, source="poll")] if status and at is not None else []
-    )
-    return StatusHistoryView(sid=sid, source="twilio", status=status, events=events)
+        return history
+    from twiliokit.actions.ledger_twilio import status_history
+
+    return status_history(await runtime.invoke("get_message", {"sid": sid}))

@@ -6,13 +6,19 @@ output schemas, annotations from the action metadata), less what the guardrails 
 dry-run mode a write's output is the preview. A failed call is a tool result with
 ``isError: true`` whose text (and structured content) is ``{"error": {...}}``, the JSON error
 object every surface shows: never a protocol error, so the model can read it and correct
-itself.
+itself. A send that replays its idempotency key's first answer says so
+(``"idempotent_replayed": true``, and :data:`REPLAYED_META` in ``_meta``); an action that
+waits (``wait_for_delivery``) sends progress notifications when the client asked for them.
 
 Resources (JSON):
 
 - ``twiliokit://phone-numbers``: the numbers the account owns (what to send from);
 - ``twiliokit://conversations/{contact}``: the recent conversation with a contact;
 - ``twiliokit://messages/{sid}/status``: a message's status history.
+
+They are the outputs of the ledger actions (``get_conversation``,
+``get_message_status_history``) run through the guarded catalogue, read from Twilio in the
+same form when there is no ledger (:mod:`twiliokit.ledger_views`).
 
 Credentials are the operator's (environment, config, vault), resolved before the server
 starts: no tool takes them as arguments. This module only adapts; the catalogue and the
@@ -21,9 +27,14 @@ guardrails do the work.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import json
 import logging
-from collections.abc import Callable
+import sys
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -33,18 +44,31 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from twiliokit.errors import NotFoundError, TwiliokitError, ValidationError
+from twiliokit.ledger_views import read_conversation, read_status_history, search_messages
+from twiliokit.mcp_front import ServerFacts
 
 if TYPE_CHECKING:
     from mcp.server.context import ServerRequestContext
 
+    from twiliokit.actions.context import ProgressReporter
     from twiliokit.agent_runtime import AgentRuntime
     from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.mcp_front import Handshake
 
-__all__ = ["RESOURCE_SCHEME", "create_mcp_server", "list_tools", "serve_stdio"]
+__all__ = [
+    "REPLAYED_META",
+    "RESOURCE_SCHEME",
+    "create_mcp_server",
+    "list_tools",
+    "replayed_result",
+    "serve_stdio",
+]
 
 logger = logging.getLogger("twiliokit.mcp")
 
 RESOURCE_SCHEME = "twiliokit://"
+#: The ``_meta`` key of a tool result that replays an idempotency key's first answer.
+REPLAYED_META = "twiliokit/idempotent_replayed"
 _NUMBERS_URI = f"{RESOURCE_SCHEME}phone-numbers"
 _CONVERSATION = f"{RESOURCE_SCHEME}conversations/"
 _MESSAGE = f"{RESOURCE_SCHEME}messages/"
@@ -53,30 +77,15 @@ _JSON = "application/json"
 #: Recent contacts listed as conversation resources (when there is a ledger).
 _RECENT_CONTACTS = 20
 
-_INSTRUCTIONS = (
-    "twiliokit: send SMS, MMS and WhatsApp messages, place calls, read message history and "
-    "run Twilio Verify, through the operator's Twilio account. Credentials are configured by "
-    "the operator: never ask the user for Twilio credentials, and no tool takes them. Tools "
-    "marked as costing money (send_sms, make_call, start_verification, ...) spend the "
-    "account's balance: confirm the recipient and text first. Errors come back as "
-    '{"error": {"type", "message", "hint", ...}}: follow the hint.'
-)
 
-
-def list_tools(catalogue: GuardedCatalogue) -> list[types.Tool]:
-    """The tools the server lists: the catalogue's MCP definitions the guardrails allow."""
-    return [types.Tool.model_validate(catalogue.tool(action)) for action in catalogue.actions()]
-
-
-def _instructions(catalogue: GuardedCatalogue) -> str:
-    notes = []
-    if catalogue.guardrails.read_only:
-        notes.append("This server is read-only: only reading tools are available.")
-    if catalogue.guardrails.dry_run:
-        notes.append(
-            "DRY-RUN MODE: writing tools return a preview of what they would do and send nothing."
-        )
-    return " ".join([_INSTRUCTIONS, *notes])
+def list_tools(
+    catalogue: GuardedCatalogue, definitions: Sequence[dict[str, Any]] | None = None
+) -> list[types.Tool]:
+    """The tools the server lists: the catalogue's MCP definitions the guardrails allow
+    (``definitions``, when the caller has them already: ``twiliokit.tool_cache``)."""
+    if definitions is None:
+        definitions = [catalogue.tool(action) for action in catalogue.actions()]
+    return [types.Tool.model_validate(definition) for definition in definitions]
 
 
 def _json(data: Any) -> str:
@@ -93,25 +102,45 @@ def error_result(exc: TwiliokitError) -> types.CallToolResult:
     )
 
 
-def create_mcp_server(
-    catalogue: GuardedCatalogue, runtime: Callable[[], AgentRuntime]
-) -> Server[Any]:
-    """The low-level MCP server over ``catalogue``; ``runtime()`` gives the open runtime
-    (called per request, so the server can be built before the runtime is opened)."""
-    from twiliokit import __version__
+def replayed_result(result: dict[str, Any]) -> types.CallToolResult:
+    """A replayed idempotent send's result: the first send's output with
+    ``"idempotent_replayed": true`` (what the model reads, as in the CLI's JSON), and the same
+    flag in ``_meta`` under :data:`REPLAYED_META` (what a client program reads)."""
+    document = {**result, "idempotent_replayed": True}
+    return types.CallToolResult(
+        content=[types.TextContent(text=_json(document))],
+        structured_content=document,
+        meta={REPLAYED_META: True},
+    )
 
-    tools = list_tools(catalogue)
+
+def create_mcp_server(
+    catalogue: GuardedCatalogue,
+    runtime: Callable[[], AgentRuntime | Awaitable[AgentRuntime]],
+    tools: Sequence[dict[str, Any]] | None = None,
+) -> Server[Any]:
+    """The low-level MCP server over ``catalogue``; ``runtime()`` gives the runtime, or an
+    awaitable of it (called per request, so the server can be built, and answer
+    ``initialize`` and ``tools/list``, before the runtime is open). ``tools``: the tool
+    definitions, if the caller has them (see :func:`list_tools`)."""
+    listed = list_tools(catalogue, tools)
+
+    async def current() -> AgentRuntime:
+        value = runtime()
+        return await value if inspect.isawaitable(value) else value
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=tools)
+        return types.ListToolsResult(tools=listed)
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
         try:
-            result = await runtime().invoke(params.name, params.arguments or {})
+            outcome = await (await current()).call(
+                params.name, params.arguments or {}, progress=_progress_reporter(ctx)
+            )
         except TwiliokitError as exc:
             return error_result(exc)
         except Exception:
@@ -124,8 +153,11 @@ def create_mcp_server(
             )
             error.error_type = "internal_error"  # as the CLI reports errors outside the tree
             return error_result(error)
+        if outcome.replayed:
+            return replayed_result(outcome.output)
         return types.CallToolResult(
-            content=[types.TextContent(text=_json(result))], structured_content=result
+            content=[types.TextContent(text=_json(outcome.output))],
+            structured_content=outcome.output,
         )
 
     async def on_list_resources(
@@ -141,7 +173,7 @@ def create_mcp_server(
                 mime_type=_JSON,
             )
         ]
-        for contact in await _recent_contacts(runtime()):
+        for contact in await _recent_contacts(current):
             resources.append(
                 types.Resource(
                     uri=_CONVERSATION + contact,
@@ -183,7 +215,7 @@ def create_mcp_server(
     ) -> types.ReadResourceResult:
         uri = str(params.uri)
         try:
-            data = await _read(runtime(), uri)
+            data = await _read(await current(), uri)
         except TwiliokitError as exc:
             code = INVALID_PARAMS if isinstance(exc, ValidationError | NotFoundError) else None
             raise MCPError(code or INTERNAL_ERROR, exc.message, data=exc.to_dict()) from None
@@ -191,11 +223,12 @@ def create_mcp_server(
             contents=[types.TextResourceContents(uri=uri, mime_type=_JSON, text=_json(data))]
         )
 
+    facts = ServerFacts.of(catalogue.guardrails)
     return Server(
-        "twiliokit",
-        version=__version__,
-        title="twiliokit",
-        instructions=_instructions(catalogue),
+        facts.name,
+        version=facts.version,
+        title=facts.title,
+        instructions=facts.instructions,
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         on_list_resources=on_list_resources,
@@ -205,18 +238,14 @@ def create_mcp_server(
 
 
 async def _read(runtime: AgentRuntime, uri: str) -> Any:
-    from twiliokit.ledger_views import read_conversation, read_status_history
-
     if uri == _NUMBERS_URI:
         return await runtime.invoke("list_phone_numbers", {"limit": 100})
     if uri.startswith(_CONVERSATION):
         contact = unquote(uri.removeprefix(_CONVERSATION))
-        view = await read_conversation(runtime, contact)
-        return view.model_dump(mode="json", by_alias=True)
+        return await read_conversation(runtime, contact, from_twilio=True)
     if uri.startswith(_MESSAGE) and uri.endswith(_STATUS_SUFFIX):
         sid = unquote(uri.removeprefix(_MESSAGE).removesuffix(_STATUS_SUFFIX))
-        status = await read_status_history(runtime, sid)
-        return status.model_dump(mode="json", by_alias=True)
+        return await read_status_history(runtime, sid, from_twilio=True)
     raise ValidationError(
         f"there is no resource {uri!r}",
         field="uri",
@@ -225,26 +254,127 @@ async def _read(runtime: AgentRuntime, uri: str) -> Any:
     )
 
 
-async def _recent_contacts(runtime: AgentRuntime) -> list[str]:
+async def _recent_contacts(current: Callable[[], Awaitable[AgentRuntime]]) -> list[str]:
     """Contacts of the most recent ledger messages (none without a ledger)."""
-    from twiliokit.ledger import LedgerQuery
-
+    try:
+        runtime = await current()
+    except TwiliokitError:  # the runtime did not open: tool calls say why
+        return []
     if runtime.ledger is None:
         return []
     try:
-        records = await runtime.ledger.search(LedgerQuery(limit=200))
-    except TwiliokitError:
-        logger.warning("cannot list recent conversations: the ledger failed")
+        found = await search_messages(runtime, {"limit": 200})
+    except TwiliokitError as exc:
+        logger.warning("cannot list recent conversations: %s", exc.message)
         return []
-    return list(dict.fromkeys(record.contact for record in records if record.contact))[
-        :_RECENT_CONTACTS
-    ]
+    contacts = (
+        message["from"] if message["direction"] == "inbound" else message["to"]
+        for message in found["messages"]
+    )
+    return list(dict.fromkeys(contact for contact in contacts if contact))[:_RECENT_CONTACTS]
 
 
-async def serve_stdio(catalogue: GuardedCatalogue, runtime: AgentRuntime) -> None:
-    """Serve MCP over this process's stdin and stdout until the client disconnects."""
+def _progress_reporter(ctx: ServerRequestContext[Any]) -> ProgressReporter:
+    """The action's progress reports as MCP progress notifications for this request (sent
+    only when the client gave a progressToken: the session's report_progress is a no-op
+    otherwise)."""
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        try:
+            await ctx.session.report_progress(progress, total, message)
+        except Exception:
+            # Progress is a courtesy: a client gone or a closed stream must not fail the call
+            # (its result will tell, or fail to be sent, on its own).
+            logger.debug("could not send a progress notification", exc_info=True)
+
+    return report
+
+
+async def serve_stdio(
+    catalogue: GuardedCatalogue,
+    opener: Callable[[], AbstractAsyncContextManager[AgentRuntime]],
+    handshake: Handshake | None = None,
+    tools: Sequence[dict[str, Any]] | None = None,
+) -> None:
+    """Serve MCP over this process's stdin and stdout until the client disconnects.
+
+    The runtime (``opener()``: the Twilio client and the ledger) opens in the background
+    while the server already answers; tool calls wait for it, and get an error result saying
+    why if it could not open. ``handshake`` is what :mod:`twiliokit.mcp_front` already
+    answered: the SDK reads its replay first and its answer to ``initialize`` is dropped.
+    ``tools``: the tool definitions, if the caller has them (see :func:`list_tools`).
+    """
+    import anyio
     from mcp.server.stdio import stdio_server
 
-    server = create_mcp_server(catalogue, lambda: runtime)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+    from twiliokit.agent_runtime import BackgroundRuntime
+
+    background = BackgroundRuntime()
+    server = create_mcp_server(catalogue, background.get, tools)
+    streams = (None, None) if handshake is None else _handed_over(handshake)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(background.run, opener)
+        try:
+            async with stdio_server(*streams) as (read_stream, write_stream):
+                await server.run(read_stream, write_stream, server.create_initialization_options())
+        finally:
+            background.close()
+
+
+class _Unowned(io.TextIOWrapper):
+    """A text layer over a standard stream's buffer whose close leaves the buffer open (as
+    the SDK's own stdio transport does): the buffer is the process's, not the transport's."""
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.detach()
+
+
+class _ReplayedInput:
+    """The client's input as the SDK reads it: the lines :mod:`twiliokit.mcp_front` took
+    (``initialize`` first), then the rest of stdin."""
+
+    def __init__(self, replay: list[bytes], rest: AsyncIterable[str]) -> None:
+        self._replay = replay
+        self._rest = rest
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        for taken in self._replay:
+            yield taken.decode("utf-8", "replace")
+        async for line in self._rest:
+            yield line
+
+
+class _AnsweredOutput:
+    """The SDK's output to the client, less its answer to the replayed ``initialize`` (the
+    client got one from :mod:`twiliokit.mcp_front` already)."""
+
+    def __init__(self, initialize_id: object, out: Any) -> None:
+        self._drop = initialize_id
+        self._out = out
+
+    async def write(self, text: str) -> None:
+        if self._drop is not None:
+            with contextlib.suppress(ValueError):
+                message = json.loads(text)
+                if isinstance(message, dict) and message.get("id") == self._drop:
+                    self._drop = None
+                    if "error" in message:
+                        logger.warning("the MCP SDK refused the replayed initialize: %s", text)
+                    return
+        await self._out.write(text)
+
+    async def flush(self) -> None:
+        await self._out.flush()
+
+
+def _handed_over(handshake: Handshake) -> tuple[Any, Any]:
+    """stdin and stdout for the SDK's stdio transport, continuing from ``handshake``."""
+    import anyio
+
+    stdin = anyio.wrap_file(_Unowned(sys.stdin.buffer, encoding="utf-8", errors="replace"))
+    stdout = anyio.wrap_file(_Unowned(sys.stdout.buffer, encoding="utf-8"))
+    return (
+        _ReplayedInput(handshake.replay, stdin),
+        _AnsweredOutput(handshake.initialize_id, stdout),
+    )

@@ -15,10 +15,16 @@ from typing import Final, Literal
 import phonenumbers
 
 from twiliokit.errors import ValidationError
+from twiliokit.short_code import (
+    SHORT_CODE,
+    SHORT_CODE_RECIPIENT_HINT,
+    refuse_short_code_recipient,
+)
 
 __all__ = [
     "ALL_KINDS",
     "RECIPIENT_KINDS",
+    "SHORT_CODE_RECIPIENT_HINT",
     "Address",
     "AddressKind",
     "NumberType",
@@ -27,6 +33,7 @@ __all__ = [
     "national_format",
     "number_type",
     "parse_address",
+    "refuse_short_code_recipient",
     "region_of",
 ]
 
@@ -54,7 +61,7 @@ RECIPIENT_KINDS: Final = frozenset({"phone", "whatsapp", "short_code"})
 _E164_EXAMPLE = "+14155552671"
 _WHATSAPP_PREFIX = "whatsapp:"
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-_SHORT_CODE = re.compile(r"[0-9]{5,6}")
+_SHORT_CODE = SHORT_CODE
 # Twilio: up to 11 characters, ASCII letters, digits and spaces, at least one letter.
 _ALPHANUMERIC = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _PHONE_LIKE = re.compile(r"\+?[0-9 ().\-/]+")

@@ -41,11 +41,15 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
+    from starlette.routing import BaseRoute
 
     from twiliokit.agent_runtime import AgentRuntime
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.connections import Connection
+    from twiliokit.guardrails import GuardedCatalogue
     from twiliokit.http.config import RetryPolicy
+    from twiliokit.ledger import LedgerStore
+    from twiliokit.metrics import Metrics
     from twiliokit.webhooks.forward import Forwarder
     from twiliokit.webhooks.handlers import Handlers
     from twiliokit.webhooks.settings import WebhookSettings
@@ -81,7 +85,9 @@ class ServiceSettings:
     in the process that opened it. ``transport`` replaces the network to Twilio (tests: the emulator
     in-process). ``compliance``: the ``[compliance]`` checks (``None``: the defaults, opt-outs
     and the WhatsApp window); every send is also recorded in the ledger, with the receiver's
-    status callback when ``webhooks.public_url`` is set.
+    status callback when ``webhooks.public_url`` is set. ``metrics``: serve ``/metrics``
+    (Prometheus, :mod:`twiliokit.metrics`), behind the bearer token unless ``metrics_public``
+    (acceptable when only your monitoring network can reach the server).
     """
 
     connection: Connection
@@ -97,6 +103,8 @@ class ServiceSettings:
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     retry: RetryPolicy | None = None
     compliance: ComplianceSettings | None = None
+    metrics: bool = True
+    metrics_public: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_token, str) or len(self.api_token) < MIN_TOKEN_LENGTH:
@@ -124,7 +132,7 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
     """The service's ASGI app (see the module docstring). ``app.state.catalogue`` is the
     guarded catalogue, ``app.state.runtime()`` the open runtime while it is served."""
     from starlette.applications import Starlette
-    from starlette.routing import BaseRoute, Mount, Route
+    from starlette.routing import Route
 
     from twiliokit.guardrails import GuardedCatalogue
     from twiliokit.http_api import BearerTokenMiddleware, create_http_api
@@ -132,13 +140,18 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
     catalogue = GuardedCatalogue(settings.guardrails)
     holder = _Holder()
     routes: list[BaseRoute] = []
+    metrics = _metrics_route(settings, catalogue, routes)
 
     receiver = None
     if settings.webhooks is not None:
         from twiliokit.webhooks.receiver import WebhookReceiver
 
         receiver = WebhookReceiver(
-            settings.webhooks, None, settings.handlers, forwarder=settings.forwarder
+            settings.webhooks,
+            None,
+            _receiver_handlers(settings, holder),
+            forwarder=settings.forwarder,
+            observe=metrics.webhook if metrics is not None else None,
         )
         routes.extend(receiver.routes)
 
@@ -162,12 +175,19 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
                 allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
             ),
         )
+        from twiliokit.body_first import BodyFirst
+
+        # BodyFirst: a client leaving mid-body is a debug line, not the library's ERROR.
         mcp_app = BearerTokenMiddleware(
-            StreamableHTTPASGIApp(manager), token=settings.api_token, public=frozenset()
+            BodyFirst(StreamableHTTPASGIApp(manager)), token=settings.api_token, public=frozenset()
         )
         routes.append(Route("/mcp", endpoint=mcp_app, methods=["GET", "POST", "DELETE"]))
 
-    routes.append(Mount("/", app=create_http_api(catalogue, holder, api_token=settings.api_token)))
+    # The API answers every path no route above takes, as the router's default rather than a
+    # Mount("/"): a mount's pattern does not match a path with a newline (%0A), which then
+    # escaped the token check as a 404. A path a route has but not with that method (PUT on a
+    # webhook) gets that route's 405.
+    api = create_http_api(catalogue, holder, api_token=settings.api_token)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -176,7 +196,10 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
         from twiliokit.ledger import open_ledger
 
         async with contextlib.AsyncExitStack() as stack:
-            ledger = await open_ledger(settings.ledger_url)
+            ledger = await open_ledger(
+                settings.ledger_url,
+                on_commit=metrics.ledger_commit if metrics is not None else None,
+            )
             stack.push_async_callback(ledger.close)
             public_url = settings.webhooks.public_url if settings.webhooks is not None else None
             hooks = LedgerHooks(ledger, settings.compliance, status_callback_url=public_url)
@@ -204,10 +227,67 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={StarletteHTTPException: _http_error},
     )
+    app.router.default = api
+    app.router.redirect_slashes = False  # "/webhooks/twilio/messaging/" is the API's 401/404
     app.state.catalogue = catalogue
     app.state.runtime = holder
     app.state.receiver = receiver
     return app
+
+
+def _metrics_route(
+    settings: ServiceSettings, catalogue: GuardedCatalogue, routes: list[BaseRoute]
+) -> Metrics | None:
+    """``/metrics`` (behind the token unless ``metrics_public``), fed by the catalogue; the
+    caller feeds the receiver's and the ledger's figures to what this returns."""
+    if not settings.metrics:
+        return None
+    from starlette.routing import Route, request_response
+
+    from twiliokit.http_api import BearerTokenMiddleware
+    from twiliokit.metrics import CONTENT_TYPE, Metrics
+
+    metrics = Metrics()
+    catalogue.observer = metrics.action
+
+    async def scrape(request: Request) -> Response:
+        from starlette.responses import Response
+
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    if settings.metrics_public:
+        routes.append(Route("/metrics", endpoint=scrape, methods=["GET"]))
+    else:
+        guarded = BearerTokenMiddleware(
+            request_response(scrape), token=settings.api_token, public=frozenset()
+        )
+        routes.append(Route("/metrics", endpoint=guarded, methods=["GET"]))
+    return metrics
+
+
+def _receiver_handlers(settings: ServiceSettings, runtime: _Holder) -> Handlers | None:
+    """The operator's handlers, after the service's own: a message's send time and price
+    fetched when its final status arrives (``webhooks.fetch_final_details``)."""
+    assert settings.webhooks is not None
+    if not settings.webhooks.fetch_final_details:
+        return settings.handlers
+    from datetime import UTC, datetime
+
+    from twiliokit.actions.ledger_records import message_record
+    from twiliokit.ledger import MessageRecord
+    from twiliokit.webhooks.final_details import final_details_handler
+    from twiliokit.webhooks.handlers import Handlers
+
+    async def fetch(sid: str) -> MessageRecord:
+        message = await runtime().context.client.fetch_message(sid)
+        return message_record(message, now=datetime.now(UTC))
+
+    def ledger() -> LedgerStore:
+        return runtime().require_ledger()
+
+    own = Handlers()
+    own.on_status(final_details_handler(fetch, ledger))
+    return Handlers.combined(own, settings.handlers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -219,16 +299,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
     assert isinstance(exc, StarletteHTTPException)
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"there is no endpoint {request.url.path!r}"
+    elif exc.status_code == 405:  # a webhook or /mcp with a method it does not take
+        allowed = sorted(method.strip() for method in headers.get("Allow", "").split(","))
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed on {request.url.path}; it takes " + (
+            " and ".join(allowed)
+        )
     return JSONResponse(
-        error_document(
-            kind,
-            f"there is no endpoint {request.url.path!r}"
-            if exc.status_code == 404
-            else str(exc.detail),
-            hint="See /openapi.json for the endpoints.",
-        ),
+        error_document(kind, message, hint="See /openapi.json for the endpoints."),
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers,
     )
 
 

@@ -22,7 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from twiliokit.connection_limits import ConnectionLimits
 from twiliokit.errors import ConfigurationError
+from twiliokit.limited_protocol import LimitedConfig
 
 __all__ = ["bound_port", "make_server", "serve_in_thread", "serve_workers"]
 
@@ -85,8 +87,14 @@ def make_server(
     port: int = 0,
     log_level: str = "warning",
     on_ready: Callable[[uvicorn.Server], None] = lambda _: None,
+    limits: ConnectionLimits | None = None,
 ) -> uvicorn.Server:
-    config = uvicorn.Config(**_config(app, host=host, port=port, log_level=log_level))
+    """A uvicorn server for ``app`` with twiliokit's settings; ``limits`` bound idle and slow
+    connections (default: :class:`ConnectionLimits`'s defaults)."""
+    config = LimitedConfig(
+        limits=limits or ConnectionLimits(),
+        **_config(app, host=host, port=port, log_level=log_level),
+    )
     return _Server(config, on_ready)
 
 
@@ -100,6 +108,7 @@ def serve_workers(
     workers: int,
     log_level: str = "warning",
     on_ready: Callable[[], None] = lambda: None,
+    limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve the ASGI app ``factory()`` builds in ``workers`` processes accepting on ``sock``,
     until SIGINT/SIGTERM; a worker that dies is replaced.
@@ -132,7 +141,12 @@ def serve_workers(
     # start.
     sock.listen(2048)
     ready_in, ready_out = multiprocessing.get_context("spawn").Pipe(duplex=False)
-    config = _WorkerConfig(factory, ready_out, **_config(None, log_level=log_level, factory=True))
+    config = _WorkerConfig(
+        factory,
+        ready_out,
+        limits=limits or ConnectionLimits(),
+        **_config(None, log_level=log_level, factory=True),
+    )
     config.workers = workers
     started = threading.Event()
 
@@ -161,7 +175,7 @@ def serve_workers(
         )
 
 
-class _WorkerConfig(uvicorn.Config):
+class _WorkerConfig(LimitedConfig):
     """uvicorn's settings for a worker: the app is built in the worker by ``factory``, and the
     worker reports on ``ready`` once its application has started; ``build`` makes the app.
 
@@ -170,8 +184,15 @@ class _WorkerConfig(uvicorn.Config):
     subclass builds the app from a picklable factory instead (``load_app``).
     """
 
-    def __init__(self, build: Callable[[], Any], ready: Connection, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self,
+        build: Callable[[], Any],
+        ready: Connection,
+        *,
+        limits: ConnectionLimits,
+        **options: Any,
+    ) -> None:
+        super().__init__(limits=limits, **options)
         self._factory = build
         self._ready = ready
 
@@ -215,10 +236,12 @@ class _AfterStartup:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, limits: ConnectionLimits | None = None
+) -> Iterator[str]:
     """Serve ``app`` in a daemon thread; yields its base URL once it accepts connections."""
     ready = threading.Event()
-    server = make_server(app, host=host, port=port, on_ready=lambda _: ready.set())
+    server = make_server(app, host=host, port=port, on_ready=lambda _: ready.set(), limits=limits)
     thread = threading.Thread(target=server.run, name="twiliokit-server", daemon=True)
     thread.start()
     while not ready.wait(timeout=0.05):

@@ -1,7 +1,8 @@
 """Twilio's official Python SDK pointed at the emulator (the outside client we must satisfy).
 
 The SDK hard-codes ``https://{product}.twilio.com``; as its docs advise, a custom HttpClient
-rewrites those URLs to the emulator (twilio-python-sdk.md section 1A).
+rewrites those URLs to the emulator (twilio-python-sdk.md section 1A) and sends the host it
+meant in ``X-Forwarded-Host``, which the emulator routes by.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class EmulatorHttpClient(TwilioHttpClient):
     ) -> Any:
         target = to_emulator(url, self.base_url)
         self.requests.append((method, target))
+        if target != url:  # say which Twilio host was meant: the emulator routes by it
+            headers = {**(headers or {}), "X-Forwarded-Host": urlsplit(url).netloc}
         return super().request(
             method,
             target,

@@ -25,10 +25,19 @@ READY = "READY "
 
 
 async def _pid_app(scope: Scope, receive: Receive, send: Send) -> None:
-    """Answers every request with the id of the process that served it."""
+    """Answers every request with the id of the process that served it.
+
+    ``GET /hold?FIFO`` first blocks this worker's whole event loop until a byte arrives on the
+    named pipe FIFO, so that it accepts nothing else meanwhile: a test that holds one worker
+    this way knows every other request goes to another worker. The test sees the hold begin
+    when its own blocking open of the pipe for writing returns.
+    """
     if scope["type"] == "lifespan":
         await answer_lifespan(receive, send)
         return
+    if scope["path"] == "/hold":
+        with open(scope["query_string"].decode(), "rb") as pipe:  # noqa: ASYNC230 - on purpose
+            pipe.read(1)
     body = str(os.getpid()).encode()
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": body})

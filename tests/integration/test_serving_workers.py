@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -39,23 +40,24 @@ def driver(app: str, workers: int) -> Iterator[subprocess.Popen[str]]:
         stop(process)
 
 
-def test_workers_share_the_socket_and_stop_together() -> None:
+def test_workers_share_the_socket_and_stop_together(tmp_path: Path) -> None:
     """Two workers start before READY, both answer requests on the one address, and SIGINT
     stops the parent and every worker cleanly."""
-    with driver("pid", 2) as process:
+    fifo = tmp_path / "hold"
+    os.mkfifo(fifo)
+    with driver("pid", 2) as process, ThreadPoolExecutor(1) as pool:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert line.startswith(READY), line
         url = line[len(READY) :].strip()
         workers = set(worker_pids(process.pid))
         assert len(workers) == 2
-        answered: set[int] = set()
-        for _ in range(400):  # a fresh connection each time: the kernel picks the worker
-            answered.add(int(httpx.get(url, timeout=10).text))
-            if len(answered) == 2:
-                break
-        assert len(answered) == 2
-        assert answered <= workers
+        held = pool.submit(httpx.get, f"{url}/hold?{fifo}", timeout=30)
+        with open(fifo, "wb") as pipe:  # returns once a worker is inside /hold, blocked
+            other = int(httpx.get(url, timeout=10).text)  # so the other worker answers
+            pipe.write(b"x")
+        holder = int(held.result(timeout=30).text)
+        assert {holder, other} == workers
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     assert not any(running(pid) for pid in workers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -12,6 +12,10 @@ from twiliokit.actions.hooks import NoHooks, SendHooks
 if TYPE_CHECKING:
     from twiliokit.client import AsyncClient
     from twiliokit.connections import Connection
+
+#: ``progress(done, total, message)``: how an action that waits tells the caller how far it
+#: got (MCP progress notifications); ``total`` is None when unknown.
+ProgressReporter = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 def _utcnow() -> datetime:
@@ -24,7 +28,8 @@ class ActionContext:
 
     ``ledger`` (a ``twiliokit.ledger`` store) enables the ledger-backed actions; ``hooks`` run
     around every send (compliance checks, ledger records: see ``actions.hooks``); ``extras``
-    carries surface-specific collaborators (guardrails).
+    carries surface-specific collaborators (guardrails); ``progress``, when a surface sets it
+    for one call, is how an action that waits reports how far it got.
     """
 
     client: AsyncClient
@@ -33,3 +38,4 @@ class ActionContext:
     now: Callable[[], datetime] = _utcnow
     hooks: SendHooks = field(default_factory=NoHooks)
     extras: dict[str, Any] = field(default_factory=dict)
+    progress: ProgressReporter | None = None

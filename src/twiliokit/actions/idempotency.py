@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # The ledger package (SQLAlchemy, alembic) is imported only when a key is used: the send
 # actions import this module, and importing them must stay cheap (docs/benchmarks.md).
 
-__all__ = ["KEY_LIFETIME", "idempotency_key_field", "run_once"]
+__all__ = ["KEY_LIFETIME", "REPLAYED", "idempotency_key_field", "run_once", "was_replayed"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,17 @@ KEY_LIFETIME = timedelta(hours=24)
 """How long a key answers retries with its first output (then it may be used afresh)."""
 
 FIELD = "idempotency_key"
+#: Set to true in ``context.extras`` when the output is a replay of the key's first send;
+#: surfaces say so (the CLI's JSON field, the HTTP API's ``Idempotent-Replayed`` header).
+REPLAYED = "idempotent_replayed"
 _MEMORY_STORE = "idempotency_store"
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
+
+
+def was_replayed(context: ActionContext) -> bool:
+    """Whether the last keyed send run with ``context`` answered with a replay."""
+    return bool(context.extras.get(REPLAYED))
 
 
 def idempotency_key_field() -> Any:
@@ -98,7 +106,9 @@ async def run_once(
     )
     held = await store.start_idempotent(request, expires_before=now - KEY_LIFETIME)
     if held is not None:
-        return _answer(held, request, output_model)
+        answer = _answer(held, request, output_model)
+        context.extras[REPLAYED] = True
+        return answer
     try:
         output = await run()
     except (TwiliokitError, NothingSent) as exc:

@@ -46,6 +46,7 @@ from pydantic_core import core_schema
 
 from twiliokit.actions.models import ActionInput
 from twiliokit.actions.registry import REGISTRY, Handler, SideEffect
+from twiliokit.datefilters import RELATIVE_EXAMPLES, relative_bound
 from twiliokit.errors import ValidationError
 from twiliokit.phone import ALL_KINDS, Address, parse_address
 
@@ -323,10 +324,11 @@ def address(
 def _date_bound(value: Any, info: pydantic.ValidationInfo) -> datetime | date:
     field = info.field_name or "date"
     problem = ValidationError(
-        f"'{field}' must be a day (YYYY-MM-DD) or a timestamp with a time zone "
-        f"(2024-03-01T12:00:00Z), not {str(value)[:40]!r}",
+        f"'{field}' must be a day (YYYY-MM-DD), a timestamp with a time zone "
+        f"(2024-03-01T12:00:00Z) or {RELATIVE_EXAMPLES}, not {str(value)[:40]!r}",
         field=field,
-        hint="Write days as 2024-03-01 and times in UTC with a Z, e.g. 2024-03-01T12:00:00Z.",
+        hint="Write days as 2024-03-01 and times in UTC with a Z, e.g. 2024-03-01T12:00:00Z; "
+        "or 7d for seven days ago.",
     )
     if isinstance(value, datetime):
         parsed = value
@@ -334,6 +336,9 @@ def _date_bound(value: Any, info: pydantic.ValidationInfo) -> datetime | date:
         return value
     elif isinstance(value, str):
         text = value.strip()
+        relative = relative_bound(text, now=datetime.now(UTC))
+        if relative is not None:
+            return relative
         try:
             if len(text) == 10:
                 return date.fromisoformat(text)

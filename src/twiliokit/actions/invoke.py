@@ -10,7 +10,9 @@ import pydantic
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.registry import Action, ActionRegistry
+from twiliokit.actions.shapes import get_shape, shape_output
 from twiliokit.errors import ValidationError
+from twiliokit.problem_words import plain_problem
 
 
 def find_action(registry: ActionRegistry, name: object) -> Action[Any, Any]:
@@ -64,12 +66,7 @@ def from_pydantic(exc: pydantic.ValidationError, action_name: str) -> Validation
             hint = hint or original.hint
             continue
         first_field = first_field or field
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "is not an argument of this action"
-        elif error["type"] == "missing":
-            message = "is required"
-        problems.append(f"'{field}' {message}")
+        problems.append(f"'{field}' {plain_problem(error)}")
     return ValidationError(
         "; ".join(problems),
         field=first_field,
@@ -104,13 +101,19 @@ async def invoke(
     *,
     context: ActionContext,
     registry: ActionRegistry | None = None,
+    shape: str | None = None,
 ) -> dict[str, Any]:
     """Run an action and return its output as JSON-ready data.
+
+    ``shape`` names the output shape (``twiliokit``, the default; ``smythos``, ``prismatic``,
+    ``books``, ``sb-agent-hub``: see :mod:`twiliokit.actions.shapes`); it is checked before
+    the action runs.
 
     Raises only ``twiliokit.errors`` exceptions: ``ValidationError`` for bad input (naming the
     field), ``ComplianceError`` when a rule refuses, ``TwilioError``/``TransportError`` when
     Twilio or the network fails.
     """
+    chosen = get_shape(shape)
     if registry is None:
         from twiliokit.actions import catalogue
 
@@ -120,4 +123,4 @@ async def invoke(
     parsed = parse_arguments(action, args)
     output: pydantic.BaseModel = await action.run(context, parsed)
     result: dict[str, Any] = output.model_dump(mode="json", by_alias=True)
-    return result
+    return shape_output(chosen, action, result)

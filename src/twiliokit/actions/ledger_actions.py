@@ -194,7 +194,10 @@ class LedgerMessageOutput(Output):
     num_media: int | None = Field(description="Media files attached, when known.")
     media_urls: list[str] = Field(description="The media URLs sent with it (outbound).")
     messaging_service_sid: str | None = Field(description="The Messaging Service, if any.")
-    price: float | None = Field(description="What it cost in price_unit (negative: a charge).")
+    price: float | None = Field(
+        description="What it cost in price_unit (negative: a charge), a number as in every "
+        "action's output (Twilio's API gives it as text, e.g. \"-0.00790\"); null until known."
+    )
     price_unit: str | None = Field(description="Currency of price (ISO 4217).")
     date_created: datetime = Field(description="When it was created or received (UTC).")
     date_sent: datetime | None = Field(description="When Twilio sent it, when known (UTC).")
@@ -331,7 +334,7 @@ class StatusHistoryOutput(Output):
         description="Whether the ledger knows anything about this message. False for messages "
         "sent before the ledger was enabled or by other tools: ask Twilio with get_message."
     )
-    status: str | None = Field(description="The current status; null when not recorded.")
+    status: str | None = Field(description="The current status; null when unknown.")
     error_code: int | None = Field(description="Twilio's error code when it failed.")
     error_hint: str | None = Field(description="What to do about error_code, when known.")
     events: list[StatusEventOutput] = Field(
@@ -411,7 +414,8 @@ class WaitForDeliveryOutput(Output):
 
 async def _poll(context: ActionContext, ledger: LedgerStore, sid: str) -> None:
     """Fetch the message from Twilio and record what it says (a missed callback, a price)."""
-    from twiliokit.compliance.recording import message_record, poll_event
+    # Here, not at the top: the catalogue's cold import (send_sms) does not load the ledger.
+    from twiliokit.actions.ledger_records import message_record, poll_event
 
     try:
         message = await context.client.fetch_message(sid)
@@ -422,6 +426,21 @@ async def _poll(context: ActionContext, ledger: LedgerStore, sid: str) -> None:
     # The event first, so that it keeps its source (poll); the record then adds the price.
     await ledger.apply_status(poll_event(message, now=now))
     await ledger.record_message(message_record(message, now=now))
+
+
+async def _report_waiting(
+    context: ActionContext, ledger: LedgerStore, arguments: WaitForDeliveryInput, *, waited: float
+) -> None:
+    """Tell the caller (MCP progress) how long it has waited and the statuses seen so far."""
+    if context.progress is None:
+        return
+    seen = [event.status.value for event in await ledger.status_history(arguments.sid)]
+    statuses = ", ".join(dict.fromkeys(seen)) or "none yet"
+    message = (
+        f"waiting for {arguments.sid}: {waited:.0f} of {arguments.timeout_seconds} s; "
+        f"statuses seen: {statuses}"
+    )
+    await context.progress(round(waited, 3), float(arguments.timeout_seconds), message)
 
 
 @_register(
@@ -454,6 +473,7 @@ async def wait_for_delivery(
         remaining = deadline - loop.time()
         if remaining <= 0:
             break
+        await _report_waiting(context, ledger, arguments, waited=loop.time() - started)
         wait = min(next(delays, POLL_EVERY), remaining)
         try:
             async with asyncio.timeout(wait):

@@ -45,7 +45,13 @@ from twiliokit.actions.outputs import (
 )
 from twiliokit.actions.sending import send_with_hooks
 from twiliokit.errors import ValidationError
-from twiliokit.phone import ALL_KINDS, RECIPIENT_KINDS, parse_address, region_of
+from twiliokit.phone import (
+    ALL_KINDS,
+    RECIPIENT_KINDS,
+    SHORT_CODE_RECIPIENT_HINT,
+    parse_address,
+    region_of,
+)
 from twiliokit.segments import SegmentInfo, analyze
 
 if TYPE_CHECKING:
@@ -139,11 +145,15 @@ class SendSmsInput(AgentInput):
         address(
             "to",
             RECIPIENT_KINDS,
-            refuse={"whatsapp": "Use send_whatsapp for WhatsApp recipients."},
+            refuse={
+                "whatsapp": "Use send_whatsapp for WhatsApp recipients.",
+                "short_code": SHORT_CODE_RECIPIENT_HINT,
+            },
         ),
     ] = Field(
         validation_alias=names("to", "recipientPhoneNumber", "recipient_number", "recipient"),
-        description="The recipient: a phone number in E.164 (+14155552671) or a short code.",
+        description="The recipient: a phone number in E.164 (+14155552671); not a short code "
+        "(Twilio refuses those, 21265).",
     )
     body: str | None = Field(
         default=None,

@@ -34,7 +34,8 @@ from twiliokit.actions.outputs import (
     VerifyWebhookOutput,
     next_page_token_field,
 )
-from twiliokit.errors import TwiliokitError, ValidationError
+from twiliokit.errors import RateLimitError, TwiliokitError, ValidationError
+from twiliokit.http.retry import TOO_MANY_REQUESTS
 from twiliokit.phone import parse_address
 
 __all__ = [
@@ -724,14 +725,73 @@ async def start_verification(
     (the channel's price, plus a fee per successful verification). Starting again for the
     same recipient within 10 minutes re-sends the same code (at most 5 sends). The output
     has status pending and the verification sid."""
-    verification = await context.client.create_verification(
-        arguments.service_sid,
-        to=arguments.to,
-        channel=arguments.channel,
-        locale=arguments.locale,
-        rate_limits=arguments.rate_limits,
-    )
+    try:
+        verification = await context.client.create_verification(
+            arguments.service_sid,
+            to=arguments.to,
+            channel=arguments.channel,
+            locale=arguments.locale,
+            rate_limits=arguments.rate_limits,
+        )
+    except RateLimitError as exc:
+        if not arguments.rate_limits or exc.code not in (None, TOO_MANY_REQUESTS):
+            raise
+        raise await _service_limit_refusal(context, arguments, exc) from exc
     return VerificationOutput.of(verification)
+
+
+async def _service_limit_refusal(
+    context: ActionContext, arguments: StartVerificationInput, exc: RateLimitError
+) -> RateLimitError:
+    """The 429 of a start that named service rate limits, saying which limits and buckets
+    could have refused it and when they refill (Twilio's own answer names neither)."""
+    named = set(arguments.rate_limits or ())
+    try:
+        page = await context.client.list_rate_limits(arguments.service_sid, page_size=100)
+        limits = [
+            (limit, await _buckets(context, arguments.service_sid, limit.sid))
+            for limit in page.items
+            if limit.unique_name in named
+        ]
+    except TwiliokitError:
+        return exc  # cannot say more than Twilio did; it was not retried all the same
+    buckets = [(limit, bucket) for limit, found in limits for bucket in found if bucket.interval]
+    if not buckets:
+        return exc  # no bucket counts these values: the 429 came from elsewhere
+    refill = max(bucket.interval or 0 for _, bucket in buckets)
+    if len(buckets) == 1:
+        ((limit, bucket),) = buckets
+        what = (
+            f"the service rate limit '{limit.unique_name}' ({limit.sid}) is full for the value "
+            f"passed in rate_limits: its bucket {bucket.sid} allows at most {bucket.max} "
+            f"starts per {bucket.interval} seconds"
+        )
+    else:
+        what = "one of these service rate limit buckets is full for the values passed in " + (
+            "rate_limits: "
+            + "; ".join(
+                f"'{limit.unique_name}' ({limit.sid}) bucket {bucket.sid}, at most "
+                f"{bucket.max} starts per {bucket.interval} seconds"
+                for limit, bucket in buckets
+            )
+        )
+    error = RateLimitError(
+        f"Twilio refused the verification start: {what}. It refills within {refill} seconds.",
+        retry_after=refill,
+        status=exc.status or 429,
+        code=exc.code,
+        more_info=exc.more_info,
+        request_id=exc.request_id,
+        method=exc.method,
+        url=exc.url,
+        hint=f"Retrying in a few seconds does not help: a bucket counts starts over its "
+        f"whole interval, so a start for this value is allowed again within {refill} "
+        "seconds. Repeated starts for one value are what the limit is there to stop; if "
+        "this traffic is legitimate, give the bucket a higher max (delete_rate_limit_bucket, "
+        "then create_rate_limit_bucket).",
+    )
+    error.field = "rate_limits"
+    return error
 
 
 class CheckVerificationInput(AgentInput):

@@ -10,21 +10,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
+    DbOption,
     JsonOption,
+    NoLedgerOption,
     ProfileOption,
+    ShapeOption,
     execute,
+    shape_option,
 )
 from twiliokit.errors import ValidationError
+
+if TYPE_CHECKING:
+    from twiliokit.actions.registry import Action, ActionRegistry
 
 __all__ = ["actions_app", "parse_args_option"]
 
@@ -33,7 +39,6 @@ actions_app = typer.Typer(
     help="The action catalogue: list it, export its tool schemas, run any action by name.",
     no_args_is_help=True,
 )
-app.add_typer(actions_app, name="actions")
 
 
 def _side_effect(entry: dict[str, Any]) -> str:
@@ -83,12 +88,36 @@ def schema_command(
             help="openai, anthropic, mcp or jsonschema (the catalogue entry with both schemas).",
         ),
     ] = "jsonschema",
+    shape: Annotated[
+        str | None,
+        typer.Option(
+            "--shape",
+            metavar="NAME",
+            help="Give the output schemas of this output shape: smythos, prismatic, books or "
+            "sb-agent-hub (with --format jsonschema or mcp; see docs/shapes.md).",
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option("--only", metavar="NAME,...", help="Only these actions (names or aliases)."),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            metavar="GROUP,...",
+            help="Only the actions of these areas: messaging, voice, verify, lookup, numbers, "
+            "ledger, raw.",
+        ),
+    ] = None,
 ) -> None:
-    """Print the JSON tool definition of one action, or of the whole catalogue."""
+    """Print the JSON tool definitions of one action, of a subset (--only, --group), or of
+    the whole catalogue."""
     with output.errors_handled(as_json=False):
         from twiliokit.actions import catalogue
         from twiliokit.actions.invoke import find_action
-        from twiliokit.actions.schema import FORMATS, export, export_action
+        from twiliokit.actions.schema import FORMATS, export_action
+        from twiliokit.actions.shapes import shaped_export
 
         # Checked here rather than with a click Choice so that the mistake is one plain line
         # naming the field, like every other input error.
@@ -98,11 +127,58 @@ def schema_command(
                 field="format",
                 hint=f"use one of: {', '.join(FORMATS)}",
             )
+        chosen = shape_option(shape)
+        if name is not None and (only is not None or group is not None):
+            raise ValidationError(
+                "NAME and --only/--group both choose actions: give one of them",
+                field="only",
+                hint="for several actions use --only NAME,NAME",
+            )
         registry = catalogue()
         if name is None:
-            output.show_json(export(registry, fmt))
+            entries = [export_action(action, fmt) for action in _selected(registry, only, group)]
+            output.show_json(shaped_export(entries, fmt, chosen, registry))
         else:
-            output.show_json(export_action(find_action(registry, name), fmt))
+            entry = export_action(find_action(registry, name), fmt)
+            output.show_json(shaped_export([entry], fmt, chosen, registry)[0])
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _selected(
+    registry: ActionRegistry, only: str | None, group: str | None
+) -> list[Action[Any, Any]]:
+    """The actions ``--only`` and ``--group`` choose (both: those in either), in catalogue
+    order; every action when neither is given."""
+    from twiliokit.actions.invoke import find_action
+
+    if only is None and group is None:
+        return list(registry)
+    chosen: set[str] = set()
+    if only is not None:
+        names = _names(only)
+        if not names:
+            raise ValidationError(
+                "--only names no action", field="only", hint="e.g. --only send_sms,list_messages"
+            )
+        chosen |= {find_action(registry, name).name for name in names}
+    if group is not None:
+        groups = sorted({action.group for action in registry})
+        for wanted in _names(group) or [group]:
+            if wanted not in groups:
+                raise ValidationError(
+                    f"there is no action group called {wanted!r}",
+                    field="group",
+                    hint=f"use one of: {', '.join(groups)}",
+                )
+            chosen |= {action.name for action in registry if action.group == wanted}
+    return [action for action in registry if action.name in chosen]
+
+
+#: The same choice for `twiliokit mcp --only/--group` (one vocabulary for both commands).
+selected_actions = _selected
 
 
 def parse_args_option(value: str) -> Any:
@@ -145,13 +221,24 @@ def run_command(
             help="The arguments as a JSON object; @FILE reads them from a file, - from stdin.",
         ),
     ] = "{}",
+    db: DbOption = None,
+    no_ledger: NoLedgerOption = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Run any action by name and print its output JSON (see `actions schema NAME`)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(
+        profile=profile,
+        config=config,
+        base_url=base_url,
+        as_json=as_json,
+        db=db,
+        no_ledger=no_ledger,
+        shape=shape,
+    )
     with output.errors_handled(as_json=as_json):
         arguments = parse_args_option(args)
         if not isinstance(arguments, dict):

@@ -1,6 +1,10 @@
-"""The root typer app. Command groups register themselves here, one import each."""
+"""The root typer app: the command groups of the modules beside it, added in one place."""
 
 from __future__ import annotations
+
+import json
+import sys
+from typing import NoReturn
 
 import typer
 
@@ -10,7 +14,7 @@ app = typer.Typer(
     name="twiliokit",
     help="Twilio for AI agents and automation: actions, webhooks, MCP, and a local emulator.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -31,9 +35,12 @@ def _root(
 
 
 def _register() -> None:
-    # Each command group module adds its commands to `app` on import.
-    from twiliokit.cli import (  # noqa: F401
+    """Add every command group to the root app. The groups know nothing of the root: imports
+    go one way, from here down to them (each keeps its heavy imports inside its commands)."""
+    from twiliokit.cli import (
         actions,
+        completion,
+        config_init,
         connection,
         emulator,
         lookup,
@@ -47,28 +54,79 @@ def _register() -> None:
         webhooks,
     )
 
+    for group, name in (
+        (actions.actions_app, "actions"),
+        (config_init.config_app, "config"),
+        (connection.connection_app, "connection"),
+        (messaging.sms_app, "sms"),
+        (messaging.whatsapp_app, "whatsapp"),
+        (messaging.messages_app, "messages"),
+        (voice.calls_app, "calls"),
+        (verify.verify_app, "verify"),
+        (webhooks.webhooks_app, "webhooks"),
+        (vault.vault_app, "vault"),
+    ):
+        app.add_typer(group, name=name)
+    for command, name in (
+        (serve.serve_command, "serve"),
+        (mcp.mcp_command, "mcp"),
+        (emulator.emulator_command, "emulator"),
+        (lookup.lookup_command, "lookup"),
+        (raw.raw_command, "raw"),
+        (completion.completion_command, "completion"),
+    ):
+        app.command(name)(command)
+
+
+_register()
+
+
+def _usage_error(exc: Exception, *, as_json: bool) -> NoReturn:
+    """Report a usage error (missing or malformed option) as every other error, and exit 2."""
+    from twiliokit.cli.output import EXIT_INPUT, error_object
+    from twiliokit.cli.wording import flags_of, sentence
+    from twiliokit.errors import ValidationError
+
+    ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    error = ValidationError(
+        sentence(message),
+        hint=f"See `{ctx.command_path} --help`." if ctx is not None else None,
+        field=getattr(param, "name", None),
+    )
+    error.error_type = "usage_error"
+    if as_json:
+        flags = flags_of([param]) if param is not None else {}
+        typer.echo(json.dumps(error_object(error, flags=flags), indent=2))
+    else:
+        hint = f" Hint: {error.hint}" if error.hint else ""
+        typer.echo(f"error: {error.message}{hint}", err=True)
+    sys.exit(getattr(exc, "exit_code", EXIT_INPUT) or EXIT_INPUT)
+
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point. Usage errors are one line on stderr and exit 2."""
-    import sys
+    """Console-script entry point. Usage errors are one line on stderr (with ``--json``, the
+    JSON error object on stdout) and exit 2."""
+    from twiliokit.cli.output import EXIT_INTERRUPTED, exit_endings
 
-    _register()
+    args = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in args
+    exits, aborts = exit_endings()
     try:
         # Not standalone: click then returns the exit code of `typer.Exit` instead of exiting.
         code = app(args=argv, standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
+    except exits as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except aborts:
         typer.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except typer.TyperException as exc:
         # typer vendors click; its usage errors (missing or malformed options) arrive here.
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
             typer.echo(ctx.get_help())  # `twiliokit GROUP` alone: that group's help
             sys.exit(2)
-        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
-        sys.exit(getattr(exc, "exit_code", 2))
+        _usage_error(exc, as_json=as_json)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from twiliokit.cli.app import app
 from twiliokit.cli.output import fail
 from twiliokit.cli.vault import open_vault
 from twiliokit.config import CONFIG_ENV, PROFILE_ENV
@@ -26,7 +25,6 @@ connection_app = typer.Typer(
     help="Inspect the Twilio connection (credentials, region/edge, defaults) twiliokit uses.",
     no_args_is_help=True,
 )
-app.add_typer(connection_app, name="connection")
 
 _BASE_URL_ENV = ENV_VARS["base_url"]
 

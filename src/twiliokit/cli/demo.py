@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from twiliokit.emulator import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, MAGIC_FROM, EmulatorConfig
 from twiliokit.emulator.testing import run_emulator
+from twiliokit.http_api import API_TOKEN_ENV
+
+if TYPE_CHECKING:
+    from twiliokit.service import ApiToken
 
 #: The demo contact who has texted the emulator's number.
 DEMO_CONTACT = "+14155550123"
@@ -86,37 +92,49 @@ def wire_and_seed(demo: EmulatorDemo, service_url: str) -> None:
 
 
 def wire_in_background(demo: EmulatorDemo, service_url: str) -> None:
-    thread = threading.Thread(
-        target=wire_and_seed, args=(demo, service_url), name="twiliokit-demo", daemon=True
-    )
-    thread.start()
+    """:func:`wire_and_seed` in a thread. Stopped early (Ctrl-C right after the guide, the
+    emulator already gone) it gives up quietly: one line on stderr, no traceback."""
+
+    def run() -> None:
+        try:
+            wire_and_seed(demo, service_url)
+        except httpx.HTTPError as exc:
+            print(f"the demo was not set up: {type(exc).__name__}", file=sys.stderr)
+
+    threading.Thread(target=run, name="twiliokit-demo", daemon=True).start()
 
 
-def guide(*, service_url: str, token: str, demo: EmulatorDemo | None, ledger: str) -> str:
-    """What `make run` prints: where everything is and how to use it."""
-    auth = f"Authorization: Bearer {token}"
-    send = shlex.join(
+def guide(*, service_url: str, token: ApiToken, demo: EmulatorDemo | None, ledger: str) -> str:
+    """What `make run` prints: where everything is and how to use it.
+
+    The token itself is shown only on the run that generated it; otherwise the guide says
+    where it is, and its commands read it from there (``$TWILIOKIT_API_TOKEN``, the file).
+    """
+    auth = _auth_header(token)
+    send = " ".join(
         [
-            "curl",
-            "-s",
-            f"{service_url}/v1/actions/send_sms",
-            "-H",
+            shlex.join(["curl", "-s", f"{service_url}/v1/actions/send_sms", "-H"]),
             auth,
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-            f'{{"to": "{DEMO_CONTACT}", "body": "Hello from twiliokit!"}}',
+            shlex.join(
+                [
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    f'{{"to": "{DEMO_CONTACT}", "body": "Hello from twiliokit!"}}',
+                ]
+            ),
         ]
     )
-    conversation = shlex.join(
-        ["curl", "-s", f"{service_url}/v1/conversations/{DEMO_CONTACT}", "-H", auth]
+    conversation = " ".join(
+        [shlex.join(["curl", "-s", f"{service_url}/v1/conversations/{DEMO_CONTACT}", "-H"]), auth]
     )
     lines = [
         "twiliokit is running" + (" on the built-in Twilio emulator" if demo else ""),
         f"  HTTP API:   {service_url}/v1/actions   (OpenAPI: {service_url}/openapi.json)",
         f"  MCP:        {service_url}/mcp   (streamable HTTP, same bearer token)",
         f"  webhooks:   {service_url}/webhooks/twilio/...",
-        f"  API token:  {token}",
+        f"  metrics:    {service_url}/metrics   (Prometheus, same bearer token)",
+        *_token_lines(token),
         f"  ledger:     {ledger}",
     ]
     if demo is not None:
@@ -148,19 +166,33 @@ def guide(*, service_url: str, token: str, demo: EmulatorDemo | None, ledger: st
         "Use it from an MCP client (Claude Code):",
         "  "
         + shlex.join(
-            [
-                "claude",
-                "mcp",
-                "add",
-                "--transport",
-                "http",
-                "twiliokit",
-                f"{service_url}/mcp",
-                "--header",
-                auth,
-            ]
-        ),
+            ["claude", "mcp", "add", "--transport", "http", "twiliokit", f"{service_url}/mcp"]
+        )
+        + f" --header {auth}",
         "  (or `twiliokit mcp` over stdio: see docs/mcp.md)",
         "Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _token_lines(token: ApiToken) -> list[str]:
+    """The guide's ``API token:`` line: the value only when it was generated just now."""
+    if token.source == "generated":
+        return [
+            f"  API token:  {token.value}",
+            f"              (generated now and kept in {token.path}; later runs do not show it)",
+        ]
+    if token.source == "environment":
+        return [f"  API token:  ${API_TOKEN_ENV} (from the environment; not shown)"]
+    return [f"  API token:  kept in {token.path} (not shown)"]
+
+
+def _auth_header(token: ApiToken) -> str:
+    """The ``Authorization`` header as one shell word. A token that was not generated just now
+    is not printed: the shell reads it from the variable or the file when the line is run."""
+    if token.source == "generated":
+        return shlex.quote(f"Authorization: Bearer {token.value}")
+    if token.source == "environment":
+        return f'"Authorization: Bearer ${API_TOKEN_ENV}"'
+    # Inside $(...) the shell parses the path afresh, so single quotes protect it.
+    return f'"Authorization: Bearer $(cat {shlex.quote(str(token.path))})"'

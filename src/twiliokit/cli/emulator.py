@@ -1,68 +1,153 @@
-"""`twiliokit emulator`: serve the built-in Twilio emulator."""
+"""`twiliokit emulator`: serve the built-in Twilio emulator.
+
+A token of the user's own is a secret like any other: it comes from
+``$TWILIOKIT_EMULATOR_AUTH_TOKEN`` or ``--auth-token-file``, never from the command line
+(``ps`` shows argv to every local user). ``--auth-token`` still works, with a warning.
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from twiliokit.cli.app import app
+from twiliokit.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from twiliokit.emulator import EmulatorConfig
+
+#: Environment variable with the auth token the emulator accepts.
+AUTH_TOKEN_ENV = "TWILIOKIT_EMULATOR_AUTH_TOKEN"  # noqa: S105 - a variable name
+
+_ARGV_WARNING = (
+    "warning: --auth-token puts the token in the process list, where every local user can "
+    f"read it; set {AUTH_TOKEN_ENV} or use --auth-token-file FILE instead."
+)
 
 
-@app.command("emulator")
 def emulator_command(
-    host: str = typer.Option(
-        "127.0.0.1",
-        envvar="TWILIOKIT_EMULATOR_HOST",
-        help="Interface to bind (loopback by default).",
-    ),
-    port: int = typer.Option(
-        8787, envvar="TWILIOKIT_EMULATOR_PORT", help="TCP port; 0 picks a free one."
-    ),
-    account_sid: str | None = typer.Option(
-        None, "--account-sid", help="Account SID to serve (default: the documented dev SID)."
-    ),
-    auth_token: str | None = typer.Option(
-        None,
-        "--auth-token",
-        envvar="TWILIOKIT_EMULATOR_AUTH_TOKEN",
-        help="Auth token to accept (default: the documented dev token).",
-    ),
-    latency_ms: float = typer.Option(
-        0.0, "--latency-ms", help="Latency added to every REST response, for benchmarks."
-    ),
-    time_rate: float = typer.Option(
-        1.0, "--time-rate", help="Virtual seconds per real second; 0 freezes time."
-    ),
+    host: Annotated[
+        str,
+        typer.Option(
+            envvar="TWILIOKIT_EMULATOR_HOST", help="Interface to bind (loopback by default)."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(envvar="TWILIOKIT_EMULATOR_PORT", help="TCP port; 0 picks a free one.")
+    ] = 8787,
+    account_sid: Annotated[
+        str | None,
+        typer.Option(
+            "--account-sid", help="Account SID to serve (default: the documented dev SID)."
+        ),
+    ] = None,
+    auth_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--auth-token-file",
+            help=f"File holding the auth token to accept. Default: ${AUTH_TOKEN_ENV}, else "
+            "the documented dev token.",
+        ),
+    ] = None,
+    auth_token: Annotated[
+        str | None,
+        typer.Option(
+            "--auth-token",
+            help=f"Auth token to accept. Avoid: ps shows it; use {AUTH_TOKEN_ENV} or "
+            "--auth-token-file.",
+        ),
+    ] = None,
+    latency_ms: Annotated[
+        float,
+        typer.Option("--latency-ms", help="Latency added to every REST response, for benchmarks."),
+    ] = 0.0,
+    time_rate: Annotated[
+        float,
+        typer.Option("--time-rate", help="Virtual seconds per real second; 0 freezes time."),
+    ] = 1.0,
 ) -> None:
     """Serve the Twilio emulator and print its base URL and credentials when ready."""
     import uvicorn
 
+    from twiliokit.cli import output
     from twiliokit.emulator import EmulatorConfig, create_app
-    from twiliokit.redact import mask_secret
     from twiliokit.serving import bound_port, make_server
 
-    defaults = EmulatorConfig()
-    config = EmulatorConfig(
-        account_sid=account_sid or defaults.account_sid,
-        auth_token=auth_token or defaults.auth_token,
-        latency_ms=latency_ms,
-        time_rate=time_rate,
-    )
-
-    # A token the user chose is a secret: show it masked. The dev token is documented.
-    shown_token = config.auth_token if auth_token is None else mask_secret(config.auth_token)
+    with output.errors_handled(as_json=False):
+        if auth_token is not None:
+            typer.echo(_ARGV_WARNING, err=True)
+        token, shown = _chosen_token(auth_token, auth_token_file, os.environ)
+        defaults = EmulatorConfig()
+        config = EmulatorConfig(
+            account_sid=account_sid or defaults.account_sid,
+            auth_token=token or defaults.auth_token,
+            latency_ms=latency_ms,
+            time_rate=time_rate,
+        )
+        if shown is None:  # the documented dev token: nothing to hide
+            shown = shlex.quote(config.auth_token)
 
     def ready(server: uvicorn.Server) -> None:
-        base = f"http://{host}:{bound_port(server)}"
-        typer.echo(
-            "Twilio emulator ready\n"
-            f"  base URL:     {base}\n"
-            f"  account SID:  {config.account_sid}\n"
-            f"  auth token:   {shown_token}\n"
-            f"  from number:  {config.numbers[0]}\n"
-            f"Use it:  export TWILIOKIT_BASE_URL={base} TWILIO_ACCOUNT_SID={config.account_sid} "
-            f"TWILIO_AUTH_TOKEN={shown_token}\n"
-            f"Control API: {base}/_emulator/... (see docs/emulator.md); Ctrl-C to stop.",
-            err=False,
-        )
+        base = f"http://{_url_host(host)}:{bound_port(server)}"
+        typer.echo(_banner(base, config, shown))
 
     make_server(create_app(config), host=host, port=port, on_ready=ready).run()
+
+
+def _chosen_token(
+    given: str | None, file: Path | None, environ: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """The token the user chose (``None``: the dev token) and how the banner shows it, as
+    shell text that yields it without printing it."""
+    if given is not None:
+        return given, "'<the token given to --auth-token>'"
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not text"
+            raise ConfigurationError(
+                f"cannot read the --auth-token-file {file}: {reason}",
+                field="auth_token_file",
+                hint="Give a readable file holding the token on one line.",
+            ) from None
+        if not text:
+            raise ConfigurationError(
+                f"the --auth-token-file {file} is empty",
+                field="auth_token_file",
+                hint="Write the token into it, on one line.",
+            )
+        # Inside $(...) the shell parses the path afresh, so single quotes protect it.
+        return text, f'"$(cat {shlex.quote(str(file.resolve()))})"'
+    from_env = environ.get(AUTH_TOKEN_ENV, "").strip()
+    if from_env:
+        return from_env, f'"${AUTH_TOKEN_ENV}"'
+    return None, None
+
+
+def _banner(base: str, config: EmulatorConfig, token: str) -> str:
+    """What the emulator prints once it accepts connections; the ``export`` line is complete,
+    so pasting it is enough for `twiliokit sms send`."""
+    number = config.numbers[0]
+    export = (
+        f"export TWILIOKIT_BASE_URL={shlex.quote(base)} "
+        f"TWILIO_ACCOUNT_SID={shlex.quote(config.account_sid)} "
+        f"TWILIO_AUTH_TOKEN={token} TWILIO_PHONE_NUMBER={shlex.quote(number)}"
+    )
+    return (
+        "Twilio emulator ready\n"
+        f"  base URL:     {base}\n"
+        f"  account SID:  {config.account_sid}\n"
+        f"  auth token:   {token}\n"
+        f"  from number:  {number}\n"
+        f"Use it:  {export}\n"
+        f"Control API: {base}/_emulator/... (see docs/emulator.md); Ctrl-C to stop."
+    )
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

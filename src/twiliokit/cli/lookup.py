@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
     JsonOption,
     ProfileOption,
+    ShapeOption,
     execute,
     given,
 )
@@ -21,7 +21,6 @@ from twiliokit.cli.runner import (
 __all__ = ["lookup_command"]
 
 
-@app.command("lookup")
 def lookup_command(
     phone_number: Annotated[
         str,
@@ -50,9 +49,10 @@ def lookup_command(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Validate and format a phone number; with --field, fetch line type, caller name, ..."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {"phone_number": phone_number, "country_code": country_code, "fields": fields}
     )

@@ -4,8 +4,13 @@ every other MCP client (see docs/mcp.md).
 Credentials come from the environment, the config file or the vault, exactly as for every
 other command: never from tool arguments, and never from the command line (``ps`` would show
 them). The ``[guardrails]`` table of the config file limits what agents may do;
-``--read-only`` and ``--dry-run`` only ever tighten it. stdout is the MCP channel: errors
-before the server starts, and the log, go to stderr.
+``--read-only``, ``--dry-run``, ``--only`` and ``--group`` only ever tighten it. stdout is
+the MCP channel: errors before the server starts, and the log, go to stderr.
+
+Start-up is ordered for MCP clients, which wait on it: the configuration is checked (a
+mistake exits before serving), ``initialize`` and ``tools/list`` are answered by
+:mod:`twiliokit.mcp_front` before the MCP SDK is imported, and the Twilio client and the
+ledger open in the background while the SDK serves the rest.
 
 Also here, for `twiliokit serve`: :func:`service_settings` builds the service's settings
 (connection, guardrails, compliance, API token) the same way.
@@ -13,25 +18,28 @@ Also here, for `twiliokit serve`: :func:`service_settings` builds the service's 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import BaseUrlOption, ConfigOption, ProfileOption
 from twiliokit.cli.webhooks import PUBLIC_URL_ENV
 from twiliokit.config import CONFIG_ENV, DATABASE_URL_ENV, default_config_path, load_config
 
 if TYPE_CHECKING:
+    from twiliokit.agent_runtime import AgentRuntime
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.connections import Connection
-    from twiliokit.guardrails import Guardrails
-    from twiliokit.ledger import LedgerStore
+    from twiliokit.guardrails import GuardedCatalogue, Guardrails
+    from twiliokit.mcp_front import Handshake
     from twiliokit.service import ApiToken, ServiceSettings
 
 __all__ = ["announce_token", "config_sections", "mcp_command", "service_settings"]
@@ -137,13 +145,34 @@ def announce_token(token: ApiToken) -> None:
         )
 
 
-@app.command("mcp")
+OnlyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--only",
+        metavar="NAME,...",
+        help="Offer only these tools (action names or aliases), as `actions schema --only` "
+        "prints them; the others are refused.",
+    ),
+]
+GroupOption = Annotated[
+    str | None,
+    typer.Option(
+        "--group",
+        metavar="GROUP,...",
+        help="Offer only the tools of these areas: messaging, voice, verify, lookup, numbers, "
+        "ledger, raw (with --only: the tools either chooses).",
+    ),
+]
+
+
 def mcp_command(
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     read_only: ReadOnlyOption = False,
     dry_run: DryRunOption = False,
+    only: OnlyOption = None,
+    group: GroupOption = None,
     db: Annotated[
         str | None,
         typer.Option(
@@ -170,12 +199,51 @@ def mcp_command(
         secrets.extend(connection.secret_values())
         sections = config_sections(environ, config)
         where = _where(environ, config)
-        catalogue = GuardedCatalogue(
-            _guardrails(sections, read_only=read_only, dry_run=dry_run, where=where)
+        guardrails = _guardrails(sections, read_only=read_only, dry_run=dry_run, where=where)
+        catalogue = GuardedCatalogue(_offering(guardrails, only, group))
+        compliance = _compliance(sections, where)
+        webhooks = sections.get("webhooks")
+        public = environ.get(PUBLIC_URL_ENV, "").strip() or (
+            webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
         )
         ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
         _configure_logging(secrets)
-        _run(connection, catalogue, ledger_url, _compliance(sections, where), sections)
+        opener = functools.partial(
+            _open_runtime, connection, catalogue, ledger_url, compliance, public or None
+        )
+        # initialize and tools/list are answered before the MCP SDK is even imported (see
+        # twiliokit.mcp_front); the SDK takes over from there.
+        import platformdirs
+
+        from twiliokit.mcp_front import Handshake, ServerFacts, answer_first_requests
+        from twiliokit.tool_cache import mcp_tools
+
+        tools = functools.cache(
+            lambda: mcp_tools(catalogue, platformdirs.user_cache_path("twiliokit"))
+        )
+        handshake = Handshake(ServerFacts.of(catalogue.guardrails), tools)
+        if answer_first_requests(sys.stdin.buffer, sys.stdout.buffer, handshake):
+            _run(catalogue, opener, handshake, tools())
+
+
+def _offering(guardrails: Guardrails, only: str | None, group: str | None) -> Guardrails:
+    """The guardrails narrowed to the tools ``--only``/``--group`` choose: an allow list
+    within the configured one (the flags only ever take tools away)."""
+    import dataclasses
+
+    from twiliokit.actions import catalogue
+    from twiliokit.cli.actions import selected_actions
+
+    if only is None and group is None:
+        return guardrails
+    chosen = {action.name for action in selected_actions(catalogue(), only, group)}
+    if guardrails.allow_tools is not None:
+        chosen = {
+            action.name
+            for action in catalogue()
+            if action.name in chosen and {action.name, *action.aliases} & guardrails.allow_tools
+        }
+    return dataclasses.replace(guardrails, allow_tools=frozenset(chosen))
 
 
 def _configure_logging(secrets: list[str]) -> None:
@@ -190,46 +258,43 @@ def _configure_logging(secrets: list[str]) -> None:
 
 
 def _run(
-    connection: Connection,
-    catalogue: Any,
-    ledger_url: str | None,
-    compliance: ComplianceSettings,
-    sections: Mapping[str, Any],
+    catalogue: GuardedCatalogue,
+    opener: Callable[[], contextlib.AbstractAsyncContextManager[AgentRuntime]],
+    handshake: Handshake,
+    tools: list[dict[str, Any]],
 ) -> None:
     import anyio
 
-    from twiliokit.ledger import default_ledger_path
+    from twiliokit.mcp_server import serve_stdio
+
+    anyio.run(serve_stdio, catalogue, opener, handshake, tools)
+
+
+@contextlib.asynccontextmanager
+async def _open_runtime(
+    connection: Connection,
+    catalogue: GuardedCatalogue,
+    ledger_url: str | None,
+    compliance: ComplianceSettings,
+    public_url: str | None,
+) -> AsyncIterator[AgentRuntime]:
+    """The ledger (if any) and the runtime over it, opened while the server already answers
+    (the ledger's SQLAlchemy and migrations take longer than an MCP client's first requests
+    should)."""
+    from twiliokit.agent_runtime import open_runtime
+    from twiliokit.ledger import default_ledger_path, open_ledger
 
     if ledger_url is None and default_ledger_path().exists():
         ledger_url = ""  # the default SQLite ledger: open_ledger's "" form
+    async with contextlib.AsyncExitStack() as stack:
+        ledger = None
+        hooks = None
+        if ledger_url is not None:
+            from twiliokit.compliance import LedgerHooks
 
-    async def serve() -> None:
-        from twiliokit.agent_runtime import open_runtime
-        from twiliokit.mcp_server import serve_stdio
-
-        ledger = await _open_ledger(ledger_url)
-        try:
-            hooks = None
-            if ledger is not None:
-                from twiliokit.compliance import LedgerHooks
-
-                webhooks = sections.get("webhooks")
-                public = os.environ.get(PUBLIC_URL_ENV, "").strip() or (
-                    webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
-                )
-                hooks = LedgerHooks(ledger, compliance, status_callback_url=public or None)
-            async with open_runtime(connection, catalogue, ledger=ledger, hooks=hooks) as runtime:
-                await serve_stdio(catalogue, runtime)
-        finally:
-            if ledger is not None:
-                await ledger.close()
-
-    anyio.run(serve)
-
-
-async def _open_ledger(url: str | None) -> LedgerStore | None:
-    if url is None:
-        return None
-    from twiliokit.ledger import open_ledger
-
-    return await open_ledger(url or None)
+            ledger = await open_ledger(ledger_url or None)
+            stack.push_async_callback(ledger.close)
+            hooks = LedgerHooks(ledger, compliance, status_callback_url=public_url)
+        yield await stack.enter_async_context(
+            open_runtime(connection, catalogue, ledger=ledger, hooks=hooks)
+        )

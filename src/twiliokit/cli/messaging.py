@@ -13,18 +13,21 @@ from typing import Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
+    DbOption,
     IdempotencyKeyOption,
     JsonOption,
+    NoLedgerOption,
     ProfileOption,
+    ShapeOption,
     execute,
     given,
 )
 from twiliokit.connections import ENV_VARS
+from twiliokit.datefilters import RELATIVE_EXAMPLES
 from twiliokit.errors import ValidationError
 
 __all__ = ["messages_app", "sms_app", "whatsapp_app"]
@@ -38,16 +41,13 @@ messages_app = typer.Typer(
     help="Messages already sent or received: list, fetch, redact, delete, media.",
     no_args_is_help=True,
 )
-app.add_typer(sms_app, name="sms")
-app.add_typer(whatsapp_app, name="whatsapp")
-app.add_typer(messages_app, name="messages")
 
 #: Columns of message tables, in order.
-MESSAGE_COLUMNS = ("sid", "status", "direction", "from", "to", "date_sent", "body")
+MESSAGE_COLUMNS = ("sid", "status", "error_code", "direction", "from", "to", "date_sent", "body")
 
 To = Annotated[
     str,
-    typer.Argument(metavar="TO", help="Recipient in E.164 (+14155552671) or a short code."),
+    typer.Argument(metavar="TO", help="Recipient in E.164 (+14155552671); not a short code."),
 ]
 Body = Annotated[
     str | None,
@@ -124,13 +124,24 @@ def sms_send(
         ),
     ] = None,
     idempotency_key: IdempotencyKeyOption = None,
+    db: DbOption = None,
+    no_ledger: NoLedgerOption = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Send an SMS (or MMS, with --media-url)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(
+        profile=profile,
+        config=config,
+        base_url=base_url,
+        as_json=as_json,
+        db=db,
+        no_ledger=no_ledger,
+        shape=shape,
+    )
     arguments = given(
         {
             "to": to,
@@ -183,13 +194,24 @@ def whatsapp_send(
     ] = None,
     sender: From = None,
     idempotency_key: IdempotencyKeyOption = None,
+    db: DbOption = None,
+    no_ledger: NoLedgerOption = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Send a WhatsApp message: free-form BODY, or a template with --content-sid."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(
+        profile=profile,
+        config=config,
+        base_url=base_url,
+        as_json=as_json,
+        db=db,
+        no_ledger=no_ledger,
+        shape=shape,
+    )
     with output.errors_handled(as_json=as_json):
         variables = _content_variables(content_variables)
     arguments = given(
@@ -213,9 +235,10 @@ def whatsapp_templates(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List the account's WhatsApp templates (Content API) and their approval status."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute(
         "list_whatsapp_templates",
         given({"limit": limit, "page_token": page_token}),
@@ -234,15 +257,27 @@ def messages_list(
     to: Annotated[str | None, typer.Option("--to", help="Only messages to this.")] = None,
     date_sent: Annotated[
         str | None,
-        typer.Option("--date-sent", metavar="YYYY-MM-DD", help="Only messages sent on this day."),
+        typer.Option(
+            "--date-sent",
+            metavar="DAY",
+            help="Only messages sent on this day: YYYY-MM-DD, today or yesterday (UTC).",
+        ),
     ] = None,
     sent_after: Annotated[
         str | None,
-        typer.Option("--sent-after", metavar="YYYY-MM-DD", help="Only messages sent after."),
+        typer.Option(
+            "--sent-after",
+            metavar="WHEN",
+            help=f"Only messages sent after: a day, a timestamp, or {RELATIVE_EXAMPLES}.",
+        ),
     ] = None,
     sent_before: Annotated[
         str | None,
-        typer.Option("--sent-before", metavar="YYYY-MM-DD", help="Only messages sent before."),
+        typer.Option(
+            "--sent-before",
+            metavar="WHEN",
+            help="Only messages sent before: a day, a timestamp, today, yesterday or 7d.",
+        ),
     ] = None,
     limit: Limit = None,
     page_token: PageToken = None,
@@ -250,9 +285,10 @@ def messages_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List messages, newest first."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {
             "from": sender,
@@ -279,9 +315,10 @@ def messages_get(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Show one message: status, error code, price, segments."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute("get_message", {"sid": sid}, common, show=output.show_record)
 
 
@@ -292,9 +329,10 @@ def messages_redact(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Erase a message's body at Twilio (the record stays)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute("redact_message", {"sid": sid}, common, show=output.show_record)
 
 
@@ -305,9 +343,10 @@ def messages_delete(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Delete a message record from Twilio for good."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute("delete_message", {"sid": sid}, common, show=output.show_record)
 
 
@@ -320,9 +359,10 @@ def messages_media(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List the media (MMS attachments) of a message."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute(
         "list_message_media",
         given({"message_sid": sid, "limit": limit, "page_token": page_token}),

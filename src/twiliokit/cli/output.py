@@ -5,10 +5,11 @@ Every command ends in one of two ways:
 * success: ``show_json`` (``--json``, or commands whose answer is JSON by nature) or a rich
   table (``show_record`` for one resource, ``show_rows`` for a list);
 * failure: ``fail`` (a ``twiliokit.errors.TwiliokitError``) or ``fail_unexpected`` (anything
-  else). Both print one line on stderr, ``error: MESSAGE Hint: HINT``, or with ``--json`` the
+  else). Both print one line on stderr, ``error: MESSAGE. Hint: HINT.``, or with ``--json`` the
   error object ``{"error": {"type", "message", "code", "status", "retryable", "hint",
-  "field"}}`` on stdout, and exit non-zero: 2 when the input or the configuration is wrong
-  (fix the command or the setup), 1 when Twilio, the network or anything else failed.
+  "field"}}`` on stdout, and exit with the status of :func:`exit_code` (the table in
+  docs/cli.md). The message and hint name the command's flags, not the action's argument
+  names (``twiliokit.cli.wording``).
 
 No traceback ever reaches the user: ``errors_handled`` wraps a command body and routes
 every exception through here.
@@ -21,33 +22,69 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
 import typer
 
-from twiliokit.errors import ConfigurationError, TwiliokitError, ValidationError
+from twiliokit.cli.wording import error_details, flags_of, in_cli_words
+from twiliokit.errors import (
+    ComplianceError,
+    ConfigurationError,
+    TwiliokitError,
+    UnknownOutcomeError,
+    ValidationError,
+)
 from twiliokit.redact import redact
+
+if TYPE_CHECKING:
+    from twiliokit.actions.context import ActionContext
+    from twiliokit.http.config import RetryPolicy
+    from twiliokit.http.retry_notice import RetryNotice
 
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_UNKNOWN_OUTCOME",
     "error_object",
     "errors_handled",
     "exit_code",
+    "exit_endings",
     "fail",
     "fail_unexpected",
     "list_view",
+    "mark_replay",
+    "retry_policy",
     "show_json",
     "show_list",
     "show_record",
     "show_rows",
 ]
 
-#: Exit status when Twilio, the network or twiliokit itself failed.
+# The exit statuses, one per kind of ending (the table in docs/cli.md). 1 and 2 kept the
+# meanings they had before the others existed.
+#: It worked.
+EXIT_OK = 0
+#: Twilio answered with an error, the network failed, or twiliokit itself failed.
 EXIT_FAILED = 1
-#: Exit status when the input or the configuration is wrong: the same command will fail again.
+#: The input or the configuration is wrong: the same command will fail again.
 EXIT_INPUT = 2
+#: The command worked and the answer is "no": a wrong Verify code, a signature that does not
+#: match.
+EXIT_NEGATIVE = 3
+#: A compliance rule or a policy (guardrails, opt-out, quiet hours) refused: nothing was sent.
+EXIT_REFUSED = 4
+#: A create was sent and no answer came back: it may or may not have happened.
+EXIT_UNKNOWN_OUTCOME = 5
+#: Interrupted (Ctrl-C), as shells report SIGINT.
+EXIT_INTERRUPTED = 130
+
+#: Command groups that speak the catalogue's own terms (JSON arguments, action names): their
+#: errors keep argument and action names.
+_ARGUMENT_SURFACES = ("actions",)
 
 #: Width used when stdout is not a terminal and COLUMNS is unset. Rich's default there (80)
 #: folds 34-character SIDs mid-token in a many-column table, which breaks grep and copy-paste.
@@ -55,13 +92,43 @@ _PIPE_WIDTH = 200
 
 
 def exit_code(exc: BaseException) -> int:
-    """2 for bad input or configuration, 1 for everything else."""
-    return EXIT_INPUT if isinstance(exc, ValidationError | ConfigurationError) else EXIT_FAILED
+    """The exit status for ``exc`` (see the ``EXIT_*`` constants)."""
+    if isinstance(exc, ValidationError | ConfigurationError):
+        return EXIT_INPUT
+    if isinstance(exc, ComplianceError):
+        return EXIT_REFUSED
+    if isinstance(exc, UnknownOutcomeError):
+        return EXIT_UNKNOWN_OUTCOME
+    return EXIT_FAILED
 
 
-def error_object(exc: TwiliokitError, *, secrets: Iterable[str] = ()) -> dict[str, Any]:
-    """The ``--json`` error document: ``{"error": exc.to_dict()}`` with secrets masked."""
-    details = exc.to_dict()
+def _current_flags() -> dict[str, str] | None:
+    """argument name -> flag, from the command that is running (none outside a command);
+    ``None`` for the ``actions`` commands, whose input is the action's own JSON arguments."""
+    try:
+        # typer 0.29 vendors click and does not re-export get_current_context.
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - another typer: errors keep argument names
+        return {}
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    path = ctx.command_path.split(" ")[1:]
+    if path[:1] and path[0] in _ARGUMENT_SURFACES:
+        return None
+    return flags_of(ctx.command.params)
+
+
+def error_object(
+    exc: TwiliokitError,
+    *,
+    secrets: Iterable[str] = (),
+    flags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` error document: ``{"error": exc.to_dict()}`` in the command's words
+    (``flag`` added when the error is about one), with secrets masked."""
+    words = in_cli_words(exc, flags if flags is not None else _current_flags())
+    details = error_details(exc, words)
     for key in ("message", "hint"):
         if isinstance(details.get(key), str):
             details[key] = redact(details[key], secrets)
@@ -72,13 +139,24 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def fail(exc: TwiliokitError, *, as_json: bool = False, secrets: Iterable[str] = ()) -> NoReturn:
-    """Report ``exc`` (one stderr line, or the JSON error object on stdout) and exit."""
+def fail(
+    exc: TwiliokitError,
+    *,
+    as_json: bool = False,
+    secrets: Iterable[str] = (),
+    flags: Mapping[str, str] | None = None,
+) -> NoReturn:
+    """Report ``exc`` (one stderr line, or the JSON error object on stdout) and exit.
+
+    ``flags`` maps argument names to the flags to name instead; by default, those of the
+    command that is running.
+    """
+    details = error_object(exc, secrets=secrets, flags=flags)["error"]
     if as_json:
-        typer.echo(json.dumps(error_object(exc, secrets=secrets), indent=2))
+        typer.echo(json.dumps({"error": details}, indent=2))
     else:
-        hint = f" Hint: {exc.hint}" if exc.hint else ""
-        typer.echo(_one_line(redact(f"error: {exc.message}{hint}", secrets)), err=True)
+        hint = f" Hint: {details['hint']}" if details.get("hint") else ""
+        typer.echo(_one_line(f"error: {details['message']}{hint}"), err=True)
     raise typer.Exit(exit_code(exc))
 
 
@@ -93,15 +171,45 @@ def fail_unexpected(
         "command you ran.",
     )
     error.error_type = "internal_error"
-    fail(error, as_json=as_json, secrets=secrets)
+    fail(error, as_json=as_json, secrets=secrets, flags={})
+
+
+def exit_endings() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """The exceptions that end a command with a status, and those that abort it.
+
+    typer 0.29 vendors click: its ``Exit`` no longer subclasses click's, so both are listed
+    (click's only when typer already imported it, as typer before 0.29 does: importing it
+    here would slow every start for nothing).
+    """
+    exits: list[type[BaseException]] = [typer.Exit]
+    aborts: list[type[BaseException]] = [typer.Abort]
+    click: Any = sys.modules.get("click")
+    if click is not None:
+        exits.append(click.exceptions.Exit)
+        aborts.append(click.exceptions.Abort)
+    return tuple(exits), tuple(aborts)
+
+
+def _typer_endings() -> tuple[type[BaseException], ...]:
+    """What typer raises to end a command on purpose: exits, aborts and usage errors."""
+    exits, aborts = exit_endings()
+    endings = [*exits, *aborts]
+    usage = getattr(typer, "TyperException", None)
+    if isinstance(usage, type) and issubclass(usage, BaseException):
+        endings.append(usage)
+    click: Any = sys.modules.get("click")
+    if click is not None:
+        endings.append(click.ClickException)
+    return tuple(endings)
 
 
 @contextmanager
 def errors_handled(*, as_json: bool, secrets: Iterable[str] = ()) -> Iterator[None]:
     """Turn any exception raised inside into ``fail``; let typer's own exits through."""
+    endings = _typer_endings()
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except endings:
         # typer.Exit is a RuntimeError subclass and usage errors are typer's to print.
         raise
     except TwiliokitError as exc:
@@ -110,6 +218,26 @@ def errors_handled(*, as_json: bool, secrets: Iterable[str] = ()) -> Iterator[No
         raise
     except Exception as exc:
         fail_unexpected(exc, as_json=as_json, secrets=secrets)
+
+
+def _say_retry(notice: RetryNotice) -> None:
+    typer.echo(notice.describe(), err=True)
+
+
+def retry_policy() -> RetryPolicy:
+    """The default retry policy, saying on stderr what each retry does ("Twilio answered
+    429; retrying in 2 s, attempt 2 of 4"): a long wait is never silent."""
+    from twiliokit.http.config import RetryPolicy
+
+    return RetryPolicy(on_retry=_say_retry)
+
+
+def mark_replay(result: dict[str, Any], context: ActionContext) -> dict[str, Any]:
+    """``result`` with ``"idempotent_replayed": true`` when it is the first send's output
+    given again for a reused ``--idempotency-key`` (nothing was sent this time)."""
+    from twiliokit.actions.idempotency import REPLAYED, was_replayed
+
+    return {**result, REPLAYED: True} if was_replayed(context) else result
 
 
 def show_json(data: Any) -> None:

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
     JsonOption,
     ProfileOption,
+    ShapeOption,
     execute,
     given,
 )
@@ -77,7 +77,6 @@ def _show_response(result: dict[str, Any]) -> None:
         output.show_json(body)
 
 
-@app.command("raw")
 def raw_command(
     method: Annotated[
         str, typer.Argument(metavar="METHOD", help="GET, POST, DELETE, ... (any case).")
@@ -124,9 +123,10 @@ def raw_command(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Call any Twilio REST endpoint and print the answer's body (the status goes to stderr)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     with output.errors_handled(as_json=as_json):
         arguments = given(
             {

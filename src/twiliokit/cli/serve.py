@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import importlib
 import logging
@@ -21,10 +22,15 @@ from typing import Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import ConfigOption, ProfileOption
 from twiliokit.cli.webhooks import PUBLIC_URL_ENV, public_url_from, webhook_section
 from twiliokit.config import DATABASE_URL_ENV
+from twiliokit.connection_limits import (
+    DEFAULT_KEEP_ALIVE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    ConnectionLimits,
+)
 from twiliokit.errors import ConfigurationError
 
 __all__ = ["DATABASE_URL_ENV", "FORWARD_SECRET_ENV", "build_settings", "serve_command"]
@@ -90,7 +96,11 @@ def build_settings(
         public_url=public_url_from(public_url, environ, section),
         trusted_proxies=proxies,
         validate_signatures=validate,
-        **{k: section[k] for k in ("reply_timeout", "max_body_bytes") if k in section},
+        **{
+            k: section[k]
+            for k in ("reply_timeout", "max_body_bytes", "fetch_final_details")
+            if k in section
+        },
     )
     return settings, secrets
 
@@ -151,7 +161,6 @@ def _configure_logging(secrets: list[str]) -> None:
     logger.setLevel(logging.INFO)
 
 
-@app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8080,
@@ -229,6 +238,43 @@ def serve_command(
             show_envvar=False,
         ),
     ] = 1,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections",
+            min=0,
+            help="Open connections (per worker) beyond which new requests are answered 503. "
+            "0: no cap.",
+        ),
+    ] = DEFAULT_MAX_CONNECTIONS,
+    keep_alive_timeout: Annotated[
+        float,
+        typer.Option(
+            "--keep-alive-timeout",
+            min=0.1,
+            help="Seconds an idle connection (no request in progress) is kept open.",
+        ),
+    ] = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            min=0.1,
+            help="Seconds a request's headers and body have to arrive; a slower one is "
+            "answered 408 and closed.",
+        ),
+    ] = DEFAULT_REQUEST_TIMEOUT,
+    no_metrics: Annotated[
+        bool, typer.Option("--no-metrics", help="Do not serve /metrics (Prometheus).")
+    ] = False,
+    metrics_public: Annotated[
+        bool,
+        typer.Option(
+            "--metrics-public",
+            help="Serve /metrics without the API token. Only where nothing but your "
+            "monitoring network reaches the server.",
+        ),
+    ] = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -256,14 +302,14 @@ def serve_command(
             demo = stack.enter_context(running_emulator())
             environ = demo.environ(environ)
             profile = None  # the emulator's development credentials, not a profile's
-        sock = stack.enter_context(_listening_socket(host, port))
-        local = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
         section = webhook_section(environ, config)
+        # Everything that can be wrong with the configuration is checked before the port is
+        # bound, so that a config error is reported as itself even when the port is taken.
         settings, found = build_settings(
             environ=environ,
             profile=profile,
             config=config,
-            public_url=public_url or (local if emulator else None),
+            public_url=public_url,
             trusted_proxies=trusted_proxy or [],
             validate=not no_validate_signatures,
             section=section,
@@ -277,8 +323,10 @@ def serve_command(
         if emulator and ledger_url is None:
             ledger_url = "memory://"  # demo data stays out of the real ledger unless --db
         _serve(
-            sock=sock,
-            local=local,
+            stack=stack,
+            host=host,
+            port=port,
+            public_url=public_url,
             webhooks=settings,
             ledger_url=ledger_url,
             registry=registry,
@@ -291,6 +339,13 @@ def serve_command(
             dry_run=dry_run,
             demo=demo,
             workers=workers,
+            limits=ConnectionLimits(
+                keep_alive_timeout=keep_alive_timeout,
+                request_timeout=request_timeout,
+                max_connections=max_connections or None,
+            ),
+            metrics=not no_metrics,
+            metrics_public=metrics_public,
         )
 
 
@@ -337,8 +392,10 @@ async def _check_ledger(url: str | None) -> None:
 
 def _serve(
     *,
-    sock: socket.socket,
-    local: str,
+    stack: contextlib.ExitStack,
+    host: str,
+    port: int,
+    public_url: str | None,
     webhooks: Any,
     ledger_url: str | None,
     registry: Any,
@@ -351,8 +408,11 @@ def _serve(
     dry_run: bool,
     demo: Any,
     workers: int,
+    limits: ConnectionLimits,
+    metrics: bool,
+    metrics_public: bool,
 ) -> None:
-    from twiliokit.cli.mcp import announce_token, service_settings
+    from twiliokit.cli.mcp import service_settings
     from twiliokit.ledger.urls import resolve_ledger_url
     from twiliokit.service import create_service_app
     from twiliokit.serving import make_server, serve_workers
@@ -365,15 +425,13 @@ def _serve(
             field="workers",
             hint="Give --db sqlite:///path.db or --db postgresql://..., or drop --workers.",
         )
-    if workers > 1 and target.sqlite_path is not None:
-        typer.echo(_SQLITE_WORKERS, err=True)
     if ledger_url != "memory://":
         asyncio.run(_check_ledger(ledger_url))
     settings, token, found = service_settings(
         environ=environ,
         profile=profile,
         config=config,
-        host=sock.getsockname()[0],
+        host=host,
         ledger_url=ledger_url,
         read_only=read_only,
         dry_run=dry_run,
@@ -381,18 +439,27 @@ def _serve(
         handlers=registry,
         forwarder=forwarder,
         mcp_stateless=workers > 1,
+        metrics=metrics,
+        metrics_public=metrics_public,
     )
     secrets.extend(found)
+    # Checked: now take the port. Binding first would let a taken port hide a config error.
+    sock = stack.enter_context(_listening_socket(host, port))
+    local = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
+    if demo is not None and not public_url:
+        # The demo's webhooks come from the emulator straight to this socket.
+        webhooks = dataclasses.replace(webhooks, public_url=local)
+        settings = dataclasses.replace(settings, webhooks=webhooks)
+    if workers > 1 and target.sqlite_path is not None:
+        typer.echo(_SQLITE_WORKERS, err=True)
     _configure_logging(secrets)
     if not webhooks.validate_signatures:
         typer.echo(_WARNING, err=True)
-    if demo is None:
-        announce_token(token)
 
     def ready(*_: object) -> None:
         from twiliokit.cli.demo import guide, wire_in_background
 
-        typer.echo(guide(service_url=local, token=token.value, demo=demo, ledger=_describe(target)))
+        typer.echo(guide(service_url=local, token=token, demo=demo, ledger=_describe(target)))
         if webhooks.public_url and demo is None:
             typer.echo(
                 "Point a number here: twiliokit webhooks connect --number +1... "
@@ -403,9 +470,11 @@ def _serve(
 
     if workers > 1:
         factory = functools.partial(_worker_app, settings, tuple(secrets))
-        serve_workers(factory, sock=sock, workers=workers, on_ready=ready)
+        serve_workers(factory, sock=sock, workers=workers, on_ready=ready, limits=limits)
         return
-    server = make_server(create_service_app(settings), log_level="warning", on_ready=ready)
+    server = make_server(
+        create_service_app(settings), log_level="warning", on_ready=ready, limits=limits
+    )
     server.run(sockets=[sock])
 
 

@@ -17,7 +17,6 @@ from typing import Annotated
 
 import typer
 
-from twiliokit.cli.app import app
 from twiliokit.cli.output import fail
 from twiliokit.errors import TwiliokitError, VaultError
 from twiliokit.redact import mask_secret
@@ -33,7 +32,6 @@ vault_app = typer.Typer(
     '"vault:NAME".',
     no_args_is_help=True,
 )
-app.add_typer(vault_app, name="vault")
 
 VaultPath = Annotated[
     Path | None,

@@ -12,13 +12,13 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
     JsonOption,
     ProfileOption,
+    ShapeOption,
     execute,
     given,
 )
@@ -51,7 +51,6 @@ verify_app.add_typer(services_app, name="services")
 verify_app.add_typer(rate_limits_app, name="rate-limits")
 verify_app.add_typer(buckets_app, name="buckets")
 verify_app.add_typer(webhooks_app, name="webhooks")
-app.add_typer(verify_app, name="verify")
 
 ServiceSid = Annotated[
     str | None,
@@ -85,9 +84,13 @@ def _service(value: str | None, common: Common) -> str:
 
 
 def _common(
-    profile: str | None, config: Path | None, base_url: str | None, as_json: bool
+    profile: str | None,
+    config: Path | None,
+    base_url: str | None,
+    as_json: bool,
+    shape: str | None = None,
 ) -> Common:
-    return Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    return Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
 
 
 # Verifications ------------------------------------------------------------------------
@@ -137,9 +140,10 @@ def verify_start(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Send a one-time code to TO."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -167,9 +171,13 @@ def verify_check(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
-    """Check CODE for --to (or --verification-sid); status 'approved' means it matched."""
-    common = _common(profile, config, base_url, as_json)
+    """Check CODE for --to (or --verification-sid); status 'approved' means it matched.
+
+    A wrong code is a negative answer: the result is printed and the exit status is 3.
+    """
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -178,7 +186,14 @@ def verify_check(
             "verification_sid": verification_sid,
         }
     )
-    execute("check_verification", arguments, common, show=output.show_record)
+    result = execute("check_verification", arguments, common, show=output.show_record)
+    if not result.get("approved"):
+        if not as_json:
+            typer.echo(
+                f"not approved: the code does not match (status {result.get('status')}).",
+                err=True,
+            )
+        raise typer.Exit(output.EXIT_NEGATIVE)
 
 
 # Services -----------------------------------------------------------------------------
@@ -197,9 +212,10 @@ def services_create(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Create a Verify Service and print its SID."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = given({"friendly_name": friendly_name, "code_length": code_length})
     execute("create_verify_service", arguments, common, show=output.show_record)
 
@@ -210,9 +226,10 @@ def services_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List the account's Verify Services."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     execute(
         "list_verify_services",
         {},
@@ -272,9 +289,10 @@ def rate_limits_create(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Create a rate limit on the service, optionally with buckets (--bucket 5/600)."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -294,9 +312,10 @@ def rate_limits_get(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Show one rate limit and its buckets."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": sid}
     execute("fetch_rate_limit", arguments, common, show=output.show_record)
 
@@ -308,9 +327,10 @@ def rate_limits_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List the service's rate limits."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common)}
     execute(
         "list_rate_limits",
@@ -329,9 +349,10 @@ def rate_limits_update(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Change a rate limit's description."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {
         "service_sid": _service(service_sid, common),
         "rate_limit_sid": sid,
@@ -348,9 +369,10 @@ def rate_limits_delete(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Delete a rate limit and its buckets."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": sid}
     execute("delete_rate_limit", arguments, common, show=output.show_record)
 
@@ -370,9 +392,10 @@ def buckets_create(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Add a bucket (at most --max requests per --interval seconds) to a rate limit."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {
         "service_sid": _service(service_sid, common),
         "rate_limit_sid": rate_limit_sid,
@@ -390,9 +413,10 @@ def buckets_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List a rate limit's buckets."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": rate_limit_sid}
     show = output.list_view("buckets", BUCKET_COLUMNS, empty="No buckets.")
     execute("list_rate_limit_buckets", arguments, common, show=show)
@@ -407,9 +431,10 @@ def buckets_delete(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Delete a bucket."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {
         "service_sid": _service(service_sid, common),
         "rate_limit_sid": rate_limit_sid,
@@ -442,9 +467,10 @@ def webhooks_create(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Subscribe URL to the service's events."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -465,9 +491,10 @@ def webhooks_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List the service's webhooks."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common)}
     show = output.list_view("webhooks", WEBHOOK_COLUMNS, empty="No webhooks.")
     execute("list_verify_webhooks", arguments, common, show=show)
@@ -481,8 +508,9 @@ def webhooks_delete(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Delete a webhook."""
-    common = _common(profile, config, base_url, as_json)
+    common = _common(profile, config, base_url, as_json, shape)
     arguments = {"service_sid": _service(service_sid, common), "webhook_sid": sid}
     execute("delete_verify_webhook", arguments, common, show=output.show_record)

@@ -7,14 +7,16 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
     ConfigOption,
+    DbOption,
     IdempotencyKeyOption,
     JsonOption,
+    NoLedgerOption,
     ProfileOption,
+    ShapeOption,
     execute,
     given,
 )
@@ -25,7 +27,6 @@ __all__ = ["calls_app"]
 calls_app = typer.Typer(
     name="calls", help="Place, inspect, list and end voice calls.", no_args_is_help=True
 )
-app.add_typer(calls_app, name="calls")
 
 #: Columns of call tables, in order.
 CALL_COLUMNS = ("sid", "status", "direction", "from", "to", "start_time", "duration")
@@ -93,13 +94,24 @@ def calls_make(
         ),
     ] = None,
     idempotency_key: IdempotencyKeyOption = None,
+    db: DbOption = None,
+    no_ledger: NoLedgerOption = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Place a call that runs --url, --twiml or --say."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(
+        profile=profile,
+        config=config,
+        base_url=base_url,
+        as_json=as_json,
+        db=db,
+        no_ledger=no_ledger,
+        shape=shape,
+    )
     arguments = given(
         {
             "to": to,
@@ -128,9 +140,10 @@ def calls_get(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Show one call: status, duration, price, who answered."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute("get_call", {"sid": sid}, common, show=output.show_record)
 
 
@@ -146,11 +159,19 @@ def calls_list(
     ] = None,
     started_after: Annotated[
         str | None,
-        typer.Option("--started-after", metavar="YYYY-MM-DD", help="Only calls started after."),
+        typer.Option(
+            "--started-after",
+            metavar="WHEN",
+            help="Only calls started after: a day, a timestamp, today, yesterday or 7d.",
+        ),
     ] = None,
     started_before: Annotated[
         str | None,
-        typer.Option("--started-before", metavar="YYYY-MM-DD", help="Only calls started before."),
+        typer.Option(
+            "--started-before",
+            metavar="WHEN",
+            help="Only calls started before: a day, a timestamp, today, yesterday or 7d.",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many calls.")] = None,
     page_token: Annotated[
@@ -161,9 +182,10 @@ def calls_list(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """List calls, newest first."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {
             "to": to,
@@ -190,7 +212,8 @@ def calls_end(
     config: ConfigOption = None,
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
+    shape: ShapeOption = None,
 ) -> None:
     """Hang up a call in progress (or cancel one that is still queued or ringing)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute("end_call", {"sid": sid}, common, show=output.show_record)

@@ -4,7 +4,6 @@ that `twiliokit serve` shares."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Mapping
@@ -15,8 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.app import app
-from twiliokit.cli.runner import BaseUrlOption, ConfigOption, JsonOption, ProfileOption
+from twiliokit.cli.runner import BaseUrlOption, ConfigOption, JsonOption, ProfileOption, given
 from twiliokit.config import CONFIG_ENV, default_config_path, load_config
 from twiliokit.errors import ConfigurationError, ValidationError
 
@@ -30,7 +28,6 @@ webhooks_app = typer.Typer(
     help="Twilio webhooks: explain signature failures, point numbers at the receiver.",
     no_args_is_help=True,
 )
-app.add_typer(webhooks_app, name="webhooks")
 
 
 def webhook_section(environ: Mapping[str, str], config: Path | None) -> dict[str, Any]:
@@ -116,7 +113,7 @@ def check_command(
         typer.echo(f"invalid: the signature does not match {shown_url(url)}")
         for reason in reasons:
             typer.echo(f"  - {reason}")
-        raise typer.Exit(1)
+        raise typer.Exit(output.EXIT_NEGATIVE)
 
 
 def _auth_token(profile: str | None, config: Path | None) -> str:
@@ -176,9 +173,7 @@ def connect_command(
     Message status callbacks are set per message (status_callback=PUBLIC/webhooks/twilio/
     message-status) or on a Messaging Service, not on the number.
     """
-    from twiliokit import phone
-    from twiliokit.cli.connection import resolve_for_cli
-    from twiliokit.client import AsyncClient
+    from twiliokit.cli.runner import Common, run_action
     from twiliokit.webhooks.receiver import PATHS
     from twiliokit.webhooks.settings import parse_public_url
 
@@ -193,61 +188,29 @@ def connect_command(
                 hint=f"Pass --public-url https://..., or set {PUBLIC_URL_ENV}.",
             )
         base = parse_public_url(chosen)
-        wanted = {
+        arguments = {
+            "phone_number": number,
             "sms_url": base + PATHS["messaging"],
             "status_callback": base + PATHS["call_status"],
+            "voice_url": base + PATHS["voice"] if voice else None,
+            "replace": force,
         }
-        if voice:
-            wanted["voice_url"] = base + PATHS["voice"]
-        number = phone.parse_address(
-            number, field="number", allow=frozenset({"phone", "short_code"})
-        ).value
-        connection, _ = resolve_for_cli(
-            profile=profile, config=config, base_url=base_url, environ=os.environ
-        )
-        secrets.extend(connection.secret_values())
-
-        async def run() -> dict[str, Any]:
-            async with AsyncClient(connection) as client:
-                page = await client.list_phone_numbers(phone_number=number)
-                found = [n for n in page.items if n.phone_number == number]
-                if not found or not found[0].sid:
-                    raise ValidationError(
-                        f"the account has no phone number {number}",
-                        field="number",
-                        hint="List the account's numbers with `twiliokit raw GET "
-                        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json`; give "
-                        "the number in E.164 (+14155550100).",
-                    )
-                current = found[0]
-                changes = _plan(current, wanted)
-                conflicts = [c for c in changes if c["old"] and c["old"] != c["new"]]
-                if conflicts and not force:
-                    replaced = "; ".join(f"{c['field']} is {c['old']}" for c in conflicts)
-                    raise ValidationError(
-                        f"{number} already sends webhooks elsewhere ({replaced})",
-                        field="number",
-                        hint="Rerun with --force to replace them (the old URLs stop getting "
-                        "Twilio's requests).",
-                    )
-                todo = {c["field"]: c["new"] for c in changes if c["old"] != c["new"]}
-                if todo:
-                    await client.update_phone_number(
-                        current.sid or "",
-                        **todo,
-                        sms_method="POST",
-                        voice_method="POST" if "voice_url" in todo else None,
-                        status_callback_method="POST",
-                    )
-                return {
-                    "number": number,
-                    "sid": current.sid,
-                    "changed": bool(todo),
-                    "changes": changes,
-                    "message_status_callback": base + PATHS["message_status"],
-                }
-
-        result = asyncio.run(run())
+        common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
+        # Through the catalogue, as every Twilio command: update_phone_number_webhooks does
+        # the work (and refuses to clobber); this command only speaks in flags.
+        try:
+            answer = run_action(
+                "update_phone_number_webhooks", given(arguments), common, secrets=secrets
+            )
+        except ValidationError as exc:
+            raise _in_flags(exc) from None
+        result = {
+            "number": answer["phone_number"],
+            "sid": answer["sid"],
+            "changed": answer["changed"],
+            "changes": answer["changes"],
+            "message_status_callback": base + PATHS["message_status"],
+        }
         if as_json:
             output.show_json(result)
             return
@@ -255,7 +218,7 @@ def connect_command(
             {"field": c["field"], "was": c["old"] or "-", "now": c["new"]}
             for c in result["changes"]
         ]
-        title = f"{number} ({'updated' if result['changed'] else 'already connected'})"
+        title = f"{result['number']} ({'updated' if result['changed'] else 'already connected'})"
         output.show_rows(rows, ["field", "was", "now"], title=title)
         typer.echo(
             "Message status callbacks are set per message: send with status_callback="
@@ -263,8 +226,13 @@ def connect_command(
         )
 
 
-def _plan(current: Any, wanted: Mapping[str, str]) -> list[dict[str, Any]]:
-    return [
-        {"field": name, "old": getattr(current, name, None) or None, "new": url}
-        for name, url in wanted.items()
-    ]
+def _in_flags(error: ValidationError) -> ValidationError:
+    """The action's refusal, with its argument names as this command's flags."""
+    flags = {"phone_number": "number", "replace": "force"}
+    if error.field not in flags:
+        return error
+    hint = error.hint
+    if error.field == "replace":
+        hint = "Rerun with --force to replace them (the old URLs stop getting Twilio's requests)."
+    message = error.message.replace(f"'{error.field}'", f"--{flags[error.field]}")
+    return ValidationError(message, field=flags[error.field], hint=hint)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from twiliokit.compliance import rules
-from twiliokit.compliance.recording import call_record, message_record, opt_out_from_error
+from twiliokit.actions.ledger_records import call_record, message_record, opt_out_from_error
 from twiliokit.compliance.settings import ComplianceSettings
 from twiliokit.errors import ConfigurationError, StorageError, ValidationError
 from twiliokit.ledger.rules import sender_key

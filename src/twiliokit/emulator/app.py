@@ -18,6 +18,7 @@ from twiliokit.emulator.clock import Scheduler, VirtualClock
 from twiliokit.emulator.config import EmulatorConfig
 from twiliokit.emulator.errors import ApiError, not_found
 from twiliokit.emulator.faults import FaultMiddleware, FaultTable
+from twiliokit.emulator.hosts import ForwardedHostMiddleware
 from twiliokit.emulator.products import all_routes
 from twiliokit.emulator.state import EmulatorState
 
@@ -76,7 +77,11 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
 
     app = Starlette(
         routes=[*control.routes(), *all_routes()],
-        middleware=[Middleware(FaultMiddleware, table=state.faults, latency_ms=config.latency_ms)],
+        middleware=[
+            # Outermost: a request for a product the emulator does not cover is never faulted.
+            Middleware(ForwardedHostMiddleware),
+            Middleware(FaultMiddleware, table=state.faults, latency_ms=config.latency_ms),
+        ],
         exception_handlers={
             ApiError: _api_error,
             control.ControlError: _control_error,

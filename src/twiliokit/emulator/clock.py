@@ -21,10 +21,13 @@ EventAction = Callable[[datetime], Awaitable[None]]
 
 
 class VirtualClock:
-    """A clock that runs at ``rate`` and can jump forward."""
+    """A clock that runs at ``rate`` and can jump forward; ``reset`` takes it back to where and
+    how it started, so a reset emulator stamps the same times whatever ran before."""
 
     def __init__(self, *, rate: float = 1.0, start: datetime | None = None) -> None:
-        self._anchor_virtual = (start or datetime.now(UTC)).replace(microsecond=0)
+        self._start = (start or datetime.now(UTC)).replace(microsecond=0)
+        self._initial_rate = rate
+        self._anchor_virtual = self._start
         self._anchor_real = time.monotonic()
         self._rate = rate
 
@@ -46,6 +49,15 @@ class VirtualClock:
     def set_rate(self, rate: float) -> None:
         now = self.now()
         self._anchor_virtual, self._anchor_real, self._rate = now, time.monotonic(), rate
+
+    def set(self, now: datetime) -> None:
+        """Jump to ``now`` (an aware datetime), forward or back."""
+        self._anchor_virtual, self._anchor_real = now.astimezone(UTC), time.monotonic()
+
+    def reset(self) -> None:
+        """Back to the start time and rate the clock was created with."""
+        self._anchor_virtual, self._anchor_real = self._start, time.monotonic()
+        self._rate = self._initial_rate
 
 
 @dataclass(order=True)

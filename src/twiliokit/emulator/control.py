@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any, cast, get_args
 
 from starlette.requests import Request
@@ -79,6 +80,32 @@ async def healthz(request: Request) -> Response:
 
 async def clock(request: Request) -> Response:
     state = state_of(request)
+    return JSONResponse({"now": iso8601(state.clock.now()), "rate": state.clock.rate})
+
+
+async def set_clock(request: Request) -> Response:
+    """Set virtual time to ``now`` (ISO 8601 with a zone), e.g. to run a test on a chosen day.
+
+    Going back is refused while events are pending (they would run out of order); reset first.
+    """
+    state = state_of(request)
+    data = await read_json(request)
+    text = field_of(data, "now", str, required=True)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ControlError(
+            "'now' must be an ISO 8601 time with a zone, e.g. 2026-03-10T12:00:00Z", "now"
+        )
+    if when < state.clock.now() and state.scheduler.pending:
+        raise ControlError(
+            "'now' is earlier than the emulator's time while events are pending; reset first",
+            "now",
+        )
+    state.clock.set(when)
+    state.scheduler.at(state.clock.now(), _noop)  # wake the ticker to re-plan
     return JSONResponse({"now": iso8601(state.clock.now()), "rate": state.clock.rate})
 
 
@@ -181,10 +208,12 @@ async def create_api_key(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    """Back to a fresh emulator: accounts, numbers, messages, faults and the webhook log."""
+    """Back to a fresh emulator: accounts, numbers, messages, faults, the webhook log, and
+    the clock at the time and rate it started with."""
     state = state_of(request)
     await state.dispatcher.drain()
     state.scheduler.clear()
+    state.clock.reset()
     state.faults.clear()
     state.dispatcher.reset()
     state.seed()
@@ -195,6 +224,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/_emulator/clock", clock, methods=["GET"]),
+        Route("/_emulator/clock", set_clock, methods=["POST"]),
         Route("/_emulator/clock/advance", advance, methods=["POST"]),
         Route("/_emulator/clock/rate", set_rate, methods=["POST"]),
         Route("/_emulator/faults", add_fault, methods=["POST"]),

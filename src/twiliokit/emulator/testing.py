@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -44,7 +45,17 @@ class EmulatorControl:
         return result
 
     def reset(self) -> None:
+        """Back to a fresh emulator, its clock included (the time and rate it started with)."""
         self._call("POST", "/_emulator/reset")
+
+    def now(self) -> datetime:
+        """The emulator's virtual time."""
+        return datetime.fromisoformat(self._call("GET", "/_emulator/clock")["now"])
+
+    def set_time(self, now: datetime | str) -> datetime:
+        """Set the virtual time (aware datetime or ISO 8601 with a zone); returns it."""
+        text = now if isinstance(now, str) else now.isoformat()
+        return datetime.fromisoformat(self._call("POST", "/_emulator/clock", {"now": text})["now"])
 
     def add_fault(self, **fault: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", "/_emulator/faults", fault)

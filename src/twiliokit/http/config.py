@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from twiliokit.errors import ValidationError
+from twiliokit.http.retry_notice import RetryListener
 
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
@@ -115,6 +116,9 @@ class RetryPolicy:
     respect_retry_after: bool = True
     #: Longest ``Retry-After`` waited for, in seconds.
     max_retry_after: float = 60.0
+    #: Told about each retry before its wait (the CLI prints it on stderr); it does not take
+    #: part in the decision, nor in comparing policies.
+    on_retry: RetryListener | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if (

@@ -29,7 +29,13 @@ from twiliokit.http.errors import (
     unknown_outcome,
 )
 from twiliokit.http.request import PreparedRequest
-from twiliokit.http.retry import AMBIGUOUS_STATUSES, delay_after_failure, delay_after_status
+from twiliokit.http.retry import (
+    AMBIGUOUS_STATUSES,
+    delay_after_failure,
+    delay_after_status,
+    sends_service_rate_limits,
+)
+from twiliokit.http.retry_notice import RetryNotice
 
 __all__ = ["Exchange", "Send", "Sleep", "Step", "exchange"]
 
@@ -97,6 +103,9 @@ def exchange(
                     kind, outcome, method=request.method, url=request.url, attempts=retries + 1
                 ) from outcome
             what = f"{kind} failure ({type(outcome).__name__})"
+            status_seen: int | None = None
+            code_seen: int | None = None
+            failure: str | None = kind
         elif outcome is None:  # pragma: no cover - a driver bug, not a runtime condition
             raise RuntimeError("the transport answered Send with None")
         else:
@@ -129,11 +138,27 @@ def exchange(
                 idempotent=request.idempotent,
                 rng=rng,
                 now=now(),
+                service_rate_limited=sends_service_rate_limits(
+                    request.method, request.url, request.form
+                ),
             )
             if delay is None:
                 raise error
             what = f"HTTP {status}" + (f" (code {error.code})" if error.code else "")
+            status_seen, code_seen, failure = status, error.code, None
         retries += 1
+        if policy.on_retry is not None:
+            policy.on_retry(
+                RetryNotice(
+                    target=request.target,
+                    status=status_seen,
+                    code=code_seen,
+                    failure=failure,
+                    delay=delay,
+                    attempt=retries + 1,
+                    attempts=policy.max_retries + 1,
+                )
+            )
         logger.info(
             "retrying %s after %s in %.2fs (retry %d of %d)",
             request.target,

@@ -27,6 +27,7 @@ __all__ = [
     "VERIFY",
     "Routing",
     "base_url",
+    "forwarded_host",
     "path_segment",
     "resolve_url",
 ]
@@ -72,6 +73,15 @@ def base_url(product: str, routing: Routing) -> str:
         region = "us1"
     host = ".".join(part for part in (product, edge, region) if part) + _TWILIO_SUFFIX
     return f"https://{host}"
+
+
+def forwarded_host(product: str, routing: Routing) -> str | None:
+    """The ``X-Forwarded-Host`` to send when ``base_url`` replaces Twilio's hosts: the host
+    ``product`` lives on (``chat.twilio.com``), so one server for every product (the emulator)
+    can tell products with the same path apart. None when requests go to Twilio itself."""
+    if not routing.base_url:
+        return None
+    return _label("product", product) + _TWILIO_SUFFIX
 
 
 def product_of_host(host: str) -> str | None:

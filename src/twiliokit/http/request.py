@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from twiliokit.errors import ValidationError
 from twiliokit.http.config import RetryPolicy, Timeout
-from twiliokit.http.products import Routing, resolve_url
+from twiliokit.http.products import Routing, forwarded_host, resolve_url
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -210,6 +210,10 @@ def prepare(
                 field="headers",
             )
     idempotent = spec.idempotent if spec.idempotent is not None else method in IDEMPOTENT_METHODS
+    headers = spec.headers
+    forwarded = forwarded_host(product, routing)
+    if forwarded and not any(name.lower() == "x-forwarded-host" for name, _ in headers):
+        headers = (*headers, ("X-Forwarded-Host", forwarded))
     return PreparedRequest(
         method=method,
         url=url,
@@ -219,7 +223,7 @@ def prepare(
         form=spec.form,
         json=spec.json,
         files=spec.files,
-        headers=spec.headers,
+        headers=headers,
         idempotent=idempotent,
         timeout=spec.timeout or timeout,
         retry=spec.retry or retry,

@@ -16,7 +16,7 @@ functions, which knows the request).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -25,11 +25,13 @@ from twiliokit.http.config import RetryPolicy
 __all__ = [
     "AMBIGUOUS_STATUSES",
     "NOT_RETRYABLE_CODES",
+    "TOO_MANY_REQUESTS",
     "FailureKind",
     "backoff_delay",
     "delay_after_failure",
     "delay_after_status",
     "parse_retry_after",
+    "sends_service_rate_limits",
 ]
 
 FailureKind = Literal["connect", "timeout", "dropped"]
@@ -41,6 +43,22 @@ AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 #: Twilio codes sent with 429 that waiting a few seconds does not fix: too many wrong codes
 #: (60202) or sends (60203) for one verification.
 NOT_RETRYABLE_CODES = frozenset({60202, 60203})
+
+#: Twilio's "Too many requests": the account's REST concurrency (gone in a moment), and also
+#: a Verify service's own rate limit buckets refusing a start (gone after the bucket's
+#: interval, a minute to a day): Twilio answers both with this code.
+TOO_MANY_REQUESTS = 20429
+
+
+def sends_service_rate_limits(
+    method: str, url: str, form: Iterable[tuple[str, str]] | None
+) -> bool:
+    """Whether a request is a Verify start that names service rate limits (``RateLimits``),
+    so that a 429 to it most likely comes from one of their buckets."""
+    path = url.split("?", 1)[0].rstrip("/")
+    if method != "POST" or not path.endswith("/Verifications") or form is None:
+        return False
+    return any(name == "RateLimits" and value not in ("", "{}") for name, value in form)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -108,15 +126,22 @@ def delay_after_status(
     idempotent: bool,
     rng: Callable[[], float],
     now: datetime | None = None,
+    service_rate_limited: bool = False,
 ) -> float | None:
     """How long to wait before retrying after an error answer, or ``None`` to give up.
 
     An ambiguous status (500/502/504) on a non-idempotent request is never retried: the
-    caller reports an unknown outcome instead.
+    caller reports an unknown outcome instead. Nor is a refusal that waiting a few seconds
+    cannot fix: 60202/60203 (a verification's attempts are used up), and a 429 without a
+    more precise code to a Verify start that named service rate limits
+    (``service_rate_limited``, see :func:`sends_service_rate_limits`), since a full bucket
+    refills over its interval, not within a retry's seconds.
     """
     if retry >= policy.max_retries:
         return None
     if status in AMBIGUOUS_STATUSES and not idempotent:
+        return None
+    if status == 429 and service_rate_limited and code in (None, TOO_MANY_REQUESTS):
         return None
     if policy.retry_all_errors:
         wanted = status >= 400

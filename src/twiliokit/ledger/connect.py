@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import URL, create_engine
@@ -18,14 +19,20 @@ from twiliokit.ledger.urls import resolve_ledger_url
 __all__ = ["open_ledger"]
 
 
-async def open_ledger(url: str | None = None, *, migrate: bool = True) -> LedgerStore:
+async def open_ledger(
+    url: str | None = None,
+    *,
+    migrate: bool = True,
+    on_commit: Callable[[int, float], None] | None = None,
+) -> LedgerStore:
     """Open the ledger at ``url`` (see :mod:`twiliokit.ledger.urls` for the forms).
 
     ``None`` or ``""`` opens SQLite in the user data directory, creating it; ``memory://`` a
     fresh :class:`MemoryLedger`. Real databases are migrated to the newest schema first; with
     ``migrate=False`` a database that is not at the newest revision is refused (run
-    :func:`twiliokit.ledger.upgrade` from a deploy step instead). Close the ledger when done,
-    or use it as ``async with``.
+    :func:`twiliokit.ledger.upgrade` from a deploy step instead). ``on_commit(size, seconds)``
+    hears of each commit of a SQL ledger's writer (metrics). Close the ledger when done, or use
+    it as ``async with``.
     """
     target = resolve_ledger_url(url)
     if target.url is None:
@@ -33,7 +40,7 @@ async def open_ledger(url: str | None = None, *, migrate: bool = True) -> Ledger
     if migrate:
         # Alembic is synchronous; run it off the event loop.
         await asyncio.to_thread(upgrade, target.url)
-    ledger = SqlLedger(_runner(target.url, target.sqlite_path))
+    ledger = SqlLedger(_runner(target.url, target.sqlite_path, on_commit))
     if not migrate:
         try:
             found = await ledger.read(revision_of)
@@ -49,12 +56,14 @@ async def open_ledger(url: str | None = None, *, migrate: bool = True) -> Ledger
     return ledger
 
 
-def _runner(url: URL, sqlite_path: Path | None) -> ThreadRunner:
+def _runner(
+    url: URL, sqlite_path: Path | None, on_commit: Callable[[int, float], None] | None
+) -> ThreadRunner:
     if sqlite_path is not None:
         ensure_directory(sqlite_path)
         engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
         configure_sqlite(engine)
-        return ThreadRunner(engine, window=GROUP_WINDOW)
+        return ThreadRunner(engine, window=GROUP_WINDOW, on_commit=on_commit)
     try:
         engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
     except ModuleNotFoundError as exc:
@@ -64,4 +73,4 @@ def _runner(url: URL, sqlite_path: Path | None) -> ThreadRunner:
                 field="ledger_url",
             ) from exc
         raise
-    return ThreadRunner(engine, window=GROUP_WINDOW)
+    return ThreadRunner(engine, window=GROUP_WINDOW, on_commit=on_commit)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from twiliokit.errors import ConfigurationError, StorageError
+from twiliokit.ledger.files import prepare_sqlite_file
 from twiliokit.ledger.runners import configure_sqlite
 from twiliokit.ledger.urls import resolve_ledger_url
 
@@ -97,14 +98,9 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
 
 
 def ensure_directory(sqlite_path: Path) -> None:
-    """Create the SQLite file's directory; StorageError (naming it) when that is impossible."""
-    try:
-        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(
-            f"cannot create the ledger directory {sqlite_path.parent} ({exc.strerror})",
-            hint="choose another ledger URL, or fix the directory's permissions",
-        ) from exc
+    """Create the SQLite file's directory and the file, private (:mod:`.files`);
+    StorageError (naming it) when that is impossible."""
+    prepare_sqlite_file(sqlite_path)
 
 
 def upgrade(url: str | URL | None, revision: str = "head") -> None:

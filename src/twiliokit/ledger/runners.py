@@ -106,7 +106,8 @@ class ThreadRunner:
     one writer only makes sense for PostgreSQL (SQLite has one writer). A SQLite engine must
     have been set up with :func:`configure_sqlite`. The engine's pool should hold
     ``writers + readers`` connections. ``window`` is the group window in seconds (0: none);
-    ``pause`` is how the writer waits it out (tests replace it).
+    ``pause`` is how the writer waits it out (tests replace it). ``on_commit(size, seconds)``
+    hears of each group the writer committed (from the writer thread): for metrics.
     """
 
     def __init__(
@@ -118,8 +119,10 @@ class ThreadRunner:
         max_group: int = MAX_GROUP,
         window: float = 0.0,
         pause: Callable[[float], None] = time.sleep,
+        on_commit: Callable[[int, float], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._on_commit = on_commit
         self._writers = writers
         self._max_group = max_group
         self._window = window
@@ -170,7 +173,12 @@ class ThreadRunner:
                     self._drains -= 1
                     return
             busy = len(jobs) > 1
+            if self._on_commit is None:
+                self._commit(jobs)
+                continue
+            started = time.perf_counter()
             self._commit(jobs)
+            self._on_commit(len(jobs), time.perf_counter() - started)
 
     def _commit(self, jobs: list[_Job[Any, Any]]) -> None:
         try:

@@ -1,7 +1,9 @@
 """Twilio resources: typed models, request builders and answer parsers, one module per area.
 
-Each module is pure (no I/O) and is imported on first use, so that importing the client
-stays cheap: ``messages`` (Message, Media), ``calls`` (Call), ``phone_numbers``
+Each module is pure (no I/O): its functions build requests (the clients' methods are these
+builders bound to a connection, :mod:`twiliokit.client._methods`), and its models live in a
+``_*_models`` module that loads (with pydantic) when first used, so that importing the client
+stays cheap. The areas: ``messages`` (Message, Media), ``calls`` (Call), ``phone_numbers``
 (IncomingPhoneNumber, Account), ``verify`` (VerifyService, RateLimit, Bucket, VerifyWebhook,
 Verification, VerificationCheck), ``lookups`` (PhoneNumberLookup), ``content`` (Content,
 ContentApproval) and ``raw`` (RawResponse). The models are also importable from here.

@@ -38,6 +38,7 @@ __all__ = [
     "list_operation",
     "load_model",
     "merge_extra",
+    "model_getattr",
     "one_operation",
     "page_params",
     "require",
@@ -105,6 +106,19 @@ def load_model(module: str, name: str) -> Callable[[], type[Any]]:
         return loaded
 
     return load
+
+
+def model_getattr(owner: str, module: str, names: frozenset[str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` (PEP 562) for ``owner`` that imports the models ``names`` from
+    ``module`` on first use, so ``from twiliokit.resources.calls import Call`` works while
+    building a request loads neither the models nor pydantic."""
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            return getattr(importlib.import_module(module), name)
+        raise AttributeError(f"module {owner!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def one_operation(spec: RequestSpec, model: ModelRef[M]) -> Operation[M]:
@@ -176,8 +190,15 @@ def require(name: str, value: str | None) -> str:
     return value
 
 
-def page_params(page_size: int | None, page_token: str | None) -> list[tuple[str, Any]]:
-    """``PageSize`` and ``PageToken``, checked."""
+def page_params(
+    page_size: int | None, page_token: str | None, limit: int | None = None
+) -> list[tuple[str, Any]]:
+    """``PageSize`` and ``PageToken``, checked. ``limit`` (the most items wanted) sizes the page
+    when ``page_size`` is not given: just enough for it (Twilio's maximum page is 1,000)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValidationError(f"limit must be a whole number >= 0, not {limit!r}", field="limit")
+    if page_size is None and limit:
+        page_size = min(limit, MAX_PAGE_SIZE)
     if page_size is not None and (
         isinstance(page_size, bool)
         or not isinstance(page_size, int)

@@ -6,11 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from typing import Any
-
-from pydantic import Field
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
@@ -22,50 +19,27 @@ from twiliokit.resources._base import (
     account_path,
     delete_operation,
     list_operation,
+    load_model,
     merge_extra,
+    model_getattr,
     one_operation,
     page_params,
     require,
     seg,
 )
-from twiliokit.resources._model import Rfc2822, TwilioModel
 from twiliokit.resources.messages import DateFilter
 
 __all__ = ["Call", "create", "delete", "fetch", "list_page", "update"]
 
+if TYPE_CHECKING:
+    from twiliokit.resources._call_models import Call
 
-class Call(TwilioModel):
-    """A phone call.
+_MODELS = "twiliokit.resources._call_models"
+_call: Callable[[], type[Call]] = load_model(_MODELS, "Call")
+_MODEL_NAMES = frozenset({"Call"})
 
-    ``status`` is one of ``queued, ringing, in-progress, completed, busy, failed, no-answer,
-    canceled``; ``direction`` one of ``inbound, outbound-api, outbound-dial``. ``duration`` is
-    in seconds, ``queue_time`` in milliseconds.
-    """
-
-    sid: str
-    account_sid: str | None = None
-    parent_call_sid: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    from_formatted: str | None = None
-    to: str | None = None
-    to_formatted: str | None = None
-    phone_number_sid: str | None = None
-    status: str | None = None
-    direction: str | None = None
-    answered_by: str | None = None
-    caller_name: str | None = None
-    forwarded_from: str | None = None
-    start_time: Rfc2822 = None
-    end_time: Rfc2822 = None
-    duration: int | None = None
-    queue_time: int | None = None
-    price: Decimal | None = None
-    price_unit: str | None = None
-    group_sid: str | None = None
-    trunk_sid: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None
+if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
+    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
 
 
 def create(
@@ -134,7 +108,7 @@ def create(
         idempotent=False,
         check=check,
     )
-    return one_operation(spec, Call)
+    return one_operation(spec, _call)
 
 
 def list_page(
@@ -152,8 +126,12 @@ def list_page(
     end_time_after: DateFilter | None = None,
     page_size: int | None = None,
     page_token: str | None = None,
+    limit: int | None = None,
 ) -> Operation[Page[Call]]:
-    """One page of calls, newest first. ``GET /Calls.json`` (dates sent in UTC)."""
+    """One page of calls, newest first. ``GET /Calls.json`` (dates sent in UTC).
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
+    """
     params: list[tuple[str, Any]] = [
         ("To", to),
         ("From", from_),
@@ -165,10 +143,10 @@ def list_page(
         ("EndTime", end_time),
         ("EndTime<", end_time_before),
         ("EndTime>", end_time_after),
-        *page_params(page_size, page_token),
+        *page_params(page_size, page_token, limit),
     ]
     spec = RequestSpec("GET", API, account_path(account, "Calls.json"), query=encode_params(params))
-    return list_operation(spec, Call, "calls")
+    return list_operation(spec, _call, "calls")
 
 
 def _call_path(account: AccountContext, sid: str) -> str:
@@ -177,7 +155,7 @@ def _call_path(account: AccountContext, sid: str) -> str:
 
 def fetch(account: AccountContext, sid: str) -> Operation[Call]:
     """One call. ``GET /Calls/{Sid}.json``."""
-    return one_operation(RequestSpec("GET", API, _call_path(account, sid)), Call)
+    return one_operation(RequestSpec("GET", API, _call_path(account, sid)), _call)
 
 
 def update(
@@ -218,7 +196,7 @@ def update(
         idempotent=False,
         check=f"Fetch the call (fetch_call({sid!r})) and look at its status.",
     )
-    return one_operation(spec, Call)
+    return one_operation(spec, _call)
 
 
 def delete(account: AccountContext, sid: str) -> Operation[None]:

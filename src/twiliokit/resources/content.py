@@ -7,13 +7,21 @@ approval status.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from twiliokit.http.paging import Page
 from twiliokit.http.products import CONTENT
 from twiliokit.http.request import RequestSpec, encode_params
-from twiliokit.resources._base import Operation, list_operation, one_operation, page_params, seg
-from twiliokit.resources._model import Iso8601, TwilioModel
+from twiliokit.resources._base import (
+    Operation,
+    list_operation,
+    load_model,
+    model_getattr,
+    one_operation,
+    page_params,
+    seg,
+)
 
 __all__ = [
     "Content",
@@ -25,62 +33,27 @@ __all__ = [
     "list_with_approvals",
 ]
 
+if TYPE_CHECKING:
+    from twiliokit.resources._content_models import Content, ContentApproval, WhatsAppApproval
 
-class Content(TwilioModel):
-    """A message template (``HX...``): per-channel ``types`` and ``{{1}}``-style
-    ``variables`` with their sample values. ``approval_requests`` is filled by
-    :func:`list_with_approvals`."""
+_MODELS = "twiliokit.resources._content_models"
+_content: Callable[[], type[Content]] = load_model(_MODELS, "Content")
+_content_approval: Callable[[], type[ContentApproval]] = load_model(_MODELS, "ContentApproval")
+_MODEL_NAMES = frozenset({"Content", "ContentApproval", "WhatsAppApproval"})
 
-    sid: str
-    account_sid: str | None = None
-    friendly_name: str | None = None
-    language: str | None = None
-    variables: dict[str, Any] | None = None
-    types: dict[str, Any] | None = None
-    approval_requests: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-    links: dict[str, str] | None = None
-
-    @property
-    def whatsapp_approval_status(self) -> str | None:
-        """WhatsApp's verdict when listed with approvals (``approved``, ``pending``,
-        ``rejected``, ``unsubmitted``, ...)."""
-        approvals = self.approval_requests or {}
-        nested = approvals.get("whatsapp")
-        status = nested.get("status") if isinstance(nested, dict) else approvals.get("status")
-        return status if isinstance(status, str) else None
-
-
-class WhatsAppApproval(TwilioModel):
-    """WhatsApp's review of a template."""
-
-    name: str | None = None
-    category: str | None = None
-    content_type: str | None = None
-    status: str | None = None
-    rejection_reason: str | None = None
-    allow_category_change: bool | None = None
-    type: str | None = None
-
-
-class ContentApproval(TwilioModel):
-    """A template's approval requests; ``whatsapp.status`` says whether it may be sent
-    outside the 24-hour window."""
-
-    sid: str | None = None
-    account_sid: str | None = None
-    whatsapp: WhatsAppApproval | None = None
-    url: str | None = None
+if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
+    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
 
 
 def list_page(
-    *, page_size: int | None = None, page_token: str | None = None
+    *, page_size: int | None = None, page_token: str | None = None, limit: int | None = None
 ) -> Operation[Page[Content]]:
-    """One page of templates. ``GET /v1/Content``."""
-    query = encode_params(page_params(page_size, page_token))
-    return list_operation(RequestSpec("GET", CONTENT, "/v1/Content", query=query), Content, None)
+    """One page of templates. ``GET /v1/Content``.
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
+    """
+    query = encode_params(page_params(page_size, page_token, limit))
+    return list_operation(RequestSpec("GET", CONTENT, "/v1/Content", query=query), _content, None)
 
 
 def list_with_approvals(
@@ -89,15 +62,15 @@ def list_with_approvals(
     """One page of templates with their approval status. ``GET /v1/ContentAndApprovals``."""
     query = encode_params(page_params(page_size, page_token))
     spec = RequestSpec("GET", CONTENT, "/v1/ContentAndApprovals", query=query)
-    return list_operation(spec, Content, None)
+    return list_operation(spec, _content, None)
 
 
 def fetch(sid: str) -> Operation[Content]:
     """One template. ``GET /v1/Content/{Sid}``."""
-    return one_operation(RequestSpec("GET", CONTENT, f"/v1/Content/{seg('sid', sid)}"), Content)
+    return one_operation(RequestSpec("GET", CONTENT, f"/v1/Content/{seg('sid', sid)}"), _content)
 
 
 def fetch_approval(sid: str) -> Operation[ContentApproval]:
     """A template's WhatsApp approval. ``GET /v1/Content/{Sid}/ApprovalRequests``."""
     path = f"/v1/Content/{seg('sid', sid)}/ApprovalRequests"
-    return one_operation(RequestSpec("GET", CONTENT, path), ContentApproval)
+    return one_operation(RequestSpec("GET", CONTENT, path), _content_approval)

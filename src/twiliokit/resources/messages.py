@@ -11,7 +11,6 @@ when first used, so building a send needs neither (its cold import time is a mea
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,11 +27,13 @@ from twiliokit.resources._base import (
     list_operation,
     load_model,
     merge_extra,
+    model_getattr,
     one_operation,
     page_params,
     require,
     seg,
 )
+from twiliokit.short_code import refuse_short_code_recipient
 
 if TYPE_CHECKING:
     from twiliokit.resources._message_models import Media, Message
@@ -41,12 +42,14 @@ __all__ = [
     "DateFilter",
     "Media",
     "Message",
+    "cancel",
     "create",
     "delete",
     "fetch",
     "fetch_media",
     "list_media",
     "list_page",
+    "redact",
     "update",
 ]
 
@@ -58,11 +61,8 @@ _message: Callable[[], type[Message]] = load_model(_MODELS, "Message")
 _media: Callable[[], type[Media]] = load_model(_MODELS, "Media")
 
 
-def __getattr__(name: str) -> Any:
-    # Message and Media, loaded (with pydantic) on first use.
-    if name in {"Media", "Message"}:
-        return getattr(importlib.import_module(_MODELS), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
+    __getattr__ = model_getattr(__name__, _MODELS, frozenset({"Media", "Message"}))
 
 
 def _as_list(name: str, value: str | Sequence[str] | None) -> list[str]:
@@ -104,6 +104,7 @@ def create(
     Twilio's name (``{"RiskCheck": "disable"}``).
     """
     require("to", to)
+    refuse_short_code_recipient(to)  # Twilio would answer 21265
     media = _as_list("media_url", media_url)
     if from_ is None and messaging_service_sid is None:
         messaging_service_sid = account.messaging_service_sid
@@ -166,12 +167,15 @@ def list_page(
     date_sent_after: DateFilter | None = None,
     page_size: int | None = None,
     page_token: str | None = None,
+    limit: int | None = None,
 ) -> Operation[Page[Message]]:
     """One page of messages, newest first. ``GET /Messages.json``.
 
     Date filters: an aware datetime is sent in UTC; a ``date`` as ``YYYY-MM-DD`` (Twilio's
     documented form). ``date_sent_before``/``_after`` are ``DateSent<`` and ``DateSent>``
     (Twilio treats both as inclusive of the day given as a date).
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
     """
     params: list[tuple[str, Any]] = [
         ("To", to),
@@ -179,7 +183,7 @@ def list_page(
         ("DateSent", date_sent),
         ("DateSent<", date_sent_before),
         ("DateSent>", date_sent_after),
-        *page_params(page_size, page_token),
+        *page_params(page_size, page_token, limit),
     ]
     spec = RequestSpec(
         "GET", API, account_path(account, "Messages.json"), query=encode_params(params)
@@ -215,6 +219,16 @@ def update(
     return one_operation(spec, _message)
 
 
+def redact(account: AccountContext, sid: str) -> Operation[Message]:
+    """Erase a message's body (``Body=""``), keeping its record. ``POST /Messages/{Sid}.json``."""
+    return update(account, sid, body="")
+
+
+def cancel(account: AccountContext, sid: str) -> Operation[Message]:
+    """Cancel a scheduled message (``Status=canceled``). ``POST /Messages/{Sid}.json``."""
+    return update(account, sid, status="canceled")
+
+
 def delete(account: AccountContext, sid: str) -> Operation[None]:
     """Delete a message record. ``DELETE /Messages/{Sid}.json`` (204)."""
     return delete_operation(RequestSpec("DELETE", API, _message_path(account, sid)))
@@ -226,10 +240,16 @@ def list_media(
     *,
     page_size: int | None = None,
     page_token: str | None = None,
+    limit: int | None = None,
 ) -> Operation[Page[Media]]:
-    """One page of a message's media. ``GET /Messages/{MessageSid}/Media.json``."""
+    """One page of a message's media. ``GET /Messages/{MessageSid}/Media.json``.
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
+    """
     path = account_path(account, f"Messages/{seg('message_sid', message_sid)}/Media.json")
-    spec = RequestSpec("GET", API, path, query=encode_params(page_params(page_size, page_token)))
+    spec = RequestSpec(
+        "GET", API, path, query=encode_params(page_params(page_size, page_token, limit))
+    )
     return list_operation(spec, _media, "media_list")
 
 

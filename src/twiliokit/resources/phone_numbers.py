@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
@@ -21,12 +21,13 @@ from twiliokit.resources._base import (
     account_path,
     delete_operation,
     list_operation,
+    load_model,
     merge_extra,
+    model_getattr,
     one_operation,
     page_params,
     seg,
 )
-from twiliokit.resources._model import Rfc2822, TwilioModel
 
 __all__ = [
     "Account",
@@ -39,53 +40,18 @@ __all__ = [
     "update",
 ]
 
+if TYPE_CHECKING:
+    from twiliokit.resources._number_models import Account, IncomingPhoneNumber
 
-class IncomingPhoneNumber(TwilioModel):
-    """A phone number the account owns, with where its messages and calls go."""
+_MODELS = "twiliokit.resources._number_models"
+_account: Callable[[], type[Account]] = load_model(_MODELS, "Account")
+_incoming_phone_number: Callable[[], type[IncomingPhoneNumber]] = load_model(
+    _MODELS, "IncomingPhoneNumber"
+)
+_MODEL_NAMES = frozenset({"Account", "IncomingPhoneNumber"})
 
-    sid: str
-    account_sid: str | None = None
-    phone_number: str | None = None
-    friendly_name: str | None = None
-    capabilities: dict[str, Any] | None = None
-    sms_url: str | None = None
-    sms_method: str | None = None
-    sms_fallback_url: str | None = None
-    sms_fallback_method: str | None = None
-    sms_application_sid: str | None = None
-    voice_url: str | None = None
-    voice_method: str | None = None
-    voice_fallback_url: str | None = None
-    voice_fallback_method: str | None = None
-    voice_application_sid: str | None = None
-    status_callback: str | None = None
-    status_callback_method: str | None = None
-    origin: str | None = None
-    status: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None
-
-
-class Account(TwilioModel):
-    """The Twilio account (``type`` is ``Trial`` or ``Full``; ``status`` ``active``,
-    ``suspended`` or ``closed``). The auth token Twilio includes is dropped, not kept in
-    ``raw``."""
-
-    sid: str
-    owner_account_sid: str | None = None
-    friendly_name: str | None = None
-    status: str | None = None
-    type: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None
-
-    @classmethod
-    def from_twilio(cls, data: Mapping[str, Any]) -> Self:
-        # Twilio returns the account's auth token in this resource; it must not travel on
-        # into logs, JSON outputs or MCP answers through ``raw``.
-        return super().from_twilio({k: v for k, v in data.items() if k != "auth_token"})
+if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
+    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
 
 
 # Parameters of create and update, by keyword: the webhooks that matter for messaging and
@@ -123,18 +89,22 @@ def list_page(
     origin: str | None = None,
     page_size: int | None = None,
     page_token: str | None = None,
+    limit: int | None = None,
 ) -> Operation[Page[IncomingPhoneNumber]]:
-    """One page of owned numbers. ``GET /IncomingPhoneNumbers.json``."""
+    """One page of owned numbers. ``GET /IncomingPhoneNumbers.json``.
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
+    """
     params: list[tuple[str, Any]] = [
         ("PhoneNumber", phone_number),
         ("FriendlyName", friendly_name),
         ("Origin", origin),
-        *page_params(page_size, page_token),
+        *page_params(page_size, page_token, limit),
     ]
     spec = RequestSpec(
         "GET", API, account_path(account, "IncomingPhoneNumbers.json"), query=encode_params(params)
     )
-    return list_operation(spec, IncomingPhoneNumber, "incoming_phone_numbers")
+    return list_operation(spec, _incoming_phone_number, "incoming_phone_numbers")
 
 
 def create(
@@ -187,7 +157,7 @@ def create(
         idempotent=False,
         check=check,
     )
-    return one_operation(spec, IncomingPhoneNumber)
+    return one_operation(spec, _incoming_phone_number)
 
 
 def _number_path(account: AccountContext, sid: str) -> str:
@@ -196,7 +166,9 @@ def _number_path(account: AccountContext, sid: str) -> str:
 
 def fetch(account: AccountContext, sid: str) -> Operation[IncomingPhoneNumber]:
     """One owned number. ``GET /IncomingPhoneNumbers/{Sid}.json``."""
-    return one_operation(RequestSpec("GET", API, _number_path(account, sid)), IncomingPhoneNumber)
+    return one_operation(
+        RequestSpec("GET", API, _number_path(account, sid)), _incoming_phone_number
+    )
 
 
 def update(
@@ -231,7 +203,7 @@ def update(
     if not form:
         raise ValidationError("nothing to update: pass sms_url, voice_url, ...", field="sms_url")
     spec = RequestSpec("POST", API, _number_path(account, sid), form=form, idempotent=True)
-    return one_operation(spec, IncomingPhoneNumber)
+    return one_operation(spec, _incoming_phone_number)
 
 
 def delete(account: AccountContext, sid: str) -> Operation[None]:
@@ -242,4 +214,4 @@ def delete(account: AccountContext, sid: str) -> Operation[None]:
 def fetch_account(account: AccountContext) -> Operation[Account]:
     """The account. ``GET /2010-04-01/Accounts/{Sid}.json``."""
     path = f"{API_2010}/Accounts/{seg('account_sid', account.account_sid)}.json"
-    return one_operation(RequestSpec("GET", API, path), Account)
+    return one_operation(RequestSpec("GET", API, path), _account)

@@ -8,14 +8,12 @@ request carries the account's credentials.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import TwilioError, ValidationError
 from twiliokit.http.config import RetryPolicy, Timeout
-from twiliokit.http.errors import Reply, request_id
 from twiliokit.http.request import (
     FileValue,
     Params,
@@ -25,6 +23,9 @@ from twiliokit.http.request import (
     encode_params,
 )
 from twiliokit.resources._base import Operation
+
+if TYPE_CHECKING:
+    from twiliokit.http.errors import Reply
 
 __all__ = ["RawResponse", "request"]
 
@@ -45,6 +46,12 @@ class RawResponse:
 
 def _parse(response_type: ResponseType) -> Callable[[Reply, PreparedRequest], RawResponse]:
     def parse(reply: Reply, request: PreparedRequest) -> RawResponse:
+        # Imported here, with the first answer: the client imports this module, and building
+        # a message needs neither json nor the error helpers (cold import is a measured goal).
+        import json
+
+        from twiliokit.http.errors import request_id
+
         content = reply.content
         data: Any
         if response_type == "binary":
@@ -83,6 +90,7 @@ def request(
     product: str = "api",
     params: Params | None = None,
     data: Params | None = None,
+    json: Any = None,
     json_body: Any = None,
     files: Mapping[str, FileValue] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -91,9 +99,12 @@ def request(
     retry: RetryPolicy | None = None,
     idempotent: bool | None = None,
 ) -> Operation[RawResponse]:
-    """Any request. ``params`` go in the query string, ``data`` in a form body (multipart
-    when ``files`` are given), ``json_body`` as JSON. Parameter values follow the same
-    encoding as the typed resources (lists repeat the key, datetimes go out in UTC).
+    """Any Twilio endpoint: ``path_or_url`` is a path on ``product``'s host or a full
+    ``https://*.twilio.com`` URL (other hosts are refused). ``params`` go in the query string,
+    ``data`` in a form body (multipart when ``files`` are given), ``json`` as JSON
+    (``json_body`` is its older name). Parameter values follow the same encoding as the typed
+    resources (lists repeat the key, datetimes go out in UTC). Error answers raise like every
+    other call.
 
     ``idempotent`` defaults to the method's HTTP semantics (POST is not): a POST whose answer
     is lost raises :class:`~twiliokit.errors.UnknownOutcomeError` instead of being re-sent.
@@ -103,8 +114,12 @@ def request(
             f"response_type must be one of {', '.join(_RESPONSE_TYPES)}, not {response_type!r}",
             field="response_type",
         )
-    if json_body is not None and (data is not None or files):
-        raise ValidationError("send either data (form) or json_body, not both", field="json_body")
+    if json_body is not None:
+        if json is not None:
+            raise ValidationError("give json or json_body (its older name), not both", field="json")
+        json = json_body
+    if json is not None and (data is not None or files):
+        raise ValidationError("send either data (form) or json, not both", field="json")
     header_pairs: tuple[tuple[str, str], ...] = ()
     if headers:
         for name, value in headers.items():
@@ -118,7 +133,7 @@ def request(
         path=path_or_url,
         query=encode_params(params),
         form=form,
-        json=json_body,
+        json=json,
         files=tuple(files.items()) if files else None,
         headers=header_pairs,
         idempotent=idempotent,

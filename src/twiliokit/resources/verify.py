@@ -4,8 +4,8 @@ webhooks, verifications and verification checks. Dates are ISO 8601 here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
@@ -15,13 +15,14 @@ from twiliokit.resources._base import (
     Operation,
     delete_operation,
     list_operation,
+    load_model,
     merge_extra,
+    model_getattr,
     one_operation,
     page_params,
     require,
     seg,
 )
-from twiliokit.resources._model import Iso8601, TwilioModel
 
 __all__ = [
     "Bucket",
@@ -54,117 +55,33 @@ __all__ = [
     "update_webhook",
 ]
 
+if TYPE_CHECKING:
+    from twiliokit.resources._verify_models import (
+        Bucket,
+        RateLimit,
+        Verification,
+        VerificationCheck,
+        VerifyService,
+        VerifyWebhook,
+    )
+
+_MODELS = "twiliokit.resources._verify_models"
+_bucket_model: Callable[[], type[Bucket]] = load_model(_MODELS, "Bucket")
+_rate_limit_model: Callable[[], type[RateLimit]] = load_model(_MODELS, "RateLimit")
+_verification_model: Callable[[], type[Verification]] = load_model(_MODELS, "Verification")
+_verification_check_model: Callable[[], type[VerificationCheck]] = load_model(
+    _MODELS, "VerificationCheck"
+)
+_verify_service_model: Callable[[], type[VerifyService]] = load_model(_MODELS, "VerifyService")
+_verify_webhook_model: Callable[[], type[VerifyWebhook]] = load_model(_MODELS, "VerifyWebhook")
+_MODEL_NAMES = frozenset(
+    {"Bucket", "RateLimit", "Verification", "VerificationCheck", "VerifyService", "VerifyWebhook"}
+)
+
+if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
+    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+
 _V2 = "/v2/Services"
-
-
-class VerifyService(TwilioModel):
-    """A Verify service (``VA...``): the settings verifications are sent with."""
-
-    sid: str
-    account_sid: str | None = None
-    friendly_name: str | None = None
-    code_length: int | None = None
-    lookup_enabled: bool | None = None
-    psd2_enabled: bool | None = None
-    skip_sms_to_landlines: bool | None = None
-    dtmf_input_required: bool | None = None
-    tts_name: str | None = None
-    do_not_share_warning_enabled: bool | None = None
-    custom_code_enabled: bool | None = None
-    default_template_sid: str | None = None
-    verify_event_subscription_enabled: bool | None = None
-    push: dict[str, Any] | None = None
-    totp: dict[str, Any] | None = None
-    whatsapp: dict[str, Any] | None = None
-    passkeys: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-    links: dict[str, str] | None = None
-
-
-class RateLimit(TwilioModel):
-    """A service rate limit (``RK...``): what is counted, by ``unique_name``."""
-
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
-    unique_name: str | None = None
-    description: str | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-    links: dict[str, str] | None = None
-
-
-class Bucket(TwilioModel):
-    """A rate-limit bucket (``BL...``): at most ``max`` starts per ``interval`` seconds."""
-
-    sid: str
-    rate_limit_sid: str | None = None
-    service_sid: str | None = None
-    account_sid: str | None = None
-    max: int | None = None
-    interval: int | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-
-
-class VerifyWebhook(TwilioModel):
-    """A Verify webhook (``YW...``): where verification events are posted."""
-
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
-    friendly_name: str | None = None
-    event_types: list[str] | None = None
-    status: str | None = None
-    version: str | None = None
-    webhook_url: str | None = None
-    webhook_method: str | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-
-
-class Verification(TwilioModel):
-    """A verification (``VE...``). ``status``: ``pending, approved, canceled,
-    max_attempts_reached, deleted, failed, expired``."""
-
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
-    to: str | None = None
-    channel: str | None = None
-    status: str | None = None
-    valid: bool | None = None
-    lookup: dict[str, Any] | None = None
-    amount: str | None = None
-    payee: str | None = None
-    send_code_attempts: list[dict[str, Any]] | None = None
-    sna: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
-
-
-class VerificationCheck(TwilioModel):
-    """The result of checking a code: ``status == "approved"`` and ``valid`` when right; a
-    wrong code is ``pending`` and not valid (not an error)."""
-
-    sid: str | None = None
-    service_sid: str | None = None
-    account_sid: str | None = None
-    to: str | None = None
-    channel: str | None = None
-    status: str | None = None
-    valid: bool | None = None
-    amount: str | None = None
-    payee: str | None = None
-    sna_attempts_error_codes: list[Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
 
 
 # Services ------------------------------------------------------------------------------
@@ -197,15 +114,18 @@ def create_service(
     spec = RequestSpec(
         "POST", VERIFY, _V2, form=merge_extra(params, extra), idempotent=False, check=check
     )
-    return one_operation(spec, VerifyService)
+    return one_operation(spec, _verify_service_model)
 
 
 def list_services(
-    *, page_size: int | None = None, page_token: str | None = None
+    *, page_size: int | None = None, page_token: str | None = None, limit: int | None = None
 ) -> Operation[Page[VerifyService]]:
-    """One page of Verify services. ``GET /v2/Services``."""
-    query = encode_params(page_params(page_size, page_token))
-    return list_operation(RequestSpec("GET", VERIFY, _V2, query=query), VerifyService, None)
+    """One page of Verify services. ``GET /v2/Services``.
+    ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
+    ``iter_*`` stop there).
+    """
+    query = encode_params(page_params(page_size, page_token, limit))
+    return list_operation(RequestSpec("GET", VERIFY, _V2, query=query), _verify_service_model, None)
 
 
 def _service(sid: str) -> str:
@@ -214,7 +134,7 @@ def _service(sid: str) -> str:
 
 def fetch_service(sid: str) -> Operation[VerifyService]:
     """One Verify service. ``GET /v2/Services/{Sid}``."""
-    return one_operation(RequestSpec("GET", VERIFY, _service(sid)), VerifyService)
+    return one_operation(RequestSpec("GET", VERIFY, _service(sid)), _verify_service_model)
 
 
 # Rate limits ---------------------------------------------------------------------------
@@ -241,7 +161,7 @@ def create_rate_limit(
     spec = RequestSpec(
         "POST", VERIFY, _rate_limits(service_sid), form=form, idempotent=False, check=check
     )
-    return one_operation(spec, RateLimit)
+    return one_operation(spec, _rate_limit_model)
 
 
 def list_rate_limits(
@@ -250,12 +170,14 @@ def list_rate_limits(
     """One page of a service's rate limits. ``GET /v2/Services/{VA}/RateLimits``."""
     query = encode_params(page_params(page_size, page_token))
     spec = RequestSpec("GET", VERIFY, _rate_limits(service_sid), query=query)
-    return list_operation(spec, RateLimit, None)
+    return list_operation(spec, _rate_limit_model, None)
 
 
 def fetch_rate_limit(service_sid: str, sid: str) -> Operation[RateLimit]:
     """One rate limit. ``GET /v2/Services/{VA}/RateLimits/{RK}``."""
-    return one_operation(RequestSpec("GET", VERIFY, _rate_limit(service_sid, sid)), RateLimit)
+    return one_operation(
+        RequestSpec("GET", VERIFY, _rate_limit(service_sid, sid)), _rate_limit_model
+    )
 
 
 def update_rate_limit(
@@ -266,7 +188,7 @@ def update_rate_limit(
     if not form:
         raise ValidationError("nothing to update: pass description", field="description")
     spec = RequestSpec("POST", VERIFY, _rate_limit(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, RateLimit)
+    return one_operation(spec, _rate_limit_model)
 
 
 def delete_rate_limit(service_sid: str, sid: str) -> Operation[None]:
@@ -314,7 +236,7 @@ def create_bucket(
         idempotent=False,
         check=check,
     )
-    return one_operation(spec, Bucket)
+    return one_operation(spec, _bucket_model)
 
 
 def list_buckets(
@@ -327,13 +249,13 @@ def list_buckets(
     """One page of a rate limit's buckets."""
     query = encode_params(page_params(page_size, page_token))
     spec = RequestSpec("GET", VERIFY, _buckets(service_sid, rate_limit_sid), query=query)
-    return list_operation(spec, Bucket, None)
+    return list_operation(spec, _bucket_model, None)
 
 
 def fetch_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[Bucket]:
     """One bucket."""
     spec = RequestSpec("GET", VERIFY, _bucket(service_sid, rate_limit_sid, sid))
-    return one_operation(spec, Bucket)
+    return one_operation(spec, _bucket_model)
 
 
 def update_bucket(
@@ -353,7 +275,7 @@ def update_bucket(
     spec = RequestSpec(
         "POST", VERIFY, _bucket(service_sid, rate_limit_sid, sid), form=form, idempotent=True
     )
-    return one_operation(spec, Bucket)
+    return one_operation(spec, _bucket_model)
 
 
 def delete_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[None]:
@@ -420,7 +342,7 @@ def create_webhook(
     spec = RequestSpec(
         "POST", VERIFY, _webhooks(service_sid), form=form, idempotent=False, check=check
     )
-    return one_operation(spec, VerifyWebhook)
+    return one_operation(spec, _verify_webhook_model)
 
 
 def list_webhooks(
@@ -429,12 +351,14 @@ def list_webhooks(
     """One page of a service's webhooks."""
     query = encode_params(page_params(page_size, page_token))
     spec = RequestSpec("GET", VERIFY, _webhooks(service_sid), query=query)
-    return list_operation(spec, VerifyWebhook, None)
+    return list_operation(spec, _verify_webhook_model, None)
 
 
 def fetch_webhook(service_sid: str, sid: str) -> Operation[VerifyWebhook]:
     """One webhook."""
-    return one_operation(RequestSpec("GET", VERIFY, _webhook(service_sid, sid)), VerifyWebhook)
+    return one_operation(
+        RequestSpec("GET", VERIFY, _webhook(service_sid, sid)), _verify_webhook_model
+    )
 
 
 def update_webhook(
@@ -462,7 +386,7 @@ def update_webhook(
             "nothing to update: pass webhook_url, event_types, status, ...", field="webhook_url"
         )
     spec = RequestSpec("POST", VERIFY, _webhook(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, VerifyWebhook)
+    return one_operation(spec, _verify_webhook_model)
 
 
 def delete_webhook(service_sid: str, sid: str) -> Operation[None]:
@@ -521,7 +445,7 @@ def create_verification(
         idempotent=False,
         check=check,
     )
-    return one_operation(spec, Verification)
+    return one_operation(spec, _verification_model)
 
 
 def _verification(service_sid: str, sid: str) -> str:
@@ -530,7 +454,9 @@ def _verification(service_sid: str, sid: str) -> str:
 
 def fetch_verification(service_sid: str, sid: str) -> Operation[Verification]:
     """One verification (Twilio allows 60 status fetches a minute per verification)."""
-    return one_operation(RequestSpec("GET", VERIFY, _verification(service_sid, sid)), Verification)
+    return one_operation(
+        RequestSpec("GET", VERIFY, _verification(service_sid, sid)), _verification_model
+    )
 
 
 def update_verification(service_sid: str, sid: str, *, status: str) -> Operation[Verification]:
@@ -538,7 +464,7 @@ def update_verification(service_sid: str, sid: str, *, status: str) -> Operation
     require("status", status)
     form = encode_params([("Status", status)])
     spec = RequestSpec("POST", VERIFY, _verification(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, Verification)
+    return one_operation(spec, _verification_model)
 
 
 def check_verification(
@@ -568,4 +494,4 @@ def check_verification(
         idempotent=False,
         check=check,
     )
-    return one_operation(spec, VerificationCheck)
+    return one_operation(spec, _verification_check_model)

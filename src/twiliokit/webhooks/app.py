@@ -18,12 +18,16 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from twiliokit.ledger import LedgerStore, open_ledger
+from twiliokit.webhooks.endpoint import WebhookEndpoint, _error
 from twiliokit.webhooks.forward import Forwarder
 from twiliokit.webhooks.handlers import Handlers
-from twiliokit.webhooks.receiver import WebhookEndpoint, WebhookReceiver
+from twiliokit.webhooks.receiver import WebhookReceiver
 from twiliokit.webhooks.settings import WebhookSettings
 
 __all__ = ["create_receiver_app", "receiver_lifespan"]
@@ -84,6 +88,9 @@ class _ReceiverApp(Starlette):
     """Starlette serving the receiver's routes, except that a request for exactly one of the
     five paths, with a method it takes, goes straight to its endpoint.
 
+    A path it does not serve answers 404, a method a route does not take 405 with ``Allow``,
+    both with the error object the receiver's own refusals use.
+
     Why: the router and the middleware stack (error and exception handlers, which have nothing
     to handle here: the endpoints answer every failure themselves) cost a noticeable share of a
     webhook's CPU time. Everything else (lifespan, 404, 405, HEAD, a trailing slash) is
@@ -92,7 +99,11 @@ class _ReceiverApp(Starlette):
 
     def __init__(self, receiver: WebhookReceiver, lifespan: Lifespan[Starlette]) -> None:
         endpoints = receiver.endpoints
-        super().__init__(routes=receiver.routes, lifespan=lifespan)
+        super().__init__(
+            routes=receiver.routes,
+            lifespan=lifespan,
+            exception_handlers={HTTPException: _http_error},
+        )
         self._direct: dict[tuple[str, str], WebhookEndpoint] = {
             (method, path): endpoint
             for path, endpoint in endpoints.items()
@@ -107,3 +118,21 @@ class _ReceiverApp(Starlette):
                 await endpoint(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = sorted(
+            method.strip() for method in (exc.headers or {}).get("Allow", "").split(",")
+        )
+        message = f"{request.method} is not allowed on {request.url.path}; it takes " + (
+            " and ".join(allowed)
+        )
+        headers = {"Allow": ", ".join(allowed)}
+        return _error(405, "method_not_allowed", message, headers=headers)
+    if exc.status_code == 404:
+        message = f"there is no webhook endpoint {request.url.path}"
+        paths = ", ".join(str(getattr(route, "path", "")) for route in request.app.routes)
+        return _error(404, "not_found", message, hint=f"The webhook routes are {paths}.")
+    return _error(exc.status_code, "http_error", str(exc.detail))

@@ -85,6 +85,21 @@ class Handlers:
         shown = ", ".join(f"{name}={count}" for name, count in counts.items() if count)
         return f"Handlers({shown})"
 
+    @classmethod
+    def combined(cls, *registries: Handlers | None) -> Handlers:
+        """One registry holding the handlers of each of ``registries`` (``None`` skipped), in
+        the order given; the registries themselves are left as they are."""
+        joined = cls()
+        for registry in registries:
+            if registry is None:
+                continue
+            joined.message_handlers += registry.message_handlers
+            joined.call_handlers += registry.call_handlers
+            joined.status_handlers += registry.status_handlers
+            joined.opt_out_handlers += registry.opt_out_handlers
+            joined.verify_handlers += registry.verify_handlers
+        return joined
+
     def on_message(self, handler: _H) -> _H:
         """Run ``handler(MessageReceived)`` for each inbound message; it may return a reply."""
         self.message_handlers.append(_checked(handler, "on_message"))

@@ -67,6 +67,10 @@ class WebhookSettings:
 
     ``reply_timeout``: seconds a message or call handler may run before the receiver answers
     Twilio without its reply (the handler goes on in the background); Twilio gives up after 15.
+
+    ``fetch_final_details``: when an outbound message reaches its final status, fetch it once
+    to record when it was sent and its price, which status callbacks never carry (see
+    :mod:`twiliokit.webhooks.final_details`; needs the service's Twilio client).
     """
 
     auth_token: str | None = field(default=None, repr=False)
@@ -75,6 +79,7 @@ class WebhookSettings:
     validate_signatures: bool = True
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    fetch_final_details: bool = True
     proxy_networks: tuple[ProxyNetwork, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -178,6 +183,7 @@ _SECTION_KEYS: Final[dict[str, type | tuple[type, ...]]] = {
     "validate_signatures": bool,
     "reply_timeout": (int, float),
     "max_body_bytes": int,
+    "fetch_final_details": bool,
     "forward_urls": list,
     "forward_secret": str,
 }
@@ -187,7 +193,8 @@ def settings_from_section(section: Mapping[str, Any], *, where: str = "config") 
     """The ``[webhooks]`` table of the config file, checked: a dict of the keys it sets.
 
     Keys: ``public_url``, ``trusted_proxies`` (list), ``validate_signatures``,
-    ``reply_timeout``, ``max_body_bytes``, ``forward_urls`` (list) and ``forward_secret``
+    ``reply_timeout``, ``max_body_bytes``, ``fetch_final_details``, ``forward_urls`` (list) and
+    ``forward_secret``
     (a ``vault:NAME`` reference is returned as is, for the caller to resolve).
     """
     if not isinstance(section, Mapping):

@@ -66,8 +66,12 @@ def body_sha256(body: bytes) -> str:
 def url_variants(url: str) -> tuple[str, ...]:
     """The URL as given, with the scheme's default port added, and without any port.
 
-    Twilio signs some requests with the port and some without, so the official SDKs accept
-    both; a URL that is not http(s) or does not parse is returned alone.
+    Twilio signs some requests with the port and some without, on default and non-default
+    ports alike (twilio-python #392 and #402, twilio-node #411), so the official SDKs accept
+    both, and so does twiliokit: a request received on ``:18080`` passes with a signature
+    over the URL with ``:18080`` or with no port, never with another port. The port is not
+    what a signature protects: it still binds the scheme, host, path, query and parameters.
+    A URL that is not http(s) or does not parse is returned alone.
     """
     try:
         parts = urlsplit(url)

@@ -32,8 +32,10 @@ def twiliokit(
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
     monkeypatch.setenv("TWILIO_PHONE_NUMBER", emulator.phone_number)
-    # No config file of the developer's may leak into a test.
+    # No config file of the developer's may leak into a test, nor its default ledger
+    # (sends open the ledger: the default SQLite file is in the user data directory).
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
     def run(*args: str, input: str | None = None) -> Result:
         target = [] if "--base-url" in args else ["--base-url", emulator.base_url]

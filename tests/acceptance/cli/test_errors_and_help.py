@@ -13,20 +13,25 @@ from typer.testing import CliRunner
 from tests.acceptance.cli.conftest import Twiliokit
 from twiliokit.cli import output
 from twiliokit.cli.app import app
+from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.errors import RateLimitError
 
 ERROR_KEYS = {"type", "message", "code", "status", "retryable", "hint", "field"}
 
 
-def test_bad_input_is_one_line_and_exit_2_without_a_traceback(twiliokit: Twiliokit) -> None:
+def test_bad_input_is_one_line_and_exit_2_without_a_traceback(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
     """A malformed number fails before any request: one stderr line naming it, exit 2."""
+    # A one-time fault on every path: any request that reached the emulator would use it up.
+    emulator.control.add_fault(path=".*", status=500, times=1)
     result = twiliokit("sms", "send", "not-a-number", "hello")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("error: ")
-    assert "'to'" in result.stderr or "to " in result.stderr
+    assert result.stderr.startswith("error: TO is not a valid phone number: 'not-a-number'")
     assert "Traceback" not in result.output
+    assert len(emulator.control.request("GET", "/_emulator/faults")["faults"]) == 1
 
 
 def test_json_errors_are_an_error_object_on_stdout(twiliokit: Twiliokit) -> None:
@@ -64,14 +69,15 @@ def test_missing_credentials_are_a_configuration_error(monkeypatch: pytest.Monke
 
 
 def test_network_failure_is_one_line_exit_1(twiliokit: Twiliokit) -> None:
-    """Nothing listening at --base-url: one line on stderr, exit 1, no traceback."""
+    """Nothing listening at --base-url: each retry told, then one error line, exit 1."""
     with socket.socket() as closed:  # bound, never listening: connections are refused
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
         result = twiliokit("messages", "list", "--base-url", f"http://127.0.0.1:{port}")
     assert result.exit_code == 1
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("error: ")
+    *retries, last = result.stderr.strip().splitlines()
+    assert [line.split(";")[0] for line in retries] == ["Could not connect to Twilio"] * 3
+    assert last.startswith("error: ")
     assert "Traceback" not in result.output
 
 
@@ -86,7 +92,7 @@ def test_unexpected_exceptions_become_one_line() -> None:
 
     result = CliRunner().invoke(probe, [])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: unexpected KeyError: 'boom' Hint: This is a bug")
+    assert result.stderr.startswith("error: unexpected KeyError: 'boom'. Hint: This is a bug")
     assert result.stderr.count("\n") == 1
     document = json.loads(CliRunner().invoke(probe, ["--as-json"]).stdout)
     assert document["error"]["type"] == "internal_error"

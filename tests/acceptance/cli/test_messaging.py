@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.cli.conftest import Twiliokit, json_of
+from tests.helpers.ledger import record_inbound
 from twiliokit.emulator.testing import RunningEmulator
 
 HANDSET = "+14155550199"
@@ -50,8 +51,9 @@ def test_sms_send_reads_the_body_from_stdin(twiliokit: Twiliokit) -> None:
 def test_whatsapp_send_inside_the_session_window(
     twiliokit: Twiliokit, emulator: RunningEmulator
 ) -> None:
-    """After the user writes in, a free-form WhatsApp message goes out from the sender."""
+    """After the user writes in (in the ledger, as `serve` records it) free-form WhatsApp goes."""
     emulator.control.inbound(From=f"whatsapp:{HANDSET}", To=WHATSAPP_SENDER, Body="hi")
+    record_inbound(None, contact=f"whatsapp:{HANDSET}", to=WHATSAPP_SENDER)
     sent = json_of(
         twiliokit("whatsapp", "send", HANDSET, "Welcome!", "--from", WHATSAPP_SENDER, "--json")
     )
@@ -70,10 +72,16 @@ def test_whatsapp_templates_lists_nothing_on_a_fresh_account(twiliokit: Twilioki
 def test_messages_list_shows_sent_messages_in_a_table(twiliokit: Twiliokit) -> None:
     """`messages list` filters by --to and shows SID, status and body columns."""
     first = _send(twiliokit)
-    _send(twiliokit)
+    elsewhere = json_of(twiliokit("sms", "send", "+14155550188", "Not for the handset", "--json"))
+    second = _send(twiliokit)
+    to_handset = json_of(twiliokit("messages", "list", "--to", HANDSET, "--json"))["messages"]
+    assert [m["sid"] for m in to_handset] == [second["sid"], first["sid"]]
+    assert {m["to"] for m in to_handset} == {HANDSET}
     listed = json_of(twiliokit("messages", "list", "--to", HANDSET, "--limit", "1", "--json"))
-    assert len(listed["messages"]) == 1
+    assert [m["sid"] for m in listed["messages"]] == [second["sid"]]
     assert listed["next_page_token"]
+    everyone = json_of(twiliokit("messages", "list", "--json"))["messages"]
+    assert elsewhere["sid"] in {m["sid"] for m in everyone}
     table = twiliokit("messages", "list", "--to", HANDSET)
     assert table.exit_code == 0, table.output
     assert str(first["sid"]) in table.stdout
@@ -117,9 +125,11 @@ def test_messages_media_lists_the_attachments(twiliokit: Twiliokit) -> None:
     media = json_of(twiliokit("messages", "media", sid, "--json"))["media"]
     assert len(media) == 1
     assert media[0]["message_sid"] == sid
+    assert media[0]["content_type"] == "image/jpeg"
     table = twiliokit("messages", "media", sid)
     assert table.exit_code == 0, table.output
-    assert "ME" in table.stdout
+    assert media[0]["sid"] in table.stdout
+    assert "image/jpeg" in table.stdout
 
 
 def test_messages_list_on_a_narrow_terminal_keeps_sids_whole(
@@ -144,6 +154,6 @@ def test_sms_send_with_an_idempotency_key_sends_once(
     assert again["sid"] == first["sid"]
     other = twiliokit("sms", "send", HANDSET, "Other", "--idempotency-key", "nightly-2026-12-03")
     assert other.exit_code != 0
-    assert "idempotency_key" in other.output
+    assert "--idempotency-key" in other.output
     listed = json_of(twiliokit("messages", "list", "--to", HANDSET, "--json"))
     assert len(listed["messages"]) == 1

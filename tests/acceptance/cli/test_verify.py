@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.acceptance.cli.conftest import Twiliokit, json_of
@@ -40,8 +42,9 @@ def test_start_and_check_a_code(
     assert started["service_sid"] == service
     code = next(v["code"] for v in emulator.control.verifications() if v["to"] == HANDSET)
     wrong_code = "111111" if code == "000000" else "000000"
-    wrong = json_of(twiliokit("verify", "check", wrong_code, "--to", HANDSET, "--json"))
-    assert wrong["approved"] is False
+    wrong = twiliokit("verify", "check", wrong_code, "--to", HANDSET, "--json")
+    assert wrong.exit_code == 3  # a negative answer (docs/cli.md)
+    assert json.loads(wrong.stdout)["approved"] is False
     right = twiliokit("verify", "check", code, "--to", HANDSET)
     assert right.exit_code == 0, right.output
     assert "approved" in right.stdout

@@ -24,7 +24,7 @@ McpServer = Callable[..., StdioServerParameters]
 
 def emulator_environment(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
     """What an MCP client's ``env`` block holds to point twiliokit at the emulator; the
-    config and data directories are the test's own (no ledger, no developer config)."""
+    config, data and cache directories are the test's own (no ledger, no developer config)."""
     return {
         "TWILIOKIT_BASE_URL": emulator.base_url,
         "TWILIO_ACCOUNT_SID": emulator.account_sid,
@@ -32,6 +32,7 @@ def emulator_environment(emulator: RunningEmulator, tmp_path: Path) -> dict[str,
         "TWILIO_PHONE_NUMBER": emulator.phone_number,
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),  # not the developer's kept tool schemas
         "PATH": os.environ.get("PATH", ""),
     }
 

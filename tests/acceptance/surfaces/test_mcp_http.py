@@ -48,12 +48,14 @@ async def test_mcp_over_http_sends_reads_calls_and_verifies(
 ) -> None:
     """Tools list and run over streamable HTTP: send_sms, list_messages by date, make_call,
     a Verify service and a verification; the ledger resource shows the conversation."""
+    emulator.control.set_time("2026-03-10T12:00:00Z")  # the day filter below: not near midnight
     async with mcp_client(service_url) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         assert {"send_sms", "list_messages", "make_call", "start_verification"} <= names
         sent = structured(await client.call_tool("send_sms", {"to": TO, "body": "over http"}))
         emulator.control.advance(5)
         day = sent["date_created"][:10]
+        assert day == "2026-03-10"
         listed = structured(await client.call_tool("list_messages", {"to": TO, "date_sent": day}))
         assert [m["sid"] for m in listed["messages"]] == [sent["sid"]]
         call = structured(await client.call_tool("make_call", {"to": TO, "say": "Hi"}))
@@ -69,7 +71,7 @@ async def test_mcp_over_http_sends_reads_calls_and_verifies(
         assert verification["status"] == "pending"
         conversation = await client.read_resource(f"twiliokit://conversations/{TO}")
     talk = json.loads(conversation.contents[0].text)  # type: ignore[union-attr]
-    assert talk["source"] == "ledger"
+    assert talk["messages"][0]["history"][0]["source"] == "api"  # recorded by the ledger
     assert [m["sid"] for m in talk["messages"]] == [sent["sid"]]
     assert count_messages(emulator) == 1
     assert len(emulator.control.verifications()) == 1
@@ -109,4 +111,4 @@ async def test_http_api_and_mcp_share_one_ledger(service_url: str) -> None:
     async with mcp_client(service_url) as client:
         status = await client.read_resource(f"twiliokit://messages/{sent['sid']}/status")
     timeline = json.loads(status.contents[0].text)  # type: ignore[union-attr]
-    assert (timeline["source"], timeline["status"]) == ("ledger", "queued")
+    assert (timeline["recorded"], timeline["status"]) == (True, "queued")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from twiliokit.actions.verify import (
     start_verification,
 )
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.errors import NotFoundError, TwilioError, ValidationError
+from twiliokit.errors import NotFoundError, RateLimitError, TwilioError, ValidationError
 
 pytestmark = pytest.mark.anyio
 
@@ -195,6 +196,35 @@ async def test_rate_limits_apply_to_starts(run: Run) -> None:
             {"service_sid": service, "to": "+14155552672", "rate_limits": limits},
         )
     assert caught.value.status == 429
+
+
+async def test_a_full_rate_limit_bucket_is_named_and_not_retried(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A start refused by a service rate limit is not retried (its bucket refills over the
+    interval, not in seconds); the error names the rate limit, the bucket and the refill."""
+    service = await new_service(run)
+    limit = await run(
+        "create_rate_limit",
+        {"service_sid": service, "unique_name": "ip", "buckets": [{"max": 1, "interval": 600}]},
+    )
+    [bucket] = limit["buckets"]
+    limits = {"ip": "203.0.113.7"}
+    await run("start_verification", {"service_sid": service, "to": TO, "rate_limits": limits})
+    caplog.set_level(logging.INFO, logger="twiliokit.http")
+    with pytest.raises(RateLimitError) as caught:
+        await run(
+            "start_verification",
+            {"service_sid": service, "to": "+14155552672", "rate_limits": limits},
+        )
+    assert not [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    error = caught.value
+    assert (error.status, error.code, error.field) == (429, 20429, "rate_limits")
+    for named in ("'ip'", limit["sid"], bucket["sid"], "at most 1 starts per 600 seconds"):
+        assert named in error.message
+    assert "refills within 600 seconds" in error.message
+    assert error.retry_after == 600
+    assert "does not help" in (error.hint or "")
 
 
 @pytest.mark.parametrize(

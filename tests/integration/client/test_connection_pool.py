@@ -4,6 +4,7 @@ reused, and a full pool times out clearly."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,8 +25,10 @@ class Recorder:
     """An ASGI app that answers ``{}`` after ``delay`` seconds and records how many requests
     it held at once and from which client ports (one port per connection)."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, gate: threading.Event | None = None) -> None:
         self.delay = delay
+        #: When given, each request is held until it is set (instead of ``delay``).
+        self.gate = gate
         self.in_flight = 0
         self.most_in_flight = 0
         self.ports: set[int] = set()
@@ -43,7 +46,10 @@ class Recorder:
         self.ports.add(scope["client"][1])
         self.requests += 1
         try:
-            await asyncio.sleep(self.delay)  # simulated latency: the server answering slowly
+            if self.gate is not None:
+                await asyncio.to_thread(self.gate.wait, 30)
+            else:
+                await asyncio.sleep(self.delay)  # simulated latency: the server answering slowly
             await send(
                 {
                     "type": "http.response.start",
@@ -109,7 +115,8 @@ async def test_sequential_calls_reuse_one_connection(slow_server: tuple[str, Rec
 async def test_a_full_pool_times_out_with_a_connect_error() -> None:
     """A call that finds no free connection within timeout.pool fails as a ConnectError
     (never sent, so safe to retry) that names max_connections."""
-    recorder = Recorder(delay=1.0)
+    gate = threading.Event()
+    recorder = Recorder(delay=0, gate=gate)  # holds the first request until the test is done
     with serve_in_thread(recorder) as base_url:
         client = AsyncClient(
             _connection(base_url),
@@ -118,15 +125,18 @@ async def test_a_full_pool_times_out_with_a_connect_error() -> None:
             retry=RetryPolicy.disabled(),
         )
         async with client:
-            outcomes = await asyncio.gather(
-                client.request("GET", "/slow"),
-                client.request("GET", "/slow"),
-                return_exceptions=True,
-            )
-    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-    assert len(errors) == 1
-    assert isinstance(errors[0], ConnectError)
-    assert "max_connections" in str(errors[0])
+            calls = {asyncio.create_task(client.request("GET", "/slow")) for _ in range(2)}
+            try:
+                done, waiting = await asyncio.wait(calls, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gate.set()
+            assert len(done) == 1
+            (refused,) = done
+            (held,) = waiting
+            await held  # answered once let go
+    error = refused.exception()
+    assert isinstance(error, ConnectError)
+    assert "max_connections" in str(error)
     assert recorder.requests == 1
 
 

@@ -122,9 +122,11 @@ async def test_a_slow_read_is_retried_after_a_timeout(
     emulator_connection: Connection, emulator: RunningEmulator
 ) -> None:
     """A GET that times out once is retried and succeeds."""
-    emulator.control.add_fault(method="GET", path=MESSAGES, delay_ms=1500, times=1)
+    # The delayed answer is far past the read timeout; the retried one has a whole second,
+    # which a loaded machine still meets.
+    emulator.control.add_fault(method="GET", path=MESSAGES, delay_ms=4_000, times=1)
     policy = RetryPolicy(initial_delay=0.01)
-    async with AsyncClient(emulator_connection, timeout=Timeout(read=0.3), retry=policy) as client:
+    async with AsyncClient(emulator_connection, timeout=Timeout(read=1.0), retry=policy) as client:
         assert (await client.list_messages()).items == ()
 
 

@@ -231,6 +231,43 @@ def test_reset_forgets_everything(api: httpx.Client, emulator: RunningEmulator) 
     assert emulator.control.webhooks() == []
 
 
+def test_reset_rewinds_the_clock_to_its_start(emulator: RunningEmulator) -> None:
+    """Reset takes virtual time back to where it started, so earlier tests cannot move it."""
+    start = emulator.control.now()
+    emulator.control.advance(86400 * 3)
+    emulator.control.set_time("2031-01-01T00:00:00Z")
+    emulator.control.reset()
+    assert emulator.control.now() == start
+    emulator.control.advance(60)
+    emulator.control.reset()
+    assert emulator.control.now() == start
+
+
+def test_clock_can_be_set_to_a_chosen_time(api: httpx.Client, emulator: RunningEmulator) -> None:
+    """Setting the clock stamps later messages with that time; a zoneless time is refused."""
+    assert emulator.control.set_time("2026-03-10T12:00:00Z").isoformat() == (
+        "2026-03-10T12:00:00+00:00"
+    )
+    created = send(api, emulator).json()["date_created"]
+    assert created == "Tue, 10 Mar 2026 12:00:00 +0000"
+    refused = httpx.post(
+        f"{emulator.base_url}/_emulator/clock", json={"now": "2026-03-10T12:00:00"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "now"
+
+
+def test_clock_cannot_go_back_past_pending_events(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    """Going back while a message's status steps are pending is refused: they would run out
+    of order."""
+    send(api, emulator)
+    back = httpx.post(f"{emulator.base_url}/_emulator/clock", json={"now": "2001-01-01T00:00:00Z"})
+    assert back.status_code == 400
+    assert "pending" in back.json()["error"]["message"]
+
+
 def test_webhook_log_records_each_delivery(
     api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
 ) -> None:

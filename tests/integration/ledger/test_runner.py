@@ -34,19 +34,31 @@ def _claim(key: str) -> Callable[[Connection], str]:
 
 
 async def test_a_failing_write_does_not_take_its_group_with_it(runner: ThreadRunner) -> None:
-    """Writes committed in one group: the failing one is rolled back alone, the rest commit."""
-    release = threading.Event()
+    """Writes queued behind a busy writer run as one group; the failing one is then rolled back
+    alone and the rest commit."""
+    holding, release = threading.Event(), threading.Event()
+    ran: list[str] = []
 
     def hold(conn: Connection) -> str:
+        holding.set()
         release.wait(timeout=30)  # keeps the writer busy while the others queue up behind it
         return "held"
 
+    def claim(key: str) -> Callable[[Connection], str]:
+        def work(conn: Connection) -> str:
+            ran.append(key)
+            return _claim(key)(conn)
+
+        return work
+
     def fail(conn: Connection) -> str:
+        ran.append("bad")
         conn.execute(claims.insert().values(kind="test", claim_key="bad", claimed_at=func.now()))
         raise ValueError("this write fails after its insert")
 
     first = asyncio.create_task(runner.write(hold))
-    queued = [asyncio.create_task(runner.write(_claim(f"k{n}"))) for n in range(5)]
+    await asyncio.to_thread(holding.wait, 30)  # the writer is inside `hold`, alone
+    queued = [asyncio.create_task(runner.write(claim(f"k{n}"))) for n in range(5)]
     queued.insert(2, asyncio.create_task(runner.write(fail)))
     # Ready callbacks run in order, so every task above has queued its write before this runs.
     asyncio.get_running_loop().call_soon(release.set)
@@ -55,6 +67,10 @@ async def test_a_failing_write_does_not_take_its_group_with_it(runner: ThreadRun
     assert results[0] == "held"
     assert isinstance(results[3], ValueError)
     assert [r for i, r in enumerate(results) if i not in {0, 3}] == [f"k{n}" for n in range(5)]
+    # The six ran as one group (in the order queued: `fail` last), which failed; then each
+    # alone. Without a group each would have run once.
+    queued_order = ["k0", "k1", "k2", "k3", "k4", "bad"]
+    assert ran == queued_order + queued_order
 
     def stored(conn: Connection) -> list[str]:
         return sorted(conn.execute(select(claims.c.claim_key)).scalars())

@@ -204,6 +204,28 @@ async def test_hourly_message_cap_refuses_and_says_when(
     assert count_messages(emulator) == 3
 
 
+async def test_a_zero_cap_disables_the_send_and_is_not_retryable(
+    guarded: OpenGuarded, emulator: RunningEmulator
+) -> None:
+    """A cap of 0 means disabled: refused before any request, not retryable, no wait given,
+    and the message says so (waiting an hour would not help)."""
+    runtime = await guarded(Guardrails(max_messages_per_hour=0, max_calls_per_hour=0))
+    for action, arguments, noun in [
+        ("send_sms", {"to": TO, "body": "hi"}, "messages"),
+        ("make_call", {"to": TO, "say": "hi"}, "calls"),
+    ]:
+        with pytest.raises(PolicyError) as caught:
+            await runtime.invoke(action, arguments)
+        error = caught.value
+        assert not isinstance(error, HourlyCapError)
+        assert not error.retryable
+        assert "retry_after" not in error.to_dict()
+        assert f"sending {noun} is disabled" in error.message
+        assert error.field == f"max_{noun}_per_hour"
+        assert "Try again" not in (error.hint or "")
+    assert count_messages(emulator) == 0
+
+
 async def test_a_send_twilio_refused_does_not_use_the_cap(
     guarded: OpenGuarded, emulator: RunningEmulator
 ) -> None:

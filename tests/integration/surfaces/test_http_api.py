@@ -123,12 +123,12 @@ async def test_catalogue_lists_actions_with_schemas_and_guardrails(
         ({"method": "POST", "url": "/v1/actions", "json": {"action": "nope"}}, 404,
          "not_found"),
         ({"method": "GET", "url": "/v1/nothing"}, 404, "not_found"),
-        ({"method": "GET", "url": "/v1/conversations/a%0Ab"}, 404, "not_found"),
+        ({"method": "GET", "url": "/v1/conversations/a%0Ab"}, 400, "validation_error"),
         ({"method": "DELETE", "url": "/v1/actions"}, 405, "method_not_allowed"),
         ({"method": "GET", "url": "/v1/messages", "params": {"limit": "0"}}, 400,
          "validation_error"),
-        ({"method": "GET", "url": "/v1/messages", "params": {"since": "2024-01-01T00:00:00"}},
-         400, "validation_error"),
+        ({"method": "GET", "url": "/v1/messages", "params": {"since": "0.5"}}, 400,
+         "validation_error"),
         ({"method": "GET", "url": "/v1/messages/SMnope/events"}, 400, "validation_error"),
         ({"method": "POST", "url": "/v1/actions/send_sms",
           "json": {"to": "+15005550001", "body": "invalid to"}}, 502, "twilio_error"),
@@ -185,10 +185,14 @@ async def test_compliance_refusals_are_409(
     client = await service()
     opted_out = {"to": "+15005550004", "body": "x"}
     first = await client.post("/v1/actions/send_sms", json=opted_out, headers=AUTH)
-    assert first.status_code in {409, 502}
+    assert first.status_code == 502  # Twilio refused it: a Twilio error, with its code
+    assert _error(first)["code"] == 21610
+    # A one-time fault on every path: a request that reached the emulator would use it up.
+    emulator.control.add_fault(path=".*", status=500, times=1)
     second = await client.post("/v1/actions/send_sms", json=opted_out, headers=AUTH)
     assert second.status_code == 409
     assert _error(second)["type"] == "opted_out"
+    assert len(emulator.control.request("GET", "/_emulator/faults")["faults"]) == 1
 
 
 async def test_ledger_endpoints_show_what_was_sent(service: ServiceClient) -> None:

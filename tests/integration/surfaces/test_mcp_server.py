@@ -206,25 +206,25 @@ async def test_conversation_and_status_come_from_the_ledger(
         status = await client.read_resource(f"twiliokit://messages/{sent['sid']}/status")
     assert f"twiliokit://conversations/{TO}" in listed
     talk = json.loads(conversation.contents[0].text)  # type: ignore[union-attr]
-    assert talk["source"] == "ledger"
     assert [m["body"] for m in talk["messages"]] == ["hi"]
     assert talk["messages"][0]["history"][0]["status"] == "queued"
     timeline = json.loads(status.contents[0].text)  # type: ignore[union-attr]
-    assert (timeline["source"], timeline["status"]) == ("ledger", "queued")
+    assert (timeline["recorded"], timeline["status"]) == (True, "queued")
 
 
 async def test_without_a_ledger_the_conversation_comes_from_twilio(
     guarded: OpenGuarded,
 ) -> None:
-    """No ledger: both directions are read from Twilio, newest first."""
+    """No ledger: both directions are read from Twilio, in get_conversation's form, each
+    history being the current status as a poll saw it."""
     runtime = await guarded()
     async with _client(runtime) as client:
         await client.call_tool("send_sms", {"to": TO, "body": "first"})
         await client.call_tool("send_sms", {"to": TO, "body": "second"})
         conversation = await client.read_resource(f"twiliokit://conversations/{TO}")
     talk = json.loads(conversation.contents[0].text)  # type: ignore[union-attr]
-    assert talk["source"] == "twilio"
     assert sorted(m["body"] for m in talk["messages"]) == ["first", "second"]
+    assert {m["history"][0]["source"] for m in talk["messages"]} == {"poll"}
     assert all(m["channel"] == "sms" for m in talk["messages"])
 
 

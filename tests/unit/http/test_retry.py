@@ -13,6 +13,7 @@ from twiliokit.http.retry import (
     delay_after_failure,
     delay_after_status,
     parse_retry_after,
+    sends_service_rate_limits,
 )
 
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -125,6 +126,36 @@ def test_verify_attempt_limits_are_not_retried() -> None:
     """429 with 60202/60203 (too many checks or sends) does not clear in seconds."""
     assert _status_delay(429, code=60202) is None
     assert _status_delay(429, code=60203) is None
+
+
+def test_a_verify_start_refused_by_its_service_rate_limits_is_not_retried() -> None:
+    """A 429 (20429) to a Verify start that named service rate limits comes from a bucket
+    that refills over its interval: not retried; the same 429 elsewhere still is."""
+    start = "https://verify.twilio.com/v2/Services/VA1/Verifications"
+    limited = [("To", "+14155552671"), ("RateLimits", '{"ip": "203.0.113.7"}')]
+    assert sends_service_rate_limits("POST", start, limited)
+    assert not sends_service_rate_limits("POST", start, [("To", "+14155552671")])
+    assert not sends_service_rate_limits("POST", start, [("RateLimits", "{}")])
+    assert not sends_service_rate_limits("GET", start, None)
+    assert not sends_service_rate_limits("POST", start.replace("Verifications", "Foo"), limited)
+
+    def delay(code: int | None, *, service_rate_limited: bool) -> float | None:
+        return delay_after_status(
+            RetryPolicy(),
+            0,
+            429,
+            code=code,
+            headers=httpx.Headers(),
+            idempotent=False,
+            rng=never_random,
+            now=NOW,
+            service_rate_limited=service_rate_limited,
+        )
+
+    assert delay(20429, service_rate_limited=True) is None
+    assert delay(None, service_rate_limited=True) is None
+    assert delay(20429, service_rate_limited=False) == 0.5
+    assert delay(60212, service_rate_limited=True) == 0.5  # concurrent starts: gone in a moment
 
 
 def test_503_is_retried_and_400_is_not() -> None:

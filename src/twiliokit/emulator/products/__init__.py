@@ -9,6 +9,7 @@ def all_routes() -> list[BaseRoute]:
     """Every product's REST and control routes."""
     from twiliokit.emulator.products import (
         accounts,
+        available_numbers,
         calls,
         content,
         lookups,
@@ -18,5 +19,5 @@ def all_routes() -> list[BaseRoute]:
     )
 
     # Starlette tries routes in order: message creates, the hot path, are matched first.
-    modules = [messages, accounts, content, lookups, verify, numbers, calls]
+    modules = [messages, accounts, content, lookups, verify, numbers, available_numbers, calls]
     return [route for module in modules for route in module.routes()]

@@ -3,12 +3,15 @@
 Validity, formats and line types come from ``phonenumbers`` (Google's libphonenumber, the
 same metadata Twilio's basic lookup reports); there is no carrier database, so carrier name and
 mobile network codes are null. An invalid number is still a 200 with ``valid: false`` and
-``validation_errors``, as v2 answers. Data packages the emulator does not model (caller name,
-SIM swap, ...) are null, as Twilio returns them when not requested.
+``validation_errors``, as v2 answers. The other data packages a ``Fields`` list asks for
+(caller name, SIM swap, call forwarding, line status, identity match, reassigned number, SMS
+pumping risk) come from :mod:`lookup_packages`; a package not asked for is null, as on Twilio.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import phonenumbers
@@ -17,7 +20,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from twiliokit import phone
-from twiliokit.emulator.web import json_response, live_account
+from twiliokit.emulator.products import lookup_packages
+from twiliokit.emulator.web import json_response, live_account, state_of
 
 #: Every data package a v2 lookup can return (all null unless requested and modelled).
 PACKAGES: Final = (
@@ -73,8 +77,16 @@ def requested_fields(raw: str | None) -> set[str]:
     return {part.strip() for part in (raw or "").split(",") if part.strip()}
 
 
-def lookup(raw: str, *, country_code: str | None, fields: set[str]) -> dict[str, Any]:
-    """The lookup result for ``raw`` (without ``url``). Pure."""
+def lookup(
+    raw: str,
+    *,
+    country_code: str | None,
+    fields: set[str],
+    now: datetime | None = None,
+    query: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The lookup result for ``raw`` (without ``url``) at virtual time ``now``; ``query``
+    holds the packages' own parameters (``FirstName``, ``LastVerifiedDate``, ...). Pure."""
     region = (country_code or DEFAULT_REGION).upper()
     result: dict[str, Any] = {
         "calling_country_code": None,
@@ -110,6 +122,11 @@ def lookup(raw: str, *, country_code: str | None, fields: set[str]) -> dict[str,
             "type": _LINE_TYPES[phone.number_type(e164)],
             "error_code": None,
         }
+    region = result["country_code"] or ""
+    at = now or datetime.now(UTC)
+    for name, package in lookup_packages.PACKAGES.items():
+        if name in fields:
+            result[name] = package(e164, region, at, query or {})
     return result
 
 
@@ -118,7 +135,11 @@ async def fetch_phone_number(request: Request) -> Response:
     raw = request.path_params["phone_number"]
     query = request.query_params
     result = lookup(
-        raw, country_code=query.get("CountryCode"), fields=requested_fields(query.get("Fields"))
+        raw,
+        country_code=query.get("CountryCode"),
+        fields=requested_fields(query.get("Fields")),
+        now=state_of(request).clock.now(),
+        query=query,
     )
     base = str(request.base_url).rstrip("/")
     result["url"] = f"{base}/v2/PhoneNumbers/{result['phone_number']}"

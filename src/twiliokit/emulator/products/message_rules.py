@@ -85,6 +85,7 @@ def _error(code: int, message: str) -> ApiError:
 def _to_error(code: int, to: str, sender: str = "") -> ApiError:
     messages = {
         21211: f"The 'To' number {to} is not a valid phone number.",
+        21265: f"'To' number cannot be a Short Code: {to}",
         21408: "Permission to send an SMS has not been enabled for the region indicated by the "
         f"'To' number: {to}.",
         21610: "Attempt to send to unsubscribed recipient",
@@ -226,6 +227,9 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Draft
     to = _parse(to_raw, phone.RECIPIENT_KINDS)
     if to is None:
         raise _to_error(21211, to_raw)
+    if to.kind == "short_code":
+        # Twilio numbers cannot message short codes, Twilio's or external (docs: error 21265).
+        raise _to_error(21265, to.value)
     channel: Channel = "whatsapp" if to.kind == "whatsapp" else ("mms" if media_urls else "sms")
 
     if account.is_test:

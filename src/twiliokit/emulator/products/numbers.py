@@ -293,20 +293,26 @@ def _purchase_number(form: Form, store: NumberStore, account_sid: str, test: boo
         return number
     if area_code:
         code = area_code.strip()
-        if code == EMPTY_AREA_CODE or not _AREA_CODE.fullmatch(code):
+        if not _AREA_CODE.fullmatch(code):
             raise ApiError(400, 21452, f"No phone numbers found in area code {code}.")
-        if code == MAGIC_AREA_CODE:
-            if not test and store.owned(account_sid, MAGIC_NUMBER) is not None:
-                raise ApiError(400, 21452, f"No phone numbers found in area code {code}.")
-            return MAGIC_NUMBER
-        for line in range(100, 200):
-            candidate = f"+1{code}555{line:04d}"
-            if not phone.is_valid_e164(candidate):
-                break
+        for candidate in area_code_numbers(code):
             if test or store.owned(account_sid, candidate) is None:
                 return candidate
         raise ApiError(400, 21452, f"No phone numbers found in area code {code}.")
     raise ApiError(400, 21421, "A 'PhoneNumber' or 'AreaCode' parameter is required.")
+
+
+@functools.lru_cache(maxsize=512)
+def area_code_numbers(code: str) -> tuple[str, ...]:
+    """The numbers on sale in a North American area code, in the order a purchase by
+    ``AreaCode`` takes them (AvailablePhoneNumbers lists the same): ``+1{code}5550100`` to
+    ``…0199`` where valid; ``500`` has only the magic ``+15005550006``, ``533`` nothing."""
+    if code == MAGIC_AREA_CODE:
+        return (MAGIC_NUMBER,)
+    if code == EMPTY_AREA_CODE:
+        return ()
+    numbers = (f"+1{code}555{line:04d}" for line in range(100, 200))
+    return tuple(n for n in numbers if phone.is_valid_e164(n))
 
 
 # --- REST handlers ----------------------------------------------------------------------------

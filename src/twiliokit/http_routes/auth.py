@@ -1,0 +1,66 @@
+"""The bearer token every request but the public paths needs."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from twiliokit.errors import ConfigurationError
+from twiliokit.http_routes.errors import error_document
+
+__all__ = ["API_TOKEN_ENV", "PUBLIC_PATHS", "BearerTokenMiddleware"]
+
+#: The environment variable holding the API's bearer token.
+API_TOKEN_ENV = "TWILIOKIT_API_TOKEN"  # noqa: S105 - a variable name
+#: Paths served without the token (they reveal nothing about the account).
+PUBLIC_PATHS = frozenset({"/openapi.json", "/healthz"})
+
+
+class BearerTokenMiddleware:
+    """Require ``Authorization: Bearer <token>`` on every HTTP request except ``public``.
+
+    The comparison is constant-time (``hmac.compare_digest``); the token never appears in a
+    response or a log.
+    """
+
+    def __init__(self, app: ASGIApp, *, token: str, public: frozenset[str] = PUBLIC_PATHS):
+        if not token:
+            raise ConfigurationError("the API token must not be empty", field="api_token")
+        self._app = app
+        self._token = token.encode()
+        self._public = public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self._public:
+            await self._app(scope, receive, send)
+            return
+        given = _bearer(scope)
+        if given is None or not hmac.compare_digest(given, self._token):
+            message = "a bearer token is required" if given is None else "the token is wrong"
+            response = JSONResponse(
+                error_document(
+                    "unauthorized",
+                    message,
+                    hint=f"Send 'Authorization: Bearer <token>' with the value of {API_TOKEN_ENV} "
+                    "(printed when the server first generated it, and kept in the user config "
+                    "directory).",
+                    field="authorization",
+                ),
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="twiliokit"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+
+def _bearer(scope: Scope) -> bytes | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.strip().partition(b" ")
+            if scheme.lower() == b"bearer" and token.strip():
+                return bytes(token.strip())
+            return None
+    return None

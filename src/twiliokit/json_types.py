@@ -1,0 +1,125 @@
+"""Check that a JSON document has the JSON types a JSON Schema declares, and nothing more.
+
+The actions validate their arguments with pydantic, which coerces like Python (``0`` is
+``false``, ``"20"`` and ``true`` are integers). Over HTTP a body is JSON whose schema the
+OpenAPI document publishes, and a client that sends ``"include_raw": 0`` has a bug the
+server should point at, not hide. :func:`type_mismatch` finds the first value whose JSON
+type the schema does not allow; every other rule (patterns, ranges, formats, rules across
+arguments) stays with the action, which words its errors for people.
+
+Hand-written rather than the ``jsonschema`` library: only the ``type`` keyword (through
+``anyOf``/``oneOf``, ``properties``, ``additionalProperties`` and ``items``) is checked,
+since a full validator here would answer every other rule in its own wording, before the
+action's clearer one. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["TypeMismatch", "json_kind", "type_mismatch"]
+
+_ARTICLES = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a string",
+    "array": "an array",
+    "object": "an object",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeMismatch:
+    """A value whose JSON type the schema does not allow."""
+
+    #: Where it is: ``include_raw``, ``media_urls.0``, ``buckets.1.max``.
+    path: str
+    #: What the schema allows, in words (``true or false``, ``a whole number or null``).
+    expected: str
+    #: What was given, in JSON's words (``0`` is ``a number``).
+    given: str
+
+
+def json_kind(value: Any) -> str:
+    """A decoded JSON value's type, as JSON names it (with an article)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def type_mismatch(value: Any, schema: Mapping[str, Any], path: str = "") -> TypeMismatch | None:
+    """The first value in ``value`` whose JSON type ``schema`` does not allow, or ``None``.
+
+    Parts of the schema this does not read (``$ref``, ``allOf``, no ``type``) allow any type.
+    """
+    alternatives = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(alternatives, list):
+        found = [type_mismatch(value, option, path) for option in alternatives]
+        if any(mismatch is None for mismatch in found):
+            return None
+        deeper = [m for m in found if m is not None and m.path != path]
+        if deeper:  # the value's own type fits an alternative; something inside it does not
+            return deeper[0]
+        allowed = dict.fromkeys(m.expected for m in found if m is not None)
+        return TypeMismatch(path, " or ".join(allowed), json_kind(value))
+    declared = schema.get("type")
+    if declared is not None:
+        types = [declared] if isinstance(declared, str) else list(declared)
+        if not any(_is(value, kind) for kind in types):
+            expected = " or ".join(_ARTICLES.get(kind, kind) for kind in types)
+            return TypeMismatch(path, expected, json_kind(value))
+    if isinstance(value, dict):
+        return _members(value, schema, path)
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(value):
+            mismatch = type_mismatch(item, schema["items"], _join(path, str(index)))
+            if mismatch is not None:
+                return mismatch
+    return None
+
+
+def _members(value: dict[str, Any], schema: Mapping[str, Any], path: str) -> TypeMismatch | None:
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, Mapping) else {}
+    others = schema.get("additionalProperties")
+    for key, item in value.items():
+        member = properties.get(key, others if isinstance(others, Mapping) else None)
+        if isinstance(member, Mapping):
+            mismatch = type_mismatch(item, member, _join(path, key))
+            if mismatch is not None:
+                return mismatch
+    return None
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        # JSON has one number type: 20.0 is a whole number (as JSON Schema says), true is not.
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
+    checks: dict[str, Any] = {
+        "boolean": lambda v: isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "array": lambda v: isinstance(v, list),
+        "object": lambda v: isinstance(v, dict),
+        "null": lambda v: v is None,
+    }
+    check = checks.get(kind)
+    return True if check is None else bool(check(value))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

@@ -1,0 +1,71 @@
+"""What is wrong with one value, in words people use, from one of pydantic's error entries.
+
+pydantic says "Input should be a valid integer, unable to parse string as an integer" and
+"String should have at most 64 characters"; twiliokit's errors say "'limit' must be a whole
+number". :func:`plain_problem` gives the part after the quoted name, for the HTTP API's query
+and path parameters and for action arguments alike. The value itself is never repeated: it
+may be a phone number or a message body. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["plain_problem"]
+
+#: pydantic error types whose whole meaning is "wrong type", and how to say what is wanted.
+_WANTED = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "datetime_parsing": "a timestamp such as 2026-12-06T09:30:00Z",
+    "datetime_type": "a timestamp such as 2026-12-06T09:30:00Z",
+    "date_parsing": "a day such as 2026-12-06",
+    "url_parsing": "a URL",
+    "url_type": "a URL",
+}
+
+
+def plain_problem(error: Mapping[str, Any]) -> str:
+    """``must be at most 1000``, ``is required``...: one pydantic error entry in words."""
+    kind = str(error.get("type", ""))
+    context: Mapping[str, Any] = error.get("ctx") or {}
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "less_than_equal": ("at most", "le"),
+        "greater_than": ("more than", "gt"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in _WANTED:
+        return f"must be {_WANTED[kind]}"
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {context.get(key)}"
+    if kind in {"enum", "literal_error"}:
+        return f"must be one of {context.get('expected', 'the documented values')}"
+    if kind in {"string_too_long", "string_too_short"}:
+        words, key = (
+            ("at most", "max_length") if kind.endswith("long") else ("at least", "min_length")
+        )
+        return f"must be {words} {context.get(key)} characters long"
+    if kind in {"too_long", "too_short"}:
+        words, key = ("at most", "max_length") if kind == "too_long" else ("at least", "min_length")
+        return f"must have {words} {context.get(key)} items"
+    if kind == "string_pattern_mismatch":
+        return f"must match {context.get('pattern')}"
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not an argument of this action"
+    message = str(error.get("msg") or "is not valid").removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
