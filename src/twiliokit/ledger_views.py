@@ -111,6 +111,7 @@ async def read_conversation(
         )
         for message in page["messages"]:
             found[message["sid"]] = message
+    # The actions give times as ISO 8601 UTC text of one form, which sorts as the times do.
     newest = sorted(found.values(), key=lambda m: m.get("date_created") or "", reverse=True)
     messages = [conversation_message(m) for m in newest[:limit]]
     answer = ConversationOutput(contact=contact, messages=messages, next_before=None)

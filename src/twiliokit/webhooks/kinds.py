@@ -275,8 +275,12 @@ async def _verified(receiver: WebhookReceiver, events: _VerifyEvents, _: BatchRe
 # -- the table -------------------------------------------------------------------------------
 
 
-def _described(event: MessageReceived | StatusChanged | CallReceived, params: Pairs) -> Described:
+def _described(event: StatusChanged | CallReceived, params: Pairs) -> Described:
     return event.sid, event.received_at, params
+
+
+def _describe_message(inbound: _Inbound, params: Pairs) -> Described:
+    return inbound[0].sid, inbound[0].received_at, params
 
 
 def _message_key(inbound: _Inbound, token: str | None, _: Pairs) -> str:
@@ -302,7 +306,7 @@ _MESSAGING: Final[KindSpec[_Inbound]] = KindSpec(
     kind=WebhookKind.INCOMING_MESSAGE,
     form=True,
     parse=_parse_message,
-    describe=lambda inbound, params: _described(inbound[0], params),
+    describe=_describe_message,
     claim=_message_key,
     batch=_message_batch,
     follow_up=_answer_message,

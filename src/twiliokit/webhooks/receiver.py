@@ -33,6 +33,7 @@ touch the framework; the rest is pure or plain asyncio.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
@@ -299,17 +300,7 @@ class WebhookReceiver:
             return _error(503, "storage_error", "the ledger is unavailable; try again")
         if result.claimed:
             return result
-        again = recording.delivery(
-            webhook.kind,
-            url=webhook.url,
-            received_at=webhook.received_at,
-            signature_valid=webhook.signature_valid,
-            status_code=200,
-            token=webhook.key,
-            sid=webhook.sid,
-            params=webhook.params,
-            duplicate=True,
-        )
+        again = dataclasses.replace(webhook, duplicate=True)  # answered 200 like the first
         try:
             await self.ledger.write(LedgerBatch(webhooks=(again,)))
         except TwiliokitError as exc:
