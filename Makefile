@@ -42,6 +42,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts examples
 	$(BIN)/ruff format --check src tests benchmarks scripts examples
 	$(BIN)/python scripts/check_constraints.py
+	$(BIN)/lint-imports --no-cache
 
 types: $(TEST_STAMP)
 	$(BIN)/mypy

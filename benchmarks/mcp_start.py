@@ -69,7 +69,7 @@ class Server:
     tools: int = 0
     size: int = 0
     #: The first run's tools/list wall and CPU seconds (empty caches: ours keeps the tool
-    #: definitions in the user cache directory, see twiliokit.tool_cache).
+    #: definitions in the user cache directory, see twiliokit.server.tool_cache).
     first: tuple[float, float] = (0.0, 0.0)
     #: Extra environment (``PYTHONPATH`` for ``--against``).
     env: dict[str, str] = field(default_factory=dict)

@@ -46,10 +46,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from twiliokit import TwiliokitError, resolve_connection
-from twiliokit.agent_runtime import AgentRuntime, open_runtime
 from twiliokit.compliance import LedgerHooks
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
 from twiliokit.ledger import open_ledger
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.runtime import AgentRuntime, open_runtime
 
 #: Twilio schedules messages between 5 minutes and 35 days ahead.
 SOONEST = timedelta(minutes=5)

@@ -37,13 +37,14 @@ from typing import Any
 import platformdirs
 
 from twiliokit.errors import ConfigurationError
-from twiliokit.redact import mask_secret
+from twiliokit.redaction import mask_secret
 
 __all__ = [
     "CONFIG_ENV",
     "DATABASE_URL_ENV",
     "PROFILE_ENV",
     "PROFILE_KEYS",
+    "PUBLIC_URL_ENV",
     "SECRET_KEYS",
     "VAULT_PREFIX",
     "Config",
@@ -60,6 +61,8 @@ CONFIG_ENV = "TWILIOKIT_CONFIG"
 PROFILE_ENV = "TWILIOKIT_PROFILE"
 #: Environment variable naming the ledger database, read by every command that uses the ledger.
 DATABASE_URL_ENV = "TWILIOKIT_DATABASE_URL"
+#: Environment variable with the public URL Twilio reaches the webhook receiver at.
+PUBLIC_URL_ENV = "TWILIOKIT_PUBLIC_URL"
 #: A config value starting with this is the name of a vault entry, not the value itself.
 VAULT_PREFIX = "vault:"
 

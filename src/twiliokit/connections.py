@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ConfigurationError, ValidationError, VaultError
-from twiliokit.redact import mask_secret
+from twiliokit.redaction import mask_secret
 
 if TYPE_CHECKING:
     from twiliokit.vault import Vault
@@ -326,7 +326,7 @@ class Connection:
     def secret_values(self) -> tuple[str, ...]:
         """Every string that must never be shown: secrets and the encoded Basic credential.
 
-        Give these to ``twiliokit.redact.SecretFilter`` to scrub logs.
+        Give these to ``twiliokit.redaction.SecretFilter`` to scrub logs.
         """
         username, password = self.basic_auth()
         encoded = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from twiliokit.connection_limits import ConnectionLimits
 from twiliokit.connections import Connection
 from twiliokit.errors import ConfigurationError
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
+from twiliokit.serving.limits import ConnectionLimits
 
 TOKEN = "limits-token-0123456789abcdef"
 BOUND = 0.5  # seconds: short, so the tests stay fast

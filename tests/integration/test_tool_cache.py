@@ -1,4 +1,4 @@
-"""The MCP tool definitions kept between runs (twiliokit.tool_cache): equal to the
+"""The MCP tool definitions kept between runs (twiliokit.server.tool_cache): equal to the
 catalogue's, used when the code is the same, rebuilt when anything they derive from changes."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
-from twiliokit.tool_cache import mcp_tools
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.tool_cache import mcp_tools
 
 
 def _sources(tmp_path: Path) -> Path:

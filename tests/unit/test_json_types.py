@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from twiliokit.json_types import TypeMismatch, type_mismatch
+from twiliokit.server.json_types import TypeMismatch, type_mismatch
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -1,4 +1,4 @@
-"""The MCP front (twiliokit.mcp_front): what it answers before the SDK is loaded, what it
+"""The MCP front (twiliokit.server.mcp_front): what it answers before the SDK is loaded, what it
 leaves to the SDK, and that its answers are the SDK's own."""
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import pytest
 from mcp import Client
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
-from twiliokit.agent_runtime import AgentRuntime
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
-from twiliokit.mcp_front import (
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.mcp import create_mcp_server
+from twiliokit.server.mcp_front import (
     HANDSHAKE_VERSIONS,
     Handshake,
     ServerFacts,
     answer_first_requests,
     initialize_result,
 )
-from twiliokit.mcp_server import create_mcp_server
+from twiliokit.server.runtime import AgentRuntime
 
 TOOLS = [{"name": "send_sms", "inputSchema": {"type": "object"}}]
 FACTS = ServerFacts(name="twiliokit", version="1.2.3", title="twiliokit", instructions="Hi.")

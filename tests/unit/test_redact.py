@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from twiliokit.log_redaction import SecretFilter
-from twiliokit.redact import MASK, mask_secret, redact
+from twiliokit.redaction import MASK, mask_secret, redact
+from twiliokit.redaction.logs import SecretFilter
 
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 

@@ -20,7 +20,7 @@ from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import AgentInput, names, register
 from twiliokit.actions.outputs import Output
 from twiliokit.errors import ValidationError
-from twiliokit.redact import MASK, redact
+from twiliokit.redaction import MASK, redact
 
 __all__ = ["FileInput", "RawRequestInput", "RawRequestOutput", "raw_request"]
 

@@ -20,10 +20,10 @@ import httpx
 
 from twiliokit.emulator import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, MAGIC_FROM, EmulatorConfig
 from twiliokit.emulator.testing import run_emulator
-from twiliokit.http_api import API_TOKEN_ENV
+from twiliokit.server.http_api import API_TOKEN_ENV
 
 if TYPE_CHECKING:
-    from twiliokit.service import ApiToken
+    from twiliokit.server.service import ApiToken
 
 #: The demo contact who has texted the emulator's number.
 DEMO_CONTACT = "+14155550123"

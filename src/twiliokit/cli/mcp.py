@@ -9,11 +9,11 @@ the MCP channel: errors before the server starts, and the log, go to stderr.
 
 Start-up is ordered for MCP clients, which wait on it: the configuration is checked (a
 mistake exits before serving), ``initialize`` and ``tools/list`` are answered by
-:mod:`twiliokit.mcp_front` before the MCP SDK is imported, and the Twilio client and the
+:mod:`twiliokit.server.mcp_front` before the MCP SDK is imported, and the Twilio client and the
 ledger open in the background while the SDK serves the rest.
 
-Also here, for `twiliokit serve`: :func:`service_settings` builds the service's settings
-(connection, guardrails, compliance, API token) the same way.
+The config file's tables are read as for `twiliokit serve`
+(:mod:`twiliokit.cli.service_config`).
 """
 
 from __future__ import annotations
@@ -24,27 +24,28 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from twiliokit.cli import output
 from twiliokit.cli.runner import BaseUrlOption, ConfigOption, ProfileOption
-from twiliokit.cli.webhooks import PUBLIC_URL_ENV
-from twiliokit.config import CONFIG_ENV, DATABASE_URL_ENV, default_config_path, load_config
+from twiliokit.cli.service_config import (
+    compliance_from,
+    config_sections,
+    config_where,
+    guardrails_from,
+)
+from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.connections import Connection
-    from twiliokit.guardrails import GuardedCatalogue, Guardrails
-    from twiliokit.mcp_front import Handshake
-    from twiliokit.service import ApiToken, ServiceSettings
+    from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+    from twiliokit.server.mcp_front import Handshake
+    from twiliokit.server.runtime import AgentRuntime
 
-__all__ = ["announce_token", "config_sections", "mcp_command", "service_settings"]
-
-#: The ledger database URL (shared with `twiliokit serve`).
+__all__ = ["mcp_command"]
 
 ReadOnlyOption = Annotated[
     bool,
@@ -61,88 +62,6 @@ DryRunOption = Annotated[
         "nothing. (config file: guardrails.dry_run)",
     ),
 ]
-
-
-def config_sections(environ: Mapping[str, str], config: Path | None) -> Mapping[str, Any]:
-    """The non-profile tables of the config file (empty when there is no file)."""
-    explicit = config is not None or bool(environ.get(CONFIG_ENV, "").strip())
-    path = config if config is not None else default_config_path(environ)
-    if not explicit and not path.exists():
-        return {}
-    return load_config(path).sections
-
-
-def _guardrails(
-    sections: Mapping[str, Any], *, read_only: bool, dry_run: bool, where: str
-) -> Guardrails:
-    from twiliokit.guardrails import Guardrails
-
-    section = sections.get("guardrails", {})
-    return Guardrails.from_section(section, where=where).tightened(
-        read_only=read_only, dry_run=dry_run
-    )
-
-
-def _compliance(sections: Mapping[str, Any], where: str) -> ComplianceSettings:
-    from twiliokit.compliance import ComplianceSettings
-    from twiliokit.compliance.settings import SECTION
-
-    return ComplianceSettings.from_section(sections.get(SECTION), where=where)
-
-
-def _where(environ: Mapping[str, str], config: Path | None) -> str:
-    return str(config if config is not None else default_config_path(environ))
-
-
-def service_settings(
-    *,
-    environ: Mapping[str, str],
-    profile: str | None,
-    config: Path | None,
-    base_url: str | None = None,
-    host: str = "127.0.0.1",
-    ledger_url: str | None = None,
-    read_only: bool = False,
-    dry_run: bool = False,
-    **service: Any,
-) -> tuple[ServiceSettings, ApiToken, list[str]]:
-    """The settings `twiliokit serve` runs the service with, the API token, and the secrets
-    to keep out of logs. ``service`` passes the receiver's parts through (``webhooks``,
-    ``handlers``, ``forwarder``); see :class:`twiliokit.service.ServiceSettings`."""
-    from twiliokit.cli.connection import resolve_for_cli
-    from twiliokit.guardrails import GuardedCatalogue
-    from twiliokit.service import ServiceSettings, resolve_api_token
-
-    connection, _ = resolve_for_cli(
-        profile=profile, config=config, base_url=base_url, environ=environ
-    )
-    sections = config_sections(environ, config)
-    where = _where(environ, config)
-    guardrails = _guardrails(sections, read_only=read_only, dry_run=dry_run, where=where)
-    GuardedCatalogue(guardrails)  # a tool name that is not an action fails here, not later
-    token = resolve_api_token(environ)
-    settings = ServiceSettings(
-        connection=connection,
-        api_token=token.value,
-        guardrails=guardrails,
-        ledger_url=ledger_url,
-        host=host,
-        compliance=_compliance(sections, where),
-        **service,
-    )
-    return settings, token, [*connection.secret_values(), token.value]
-
-
-def announce_token(token: ApiToken) -> None:
-    """Tell the user (on stderr) about a token generated just now; later runs say nothing."""
-    if token.source == "generated":
-        typer.echo(
-            f"Generated an API token (kept in {token.path}, readable only by you):\n"
-            f"  {token.value}\n"
-            "Clients send it as 'Authorization: Bearer <token>'; set TWILIOKIT_API_TOKEN to "
-            "use your own.",
-            err=True,
-        )
 
 
 OnlyOption = Annotated[
@@ -190,7 +109,7 @@ def mcp_command(
     secrets: list[str] = []
     with output.errors_handled(as_json=False, secrets=secrets):
         from twiliokit.cli.connection import resolve_for_cli
-        from twiliokit.guardrails import GuardedCatalogue
+        from twiliokit.server.guardrails import GuardedCatalogue
 
         environ = os.environ
         connection, _ = resolve_for_cli(
@@ -198,10 +117,10 @@ def mcp_command(
         )
         secrets.extend(connection.secret_values())
         sections = config_sections(environ, config)
-        where = _where(environ, config)
-        guardrails = _guardrails(sections, read_only=read_only, dry_run=dry_run, where=where)
+        where = config_where(environ, config)
+        guardrails = guardrails_from(sections, read_only=read_only, dry_run=dry_run, where=where)
         catalogue = GuardedCatalogue(_offering(guardrails, only, group))
-        compliance = _compliance(sections, where)
+        compliance = compliance_from(sections, where)
         webhooks = sections.get("webhooks")
         public = environ.get(PUBLIC_URL_ENV, "").strip() or (
             webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
@@ -212,11 +131,11 @@ def mcp_command(
             _open_runtime, connection, catalogue, ledger_url, compliance, public or None
         )
         # initialize and tools/list are answered before the MCP SDK is even imported (see
-        # twiliokit.mcp_front); the SDK takes over from there.
+        # twiliokit.server.mcp_front); the SDK takes over from there.
         import platformdirs
 
-        from twiliokit.mcp_front import Handshake, ServerFacts, answer_first_requests
-        from twiliokit.tool_cache import mcp_tools
+        from twiliokit.server.mcp_front import Handshake, ServerFacts, answer_first_requests
+        from twiliokit.server.tool_cache import mcp_tools
 
         tools = functools.cache(
             lambda: mcp_tools(catalogue, platformdirs.user_cache_path("twiliokit"))
@@ -247,7 +166,7 @@ def _offering(guardrails: Guardrails, only: str | None, group: str | None) -> Gu
 
 
 def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.log_redaction import SecretFilter
+    from twiliokit.redaction.logs import SecretFilter
 
     handler = logging.StreamHandler()  # stderr: stdout carries the protocol
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -265,7 +184,7 @@ def _run(
 ) -> None:
     import anyio
 
-    from twiliokit.mcp_server import serve_stdio
+    from twiliokit.server.mcp import serve_stdio
 
     anyio.run(serve_stdio, catalogue, opener, handshake, tools)
 
@@ -281,8 +200,8 @@ async def _open_runtime(
     """The ledger (if any) and the runtime over it, opened while the server already answers
     (the ledger's SQLAlchemy and migrations take longer than an MCP client's first requests
     should)."""
-    from twiliokit.agent_runtime import open_runtime
     from twiliokit.ledger import default_ledger_path, open_ledger
+    from twiliokit.server.runtime import open_runtime
 
     if ledger_url is None and default_ledger_path().exists():
         ledger_url = ""  # the default SQLite ledger: open_ledger's "" form

@@ -34,7 +34,7 @@ from twiliokit.errors import (
     UnknownOutcomeError,
     ValidationError,
 )
-from twiliokit.redact import redact
+from twiliokit.redaction import redact
 
 if TYPE_CHECKING:
     from twiliokit.actions.context import ActionContext

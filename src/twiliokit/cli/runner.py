@@ -273,11 +273,10 @@ def _compliance(common: Common, environ: Mapping[str, str]) -> _Compliance:
     """The ``[compliance]`` table of the config file (``--config``, else TWILIOKIT_CONFIG,
     else the default file), and the receiver's public URL for status callbacks (as `serve`
     and `mcp` read them). Read before any request, so a bad table fails first."""
-    from twiliokit.cli.mcp import config_sections
-    from twiliokit.cli.webhooks import PUBLIC_URL_ENV
+    from twiliokit.cli.service_config import config_sections
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.compliance.settings import SECTION
-    from twiliokit.config import default_config_path
+    from twiliokit.config import PUBLIC_URL_ENV, default_config_path
 
     sections = config_sections(environ, common.config)
     where = str(common.config if common.config is not None else default_config_path(environ))

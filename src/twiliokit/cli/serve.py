@@ -23,15 +23,15 @@ import typer
 
 from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption, ProfileOption
-from twiliokit.cli.webhooks import PUBLIC_URL_ENV, public_url_from, webhook_section
-from twiliokit.config import DATABASE_URL_ENV
-from twiliokit.connection_limits import (
+from twiliokit.cli.webhooks import public_url_from, webhook_section
+from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
+from twiliokit.errors import ConfigurationError
+from twiliokit.serving.limits import (
     DEFAULT_KEEP_ALIVE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT,
     ConnectionLimits,
 )
-from twiliokit.errors import ConfigurationError
 
 __all__ = ["DATABASE_URL_ENV", "FORWARD_SECRET_ENV", "build_settings", "serve_command"]
 
@@ -151,7 +151,7 @@ def _handlers(spec: str | None) -> Any:
 
 
 def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.log_redaction import SecretFilter
+    from twiliokit.redaction.logs import SecretFilter
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -412,9 +412,9 @@ def _serve(
     metrics: bool,
     metrics_public: bool,
 ) -> None:
-    from twiliokit.cli.mcp import service_settings
+    from twiliokit.cli.service_config import service_settings
     from twiliokit.ledger.urls import resolve_ledger_url
-    from twiliokit.service import create_service_app
+    from twiliokit.server.service import create_service_app
     from twiliokit.serving import make_server, serve_workers
 
     target = resolve_ledger_url(ledger_url)  # a bad URL fails here, before the server starts
@@ -480,7 +480,7 @@ def _serve(
 
 def _worker_app(settings: Any, secrets: tuple[str, ...]) -> Any:
     """A worker process's app (``--workers``): logging as in the parent, then the service."""
-    from twiliokit.service import create_service_app
+    from twiliokit.server.service import create_service_app
 
     _configure_logging(list(secrets))
     return create_service_app(settings)

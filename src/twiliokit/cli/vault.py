@@ -19,7 +19,7 @@ import typer
 
 from twiliokit.cli.output import fail
 from twiliokit.errors import TwiliokitError, VaultError
-from twiliokit.redact import mask_secret
+from twiliokit.redaction import mask_secret
 from twiliokit.vault import KEY_FILE_ENV, PASSPHRASE_ENV, VAULT_ENV, Vault, default_vault_path
 
 __all__ = ["fail", "open_vault", "vault_app"]

@@ -15,13 +15,10 @@ import typer
 
 from twiliokit.cli import output
 from twiliokit.cli.runner import BaseUrlOption, ConfigOption, JsonOption, ProfileOption, given
-from twiliokit.config import CONFIG_ENV, default_config_path, load_config
+from twiliokit.config import CONFIG_ENV, PUBLIC_URL_ENV, default_config_path, load_config
 from twiliokit.errors import ConfigurationError, ValidationError
 
 __all__ = ["PUBLIC_URL_ENV", "public_url_from", "webhook_section", "webhooks_app"]
-
-#: Environment variable with the public URL Twilio reaches the receiver at.
-PUBLIC_URL_ENV = "TWILIOKIT_PUBLIC_URL"
 
 webhooks_app = typer.Typer(
     name="webhooks",

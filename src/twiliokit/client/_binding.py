@@ -35,8 +35,14 @@ from typing import (
 )
 
 if TYPE_CHECKING:
-    from twiliokit.client._async import AsyncClient
-    from twiliokit.client._sync import Client
+    import httpx
+
+    from twiliokit.client._base import ClientBase
+
+    # The two clients as their transports tell them apart (naming AsyncClient and Client here
+    # would make the modules that define them, and import this one, import each other).
+    AsyncClient: TypeAlias = ClientBase[httpx.AsyncBaseTransport]
+    Client: TypeAlias = ClientBase[httpx.BaseTransport]
     from twiliokit.http.paging import Page
     from twiliokit.resources._base import AccountContext, Operation
 

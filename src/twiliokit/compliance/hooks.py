@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from twiliokit.compliance import rules
 from twiliokit.actions.ledger_records import call_record, message_record, opt_out_from_error
+from twiliokit.compliance import rules
 from twiliokit.compliance.settings import ComplianceSettings
 from twiliokit.errors import ConfigurationError, StorageError, ValidationError
 from twiliokit.ledger.rules import sender_key

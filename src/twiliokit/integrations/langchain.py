@@ -2,8 +2,8 @@
 
 ::
 
-    from twiliokit.agent_runtime import open_runtime
-    from twiliokit.guardrails import GuardedCatalogue, Guardrails
+    from twiliokit.server.runtime import open_runtime
+    from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
     from twiliokit.integrations.langchain import langchain_tools
 
     async with open_runtime(connection, GuardedCatalogue(Guardrails(read_only=True))) as rt:
@@ -25,7 +25,7 @@ from twiliokit.integrations.tools import ToolSpec, run_tool, tool_specs
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
 
-    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = ["langchain_tools"]
 

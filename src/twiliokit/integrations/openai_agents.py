@@ -26,7 +26,7 @@ from twiliokit.integrations.tools import ToolSpec, run_tool, tool_specs
 if TYPE_CHECKING:
     from agents import FunctionTool
 
-    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = ["openai_agents_tools"]
 

@@ -1,6 +1,6 @@
 """What every framework adapter shares: which actions become tools, and how a call runs.
 
-A tool call runs through :meth:`twiliokit.agent_runtime.AgentRuntime.invoke`, so guardrails
+A tool call runs through :meth:`twiliokit.server.runtime.AgentRuntime.invoke`, so guardrails
 (allowed tools and destinations, caps, dry-run), compliance and the ledger apply exactly as on
 MCP and the HTTP API. What the model reads back is JSON text: the action's output, or
 ``{"error": {...}}`` with the error's type, message and hint, so that it can correct a bad
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from twiliokit.errors import TwiliokitError, ValidationError
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = ["ToolSpec", "run_tool", "tool_specs"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from starlette.datastructures import URL
 from starlette.responses import JSONResponse, Response
@@ -26,7 +26,7 @@ from twiliokit.errors import TwiliokitError
 from twiliokit.webhooks.request import RawRequest
 
 if TYPE_CHECKING:
-    from twiliokit.webhooks.receiver import WebhookReceiver
+    from twiliokit.webhooks.settings import WebhookSettings
 
 __all__ = ["EMPTY_TWIML", "WebhookEndpoint", "WebhookObserver", "read_request"]
 
@@ -52,6 +52,13 @@ class _Gone(Exception):
     """The client disconnected before its request body arrived: there is nobody to answer."""
 
 
+class _Owner(Protocol):
+    """What an endpoint reads of its receiver: the body bound and the metrics hook."""
+
+    settings: WebhookSettings
+    observe: WebhookObserver | None
+
+
 class WebhookEndpoint:
     """One webhook route as an ASGI app: read the request, answer what the receiver says.
 
@@ -61,7 +68,7 @@ class WebhookEndpoint:
 
     def __init__(
         self,
-        receiver: WebhookReceiver,
+        receiver: _Owner,
         handle: _RouteHandler,
         methods: tuple[str, ...],
         kind: str = "",

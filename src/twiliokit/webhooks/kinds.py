@@ -26,7 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from starlette.responses import Response
 
@@ -52,6 +52,7 @@ from twiliokit.webhooks.endpoint import (
 from twiliokit.webhooks.events import (
     CallReceived,
     CallStatusChanged,
+    Event,
     MessageReceived,
     MessageStatusChanged,
     OptOutChanged,
@@ -69,7 +70,10 @@ from twiliokit.webhooks.handlers import Reply, call_twiml, message_twiml
 from twiliokit.webhooks.request import JSON_TYPE, RawRequest
 
 if TYPE_CHECKING:
-    from twiliokit.webhooks.receiver import WebhookReceiver
+    import asyncio
+    from collections.abc import Coroutine
+
+    from twiliokit.webhooks.handlers import Handlers
 
 __all__ = ["KINDS", "PATHS", "KindSpec"]
 
@@ -88,6 +92,32 @@ _E = TypeVar("_E")
 Clock = Callable[[], datetime]
 #: What the ledger's delivery record names: (SID, when it was received, parameters kept).
 Described = tuple[str | None, datetime, Pairs]
+
+
+_T = TypeVar("_T")
+
+
+class Dispatch(Protocol):
+    """What a kind's follow-up asks of the receiver (:class:`~.receiver.WebhookReceiver`)."""
+
+    @property
+    def handlers(self) -> Handlers:
+        """The handlers events are handed to."""
+        ...
+
+    def spawn(self, work: Awaitable[_T]) -> asyncio.Task[_T]:
+        """Run ``work`` in the background, awaited at shutdown."""
+        ...
+
+    def forward(self, event: Event | OptOutChanged) -> None:
+        """Hand the event to the forwarder, if any."""
+        ...
+
+    async def reply(
+        self, handling: Coroutine[Any, Any, Reply | None], kind: str, sid: str
+    ) -> Reply | None:
+        """The handlers' reply if they finish in time, else ``None``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +141,7 @@ class KindSpec(Generic[_E]):
     #: The ledger batch written in the claim's transaction (:mod:`.recording`).
     batch: Callable[[_E, WebhookDelivery, Claim], LedgerBatch]
     #: Once recorded: run or start the handlers, forward, and give the answer.
-    follow_up: Callable[[WebhookReceiver, _E, BatchResult], Awaitable[Response]]
+    follow_up: Callable[[Dispatch, _E, BatchResult], Awaitable[Response]]
     #: The answer to a duplicate delivery.
     duplicate: Response
 
@@ -142,19 +172,17 @@ def _message_batch(inbound: _Inbound, webhook: WebhookDelivery, claim: Claim) ->
     return recording.message_batch(inbound[0], inbound[1], webhook, claim)
 
 
-async def _answer_message(
-    receiver: WebhookReceiver, inbound: _Inbound, result: BatchResult
-) -> Response:
+async def _answer_message(receiver: Dispatch, inbound: _Inbound, result: BatchResult) -> Response:
     """Opt-out handlers in the background; ``on_message`` decides the TwiML (no reply to a
     keyword: Twilio answers those itself)."""
     event, opt_out = inbound
     if opt_out is not None:
-        receiver._spawn(receiver.handlers.opt_out(opt_out))
-        receiver._forward(opt_out)
-    receiver._forward(event)
+        receiver.spawn(receiver.handlers.opt_out(opt_out))
+        receiver.forward(opt_out)
+    receiver.forward(event)
     reply = None
     if receiver.handlers.message_handlers:
-        reply = await receiver._reply(receiver.handlers.message(event), "on_message", event.sid)
+        reply = await receiver.reply(receiver.handlers.message(event), "on_message", event.sid)
     if opt_out is not None and reply is not None:
         logger.info(
             "not replying to %s: it is a %s keyword, which Twilio answers itself",
@@ -172,12 +200,12 @@ def _parse_call(params: Pairs, raw: RawRequest, clock: Clock) -> CallReceived:
     return parse_call_received(params, received_at=clock(), idempotency_token=raw.idempotency_token)
 
 
-async def _answer_call(receiver: WebhookReceiver, event: CallReceived, _: BatchResult) -> Response:
+async def _answer_call(receiver: Dispatch, event: CallReceived, _: BatchResult) -> Response:
     """``on_call`` decides the TwiML."""
-    receiver._forward(event)
+    receiver.forward(event)
     reply = None
     if receiver.handlers.call_handlers:
-        reply = await receiver._reply(receiver.handlers.call(event), "on_call", event.sid)
+        reply = await receiver.reply(receiver.handlers.call(event), "on_call", event.sid)
     return _twiml(call_twiml, reply, event.sid)
 
 
@@ -212,21 +240,21 @@ def _status_key(
 
 
 async def _message_status_changed(
-    receiver: WebhookReceiver, event: MessageStatusChanged, result: BatchResult
+    receiver: Dispatch, event: MessageStatusChanged, result: BatchResult
 ) -> Response:
     _status_changed(receiver, event, result.statuses[0])
     return _EMPTY_REPLY
 
 
 async def _call_status_changed(
-    receiver: WebhookReceiver, event: CallStatusChanged, result: BatchResult
+    receiver: Dispatch, event: CallStatusChanged, result: BatchResult
 ) -> Response:
     _status_changed(receiver, event, result.call_statuses[0])
     return _EMPTY_REPLY
 
 
 def _status_changed(
-    receiver: WebhookReceiver,
+    receiver: Dispatch,
     event: MessageStatusChanged | CallStatusChanged,
     outcome: StatusOutcome,
 ) -> None:
@@ -235,8 +263,8 @@ def _status_changed(
     if outcome is StatusOutcome.DUPLICATE:
         return
     changed = dataclasses.replace(event, outcome=outcome)
-    receiver._spawn(receiver.handlers.status(changed))
-    receiver._forward(changed)
+    receiver.spawn(receiver.handlers.status(changed))
+    receiver.forward(changed)
 
 
 # -- verify ----------------------------------------------------------------------------------
@@ -264,11 +292,11 @@ def _describe_verify(events: _VerifyEvents, _: Pairs) -> Described:
     return sid, events[0].received_at, recording.verify_summary(events)
 
 
-async def _verified(receiver: WebhookReceiver, events: _VerifyEvents, _: BatchResult) -> Response:
+async def _verified(receiver: Dispatch, events: _VerifyEvents, _: BatchResult) -> Response:
     """``on_verify`` in the background, per event."""
     for event in events:
-        receiver._spawn(receiver.handlers.verify(event))
-        receiver._forward(event)
+        receiver.spawn(receiver.handlers.verify(event))
+        receiver.forward(event)
     return _EMPTY_OK
 
 

@@ -352,15 +352,15 @@ class WebhookReceiver:
             except TwiliokitError as exc:
                 logger.error("could not record a rejected delivery: %s", exc)
 
-        self._spawn(record())
+        self.spawn(record())
 
     # -- what the kinds' follow-ups use (webhooks/kinds.py) ---------------------------------
 
-    async def _reply(
+    async def reply(
         self, handling: Coroutine[Any, Any, Reply | None], kind: str, sid: str
     ) -> Reply | None:
         """The handlers' reply if they finish within ``reply_timeout``; else ``None``."""
-        task = self._spawn(handling)
+        task = self.spawn(handling)
         # What asyncio.wait({task}, timeout=...) does, without its sets and extra callbacks
         # (a measurable share of a webhook's CPU time).
         loop = asyncio.get_running_loop()
@@ -382,11 +382,13 @@ class WebhookReceiver:
         )
         return None
 
-    def _forward(self, event: Event | OptOutChanged) -> None:
+    def forward(self, event: Event | OptOutChanged) -> None:
+        """Hand the event to the forwarder, if any."""
         if self.forwarder is not None:
             self.forwarder.submit(event)
 
-    def _spawn(self, work: Awaitable[_T]) -> asyncio.Task[_T]:
+    def spawn(self, work: Awaitable[_T]) -> asyncio.Task[_T]:
+        """Run ``work`` in the background; :meth:`drain` and shutdown wait for it."""
         task: asyncio.Task[_T] = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

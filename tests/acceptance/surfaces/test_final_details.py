@@ -15,7 +15,7 @@ import pytest
 from tests.integration.actions.helpers import FAST_RETRY
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.ledger import MessageStatus
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 from twiliokit.webhooks import WebhookSettings
 from twiliokit.webhooks.events import StatusChanged

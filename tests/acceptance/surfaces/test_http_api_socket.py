@@ -15,9 +15,9 @@ import pytest
 
 from tests.integration.actions.helpers import FAST_RETRY, count_messages
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import Guardrails
-from twiliokit.http_api import MAX_BODY_BYTES
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.guardrails import Guardrails
+from twiliokit.server.http_api import MAX_BODY_BYTES
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 
 TOKEN = "socket-token-0123456789abcdef"

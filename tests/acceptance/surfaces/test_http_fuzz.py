@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.integration.actions.helpers import FAST_RETRY
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 
 TOKEN = "fuzzing-token-0123456789abc"

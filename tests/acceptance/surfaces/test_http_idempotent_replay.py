@@ -10,8 +10,8 @@ import pytest
 
 from tests.integration.actions.helpers import FAST_RETRY, count_messages
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.http_api import REPLAYED_HEADER
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.http_api import REPLAYED_HEADER
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 
 TOKEN = "replay-token-0123456789abcdef"

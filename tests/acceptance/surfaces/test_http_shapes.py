@@ -24,8 +24,8 @@ from tests.helpers.seed_answers import (
 from tests.integration.actions.helpers import FAST_RETRY, count_messages
 from twiliokit.actions.shapes import SHAPE_NAMES
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import Guardrails
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.guardrails import Guardrails
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 
 TOKEN = "shapes-token-0123456789abcdef"

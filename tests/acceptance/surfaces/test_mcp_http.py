@@ -16,7 +16,7 @@ from mcp.client.streamable_http import streamable_http_client
 from tests.acceptance.surfaces.conftest import TO, structured
 from tests.integration.actions.helpers import FAST_RETRY, count_messages
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 
 pytestmark = pytest.mark.anyio

@@ -22,7 +22,7 @@ from tests.acceptance.surfaces.conftest import (
 )
 from tests.integration.actions.helpers import count_messages
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.mcp_server import REPLAYED_META
+from twiliokit.server.mcp import REPLAYED_META
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.actions.helpers import FAST_RETRY
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 from twiliokit.webhooks import WebhookSettings, compute_signature
 

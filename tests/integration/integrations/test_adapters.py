@@ -17,13 +17,13 @@ from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessa
 from openai.types.responses.response_output_text import ResponseOutputText
 
 from tests.integration.actions.helpers import FAST_RETRY, count_messages
-from twiliokit.agent_runtime import AgentRuntime, open_runtime
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.errors import ValidationError
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
 from twiliokit.integrations.langchain import langchain_tools
 from twiliokit.integrations.openai_agents import openai_agents_tools
 from twiliokit.ledger import MemoryLedger
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.runtime import AgentRuntime, open_runtime
 
 pytestmark = pytest.mark.anyio
 

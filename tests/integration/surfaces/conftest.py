@@ -12,11 +12,11 @@ import pytest
 
 from tests.integration.actions.helpers import FAST_RETRY, emulator_now
 from twiliokit.actions.hooks import SendHooks
-from twiliokit.agent_runtime import AgentRuntime, open_runtime
 from twiliokit.connections import Connection
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
 from twiliokit.ledger import LedgerStore
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.runtime import AgentRuntime, open_runtime
 
 #: A bearer token for the service in tests (long enough to be accepted).
 TOKEN = "test-token-0123456789abcdef"
@@ -60,7 +60,7 @@ async def guarded(
 async def service(emulator: RunningEmulator) -> AsyncIterator[ServiceClient]:
     """``await service(guardrails=..., ...)``: the service app with its lifespan running, and
     an httpx client calling it in-process (no token unless the test sends one)."""
-    from twiliokit.service import ServiceSettings, create_service_app
+    from twiliokit.server.service import ServiceSettings, create_service_app
 
     async with contextlib.AsyncExitStack() as stack:
 

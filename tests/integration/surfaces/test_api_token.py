@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from twiliokit.errors import ConfigurationError
-from twiliokit.service import ServiceSettings, api_token_path, resolve_api_token
+from twiliokit.server.service import ServiceSettings, api_token_path, resolve_api_token
 
 LONG = "an-operator-chosen-token-1234"
 

@@ -1,4 +1,4 @@
-"""``twiliokit.cli.mcp.service_settings``: what `twiliokit serve` builds the service from
+"""``twiliokit.cli.service_config.service_settings``: what `twiliokit serve` builds the service from
 (the environment, the config file's [guardrails] and [compliance], the kept API token)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from twiliokit.cli.mcp import service_settings
+from twiliokit.cli.service_config import service_settings
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.errors import ConfigurationError
 

@@ -18,7 +18,6 @@ from twiliokit.errors import (
     TwilioError,
     ValidationError,
 )
-from twiliokit.guardrails import GuardedCatalogue, Guardrails, HourlyCapError
 from twiliokit.ledger import (
     Direction,
     MemoryLedger,
@@ -27,6 +26,7 @@ from twiliokit.ledger import (
     OptOutAction,
     OptOutEvent,
 )
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails, HourlyCapError
 
 pytestmark = pytest.mark.anyio
 

@@ -15,8 +15,8 @@ from twiliokit.actions import catalogue
 from twiliokit.actions.registry import ActionRegistry
 from twiliokit.actions.schema import input_schema
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
-from twiliokit.http_api import create_http_api
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.http_api import create_http_api
 from twiliokit.webhooks import WebhookSettings
 
 pytestmark = pytest.mark.anyio

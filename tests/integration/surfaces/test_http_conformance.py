@@ -14,8 +14,8 @@ import pytest
 from tests.integration.actions.helpers import FAST_RETRY, count_messages, emulator_now
 from tests.integration.surfaces.conftest import AUTH, TO, TOKEN
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import Guardrails
-from twiliokit.service import ServiceSettings, create_service_app
+from twiliokit.server.guardrails import Guardrails
+from twiliokit.server.service import ServiceSettings, create_service_app
 from twiliokit.serving import serve_in_thread
 from twiliokit.webhooks import WebhookSettings
 from twiliokit.webhooks.app import create_receiver_app

@@ -16,12 +16,12 @@ from tests.integration.surfaces.conftest import TO, OpenGuarded
 from twiliokit.actions import catalogue
 from twiliokit.actions.registry import SAFE_NAME, ActionRegistry
 from twiliokit.actions.schema import export, output_schema, property_names
-from twiliokit.agent_runtime import AgentRuntime
 from twiliokit.compliance import LedgerHooks
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.guardrails import GuardedCatalogue, Guardrails
 from twiliokit.ledger import MemoryLedger
-from twiliokit.mcp_server import create_mcp_server
+from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
+from twiliokit.server.mcp import create_mcp_server
+from twiliokit.server.runtime import AgentRuntime
 
 pytestmark = pytest.mark.anyio
 

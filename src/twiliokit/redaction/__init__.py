@@ -4,7 +4,7 @@
   never more than a quarter of any value, ``"****"`` below 16 characters.
 - ``redact(text, secrets)``: replace every known secret and every HTTP ``Basic``/``Bearer``
   credential in a string.
-- ``twiliokit.log_redaction.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
+- ``twiliokit.redaction.logs.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
   record's final message and to its formatted traceback, so secrets passed as ``%s``
   arguments or carried by exception messages are scrubbed too. Attach it to a *handler*:
   filters on a logger do not run for records propagated from child loggers.

@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from twiliokit.connection_limits import ConnectionLimits
 from twiliokit.errors import ConfigurationError
-from twiliokit.limited_protocol import LimitedConfig
+from twiliokit.serving.limits import ConnectionLimits
+from twiliokit.serving.protocol import LimitedConfig
 
 __all__ = ["bound_port", "make_server", "serve_in_thread", "serve_workers"]
 

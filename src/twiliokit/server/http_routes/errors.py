@@ -31,12 +31,12 @@ from twiliokit.errors import (
     UnknownOutcomeError,
     ValidationError,
 )
-from twiliokit.guardrails import HourlyCapError
-from twiliokit.http_routes.bodies import MAX_BODY_BYTES, TooLargeError
 from twiliokit.problem_words import plain_problem
+from twiliokit.server.guardrails import HourlyCapError
+from twiliokit.server.http_routes.bodies import MAX_BODY_BYTES, TooLargeError
 
 if TYPE_CHECKING:
-    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.server.guardrails import GuardedCatalogue
 
 __all__ = [
     "ERROR_STATUSES",
@@ -53,7 +53,7 @@ __all__ = [
     "unknown_action",
 ]
 
-logger = logging.getLogger("twiliokit.http_api")
+logger = logging.getLogger("twiliokit.server.http_api")
 
 
 class ErrorObject(BaseModel):

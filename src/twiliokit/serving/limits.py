@@ -3,7 +3,7 @@ bounds every twiliokit server runs with (`twiliokit serve`, the emulator, test s
 
 Without them, a client that opens connections and sends nothing, half a header or a body one
 byte at a time holds a file descriptor for as long as it likes; enough of them starve the
-server. :mod:`twiliokit.limited_protocol` enforces them.
+server. :mod:`twiliokit.serving.protocol` enforces them.
 """
 
 from __future__ import annotations

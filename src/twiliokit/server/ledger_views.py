@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from twiliokit.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = [
     "TIME_BOUND_SCHEMA",

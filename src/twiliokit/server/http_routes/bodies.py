@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from twiliokit.errors import ValidationError
-from twiliokit.json_types import json_kind, type_mismatch
+from twiliokit.server.json_types import json_kind, type_mismatch
 
 __all__ = ["MAX_BODY_BYTES", "TooLargeError", "check_types", "json_body", "keyed"]
 

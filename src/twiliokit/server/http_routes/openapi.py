@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from twiliokit.http_routes.auth import API_TOKEN_ENV
-from twiliokit.http_routes.errors import ERROR_STATUSES
+from twiliokit.server.http_routes.auth import API_TOKEN_ENV
+from twiliokit.server.http_routes.errors import ERROR_STATUSES
 
 if TYPE_CHECKING:
-    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.server.guardrails import GuardedCatalogue
 
 __all__ = ["body_schema", "document_actions"]
 

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from twiliokit.errors import ConfigurationError
-from twiliokit.http_routes.errors import error_document
+from twiliokit.server.http_routes.errors import error_document
 
 __all__ = ["API_TOKEN_ENV", "PUBLIC_PATHS", "BearerTokenMiddleware"]
 

@@ -17,7 +17,7 @@ Every request but the public two needs ``Authorization: Bearer <TWILIOKIT_API_TO
 retryable, hint, field}}`` (the CLI's ``--json`` error object) with the status
 :func:`status_for` gives; ``/openapi.json`` documents all of it, with one path per action
 carrying its input and output schemas. Actions run through the guardrails
-(:class:`~twiliokit.guardrails.GuardedCatalogue`), exactly as over MCP; so do the ledger
+(:class:`~twiliokit.server.guardrails.GuardedCatalogue`), exactly as over MCP; so do the ledger
 reads, which answer with the ledger actions' outputs (``search_ledger``, ``get_conversation``,
 ``get_message_status_history``).
 """
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from twiliokit.http_routes.actions import REPLAYED_HEADER, add_action_routes
-from twiliokit.http_routes.auth import API_TOKEN_ENV, PUBLIC_PATHS, BearerTokenMiddleware
-from twiliokit.http_routes.bodies import MAX_BODY_BYTES
-from twiliokit.http_routes.errors import (
+from twiliokit.server.http_routes.actions import REPLAYED_HEADER, add_action_routes
+from twiliokit.server.http_routes.auth import API_TOKEN_ENV, PUBLIC_PATHS, BearerTokenMiddleware
+from twiliokit.server.http_routes.bodies import MAX_BODY_BYTES
+from twiliokit.server.http_routes.errors import (
     ErrorResponse,
     ErrorsAsJson,
     add_error_handlers,
@@ -42,12 +42,12 @@ from twiliokit.http_routes.errors import (
     error_responses,
     status_for,
 )
-from twiliokit.http_routes.ledger import add_ledger_routes
-from twiliokit.http_routes.openapi import document_actions
+from twiliokit.server.http_routes.ledger import add_ledger_routes
+from twiliokit.server.http_routes.openapi import document_actions
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
-    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.server.guardrails import GuardedCatalogue
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = [
     "API_TOKEN_ENV",
@@ -72,7 +72,7 @@ def create_http_api(
     """The HTTP API as an ASGI app, bearer token required. ``runtime()`` gives the open
     runtime per request (the service opens it in its lifespan).
 
-    Its rooms are in :mod:`twiliokit.http_routes`: the action routes, the ledger routes,
+    Its rooms are in :mod:`twiliokit.server.http_routes`: the action routes, the ledger routes,
     the errors, the OpenAPI document and the token."""
     from twiliokit import __version__
 

@@ -3,7 +3,7 @@
 
 Each answers with a ledger action's output (``search_ledger``, ``get_conversation``,
 ``get_message_status_history``), run through the guarded catalogue by
-:mod:`twiliokit.ledger_views`: a message has the same JSON here as from the actions and the
+:mod:`twiliokit.server.ledger_views`: a message has the same JSON here as from the actions and the
 MCP resources. The routes keep their own query parameters (times as a day or any ISO 8601
 timestamp, a zone-less one being UTC) and translate them into the actions' arguments.
 """
@@ -23,7 +23,7 @@ from twiliokit.actions.ledger_actions import (
 )
 from twiliokit.errors import ValidationError
 from twiliokit.ledger import Channel, Direction, MessageStatus
-from twiliokit.ledger_views import (
+from twiliokit.server.ledger_views import (
     TIME_BOUND_SCHEMA,
     parse_time_bound,
     read_conversation,
@@ -32,7 +32,7 @@ from twiliokit.ledger_views import (
 )
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = ["add_ledger_routes"]
 

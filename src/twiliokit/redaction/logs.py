@@ -1,5 +1,5 @@
 """A ``logging.Filter`` that scrubs secrets from log records (kept apart from
-``twiliokit.redact`` so code that only masks values never imports ``logging``)."""
+``twiliokit.redaction`` so code that only masks values never imports ``logging``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Iterable
 
-from twiliokit.redact import MIN_SCRUB_LENGTH, redact
+from twiliokit.redaction import MIN_SCRUB_LENGTH, redact
 
 __all__ = ["SecretFilter"]
 

@@ -28,7 +28,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from twiliokit.connection_limits import ConnectionLimits
+from twiliokit.serving.limits import ConnectionLimits
 
 __all__ = [
     "LimitedConfig",

@@ -18,7 +18,7 @@ Resources (JSON):
 
 They are the outputs of the ledger actions (``get_conversation``,
 ``get_message_status_history``) run through the guarded catalogue, read from Twilio in the
-same form when there is no ledger (:mod:`twiliokit.ledger_views`).
+same form when there is no ledger (:mod:`twiliokit.server.ledger_views`).
 
 Credentials are the operator's (environment, config, vault), resolved before the server
 starts: no tool takes them as arguments. This module only adapts; the catalogue and the
@@ -44,16 +44,16 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from twiliokit.errors import NotFoundError, TwiliokitError, ValidationError
-from twiliokit.ledger_views import read_conversation, read_status_history, search_messages
-from twiliokit.mcp_front import ServerFacts
+from twiliokit.server.ledger_views import read_conversation, read_status_history, search_messages
+from twiliokit.server.mcp_front import ServerFacts
 
 if TYPE_CHECKING:
     from mcp.server.context import ServerRequestContext
 
     from twiliokit.actions.context import ProgressReporter
-    from twiliokit.agent_runtime import AgentRuntime
-    from twiliokit.guardrails import GuardedCatalogue
-    from twiliokit.mcp_front import Handshake
+    from twiliokit.server.guardrails import GuardedCatalogue
+    from twiliokit.server.mcp_front import Handshake
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = [
     "REPLAYED_META",
@@ -82,7 +82,7 @@ def list_tools(
     catalogue: GuardedCatalogue, definitions: Sequence[dict[str, Any]] | None = None
 ) -> list[types.Tool]:
     """The tools the server lists: the catalogue's MCP definitions the guardrails allow
-    (``definitions``, when the caller has them already: ``twiliokit.tool_cache``)."""
+    (``definitions``, when the caller has them already: ``twiliokit.server.tool_cache``)."""
     if definitions is None:
         definitions = [catalogue.tool(action) for action in catalogue.actions()]
     return [types.Tool.model_validate(definition) for definition in definitions]
@@ -300,14 +300,14 @@ async def serve_stdio(
 
     The runtime (``opener()``: the Twilio client and the ledger) opens in the background
     while the server already answers; tool calls wait for it, and get an error result saying
-    why if it could not open. ``handshake`` is what :mod:`twiliokit.mcp_front` already
+    why if it could not open. ``handshake`` is what :mod:`twiliokit.server.mcp_front` already
     answered: the SDK reads its replay first and its answer to ``initialize`` is dropped.
     ``tools``: the tool definitions, if the caller has them (see :func:`list_tools`).
     """
     import anyio
     from mcp.server.stdio import stdio_server
 
-    from twiliokit.agent_runtime import BackgroundRuntime
+    from twiliokit.server.runtime import BackgroundRuntime
 
     background = BackgroundRuntime()
     server = create_mcp_server(catalogue, background.get, tools)
@@ -331,7 +331,7 @@ class _Unowned(io.TextIOWrapper):
 
 
 class _ReplayedInput:
-    """The client's input as the SDK reads it: the lines :mod:`twiliokit.mcp_front` took
+    """The client's input as the SDK reads it: the lines :mod:`twiliokit.server.mcp_front` took
     (``initialize`` first), then the rest of stdin."""
 
     def __init__(self, replay: list[bytes], rest: AsyncIterable[str]) -> None:
@@ -347,7 +347,7 @@ class _ReplayedInput:
 
 class _AnsweredOutput:
     """The SDK's output to the client, less its answer to the replayed ``initialize`` (the
-    client got one from :mod:`twiliokit.mcp_front` already)."""
+    client got one from :mod:`twiliokit.server.mcp_front` already)."""
 
     def __init__(self, initialize_id: object, out: Any) -> None:
         self._drop = initialize_id

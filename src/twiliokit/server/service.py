@@ -8,8 +8,8 @@ ledger and one guarded catalogue.
     app = create_service_app(settings)      # uvicorn app, or serve_in_thread(app) in tests
     run_service(settings, port=8080)        # what `twiliokit serve` runs
 
-Routes: ``/v1/...`` and ``/openapi.json`` (:mod:`twiliokit.http_api`), ``/mcp`` (the
-:mod:`twiliokit.mcp_server` tools and resources), ``/webhooks/twilio/...``
+Routes: ``/v1/...`` and ``/openapi.json`` (:mod:`twiliokit.server.http_api`), ``/mcp`` (the
+:mod:`twiliokit.server.mcp` tools and resources), ``/webhooks/twilio/...``
 (:mod:`twiliokit.webhooks`). ``/v1`` and ``/mcp`` need ``Authorization: Bearer <token>``;
 the webhooks are checked by Twilio's signature instead. The lifespan opens the client and
 the ledger at startup and closes them at shutdown.
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twiliokit.errors import ConfigurationError
-from twiliokit.guardrails import Guardrails
+from twiliokit.server.guardrails import Guardrails
 
 if TYPE_CHECKING:
     import httpx
@@ -43,13 +43,13 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.routing import BaseRoute
 
-    from twiliokit.agent_runtime import AgentRuntime
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.connections import Connection
-    from twiliokit.guardrails import GuardedCatalogue
     from twiliokit.http.config import RetryPolicy
     from twiliokit.ledger import LedgerStore
-    from twiliokit.metrics import Metrics
+    from twiliokit.server.guardrails import GuardedCatalogue
+    from twiliokit.server.metrics import Metrics
+    from twiliokit.server.runtime import AgentRuntime
     from twiliokit.webhooks.forward import Forwarder
     from twiliokit.webhooks.handlers import Handlers
     from twiliokit.webhooks.settings import WebhookSettings
@@ -86,7 +86,7 @@ class ServiceSettings:
     in-process). ``compliance``: the ``[compliance]`` checks (``None``: the defaults, opt-outs
     and the WhatsApp window); every send is also recorded in the ledger, with the receiver's
     status callback when ``webhooks.public_url`` is set. ``metrics``: serve ``/metrics``
-    (Prometheus, :mod:`twiliokit.metrics`), behind the bearer token unless ``metrics_public``
+    (Prometheus, :mod:`twiliokit.server.metrics`), behind the bearer token unless ``metrics_public``
     (acceptable when only your monitoring network can reach the server).
     """
 
@@ -134,8 +134,8 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from twiliokit.guardrails import GuardedCatalogue
-    from twiliokit.http_api import BearerTokenMiddleware, create_http_api
+    from twiliokit.server.guardrails import GuardedCatalogue
+    from twiliokit.server.http_api import BearerTokenMiddleware, create_http_api
 
     catalogue = GuardedCatalogue(settings.guardrails)
     holder = _Holder()
@@ -163,7 +163,7 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
         )
         from mcp.server.transport_security import TransportSecuritySettings
 
-        from twiliokit.mcp_server import create_mcp_server
+        from twiliokit.server.mcp import create_mcp_server
 
         loopback = settings.host in _LOOPBACK
         manager = StreamableHTTPSessionManager(
@@ -175,7 +175,7 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
                 allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
             ),
         )
-        from twiliokit.body_first import BodyFirst
+        from twiliokit.server.body_first import BodyFirst
 
         # BodyFirst: a client leaving mid-body is a debug line, not the library's ERROR.
         mcp_app = BearerTokenMiddleware(
@@ -191,9 +191,9 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from twiliokit.agent_runtime import open_runtime
         from twiliokit.compliance import LedgerHooks
         from twiliokit.ledger import open_ledger
+        from twiliokit.server.runtime import open_runtime
 
         async with contextlib.AsyncExitStack() as stack:
             ledger = await open_ledger(
@@ -244,8 +244,8 @@ def _metrics_route(
         return None
     from starlette.routing import Route, request_response
 
-    from twiliokit.http_api import BearerTokenMiddleware
-    from twiliokit.metrics import CONTENT_TYPE, Metrics
+    from twiliokit.server.http_api import BearerTokenMiddleware
+    from twiliokit.server.metrics import CONTENT_TYPE, Metrics
 
     metrics = Metrics()
     catalogue.observer = metrics.action
@@ -295,7 +295,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     mount) still get the JSON error object, never Starlette's plain-text page."""
     from starlette.responses import JSONResponse
 
-    from twiliokit.http_api import error_document
+    from twiliokit.server.http_api import error_document
 
     assert isinstance(exc, StarletteHTTPException)
     kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -373,7 +373,7 @@ def resolve_api_token(environ: Mapping[str, str], *, path: Path | None = None) -
     The file is created with mode 0600 (in a 0700 directory); an existing file that others
     can read is refused rather than trusted.
     """
-    from twiliokit.http_api import API_TOKEN_ENV
+    from twiliokit.server.http_api import API_TOKEN_ENV
 
     given = environ.get(API_TOKEN_ENV, "").strip()
     if given:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from twiliokit.guardrails import Guardrails
+    from twiliokit.server.guardrails import Guardrails
 
 __all__ = ["HANDSHAKE_VERSIONS", "Handshake", "ServerFacts", "answer_first_requests"]
 

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from twiliokit.actions.shapes import SHAPE_NAMES, Shape, get_shape, shape_output
 from twiliokit.errors import ValidationError
-from twiliokit.http_routes.bodies import check_types, json_body, keyed
-from twiliokit.http_routes.errors import unknown_action
-from twiliokit.http_routes.openapi import body_schema
+from twiliokit.server.http_routes.bodies import check_types, json_body, keyed
+from twiliokit.server.http_routes.errors import unknown_action
+from twiliokit.server.http_routes.openapi import body_schema
 
 if TYPE_CHECKING:
-    from twiliokit.agent_runtime import AgentRuntime
-    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.server.guardrails import GuardedCatalogue
+    from twiliokit.server.runtime import AgentRuntime
 
 __all__ = ["REPLAYED_HEADER", "add_action_routes"]
 

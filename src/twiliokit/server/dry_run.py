@@ -4,7 +4,7 @@ A send (SMS, MMS, WhatsApp, call) is stopped in its send hooks, after the compli
 approved it, and previewed from its :class:`~twiliokit.actions.hooks.SendIntent`: recipient,
 sender, body, encoding and segments (:func:`twiliokit.segments.analyze`) and how Twilio bills
 it. Any other write runs against a client whose only way to the network is a GET (see
-:mod:`twiliokit.agent_runtime`): its first other request is stopped with :class:`WouldWrite`
+:mod:`twiliokit.server.runtime`): its first other request is stopped with :class:`WouldWrite`
 and previewed as that request. Pure, no I/O.
 """
 

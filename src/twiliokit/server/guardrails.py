@@ -35,14 +35,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from twiliokit.actions.hooks import SendHooks, SendIntent, chain_hooks
-from twiliokit.dry_run import (
+from twiliokit.errors import ConfigurationError, PolicyError, UnknownOutcomeError
+from twiliokit.server.dry_run import (
     WouldSend,
     WouldWrite,
     preview_of_intent,
     preview_of_request,
     preview_schema,
 )
-from twiliokit.errors import ConfigurationError, PolicyError, UnknownOutcomeError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -395,7 +395,7 @@ class GuardedCatalogue:
 
         Raises ``twiliokit.errors`` exceptions only. In dry-run mode writes run with
         ``preview_client`` (a client whose only way to the network is a GET: see
-        ``twiliokit.agent_runtime``) and their send hooks stop them before sending.
+        ``twiliokit.server.runtime``) and their send hooks stop them before sending.
         """
         from twiliokit.actions.invoke import find_action
 

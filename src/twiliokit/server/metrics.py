@@ -138,7 +138,7 @@ class Metrics:
         error: BaseException | None,
         seconds: float,
     ) -> None:
-        """Count one action run (see :class:`twiliokit.guardrails.GuardedCatalogue`)."""
+        """Count one action run (see :class:`twiliokit.server.guardrails.GuardedCatalogue`)."""
         self.actions.labels(action.name, _sender(arguments, result), outcome_of(error)).inc()
         if isinstance(error, TwilioError) and error.code is not None:
             self.twilio_errors.labels(action.name, str(error.code)).inc()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from twiliokit.guardrails import GuardedCatalogue
+    from twiliokit.server.guardrails import GuardedCatalogue
 
 __all__ = ["cache_key", "mcp_tools"]
 

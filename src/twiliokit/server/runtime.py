@@ -26,15 +26,15 @@ import httpx
 
 from twiliokit.actions.context import ActionContext, ProgressReporter
 from twiliokit.actions.hooks import NoHooks, SendHooks
-from twiliokit.dry_run import RequestPreview, WouldWrite
 from twiliokit.errors import ConfigurationError, TwiliokitError
+from twiliokit.server.dry_run import RequestPreview, WouldWrite
 
 if TYPE_CHECKING:
     from twiliokit.client import AsyncClient
     from twiliokit.connections import Connection
-    from twiliokit.guardrails import GuardedCatalogue, Guardrails
     from twiliokit.http.config import RetryPolicy
     from twiliokit.ledger import LedgerStore
+    from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
 
 __all__ = [
     "AgentRuntime",
@@ -52,7 +52,7 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class ReadsOnlyTransport(httpx.AsyncBaseTransport):
     """An httpx transport for dry-run mode: reads go to ``inner``; any other request is
-    stopped with :class:`~twiliokit.dry_run.WouldWrite` describing it, before it is sent.
+    stopped with :class:`~twiliokit.server.dry_run.WouldWrite` describing it, before it is sent.
 
     Stopping writes at the transport, below every action, means no write can reach Twilio in
     dry-run mode whatever the action does; reads (lookups the action makes first) still work.
