@@ -121,6 +121,15 @@ async def invoke(
     name, args = split_envelope(name_or_envelope, arguments)
     action = find_action(registry, name)
     parsed = parse_arguments(action, args)
+    return shape_output(chosen, action, await run_parsed(action, parsed, context=context))
+
+
+async def run_parsed(
+    action: Action[Any, Any], parsed: pydantic.BaseModel, *, context: ActionContext
+) -> dict[str, Any]:
+    """Run an action already resolved, with arguments already parsed: the last step of every
+    entry point (``invoke``, the agent surfaces' guarded catalogue, the CLI), which resolve and
+    parse once and then hand over here. Returns the output as JSON-ready data."""
     output: pydantic.BaseModel = await action.run(context, parsed)
     result: dict[str, Any] = output.model_dump(mode="json", by_alias=True)
-    return shape_output(chosen, action, result)
+    return result

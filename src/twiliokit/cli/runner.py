@@ -1,6 +1,7 @@
 """Run a catalogue action from the command line.
 
-Every Twilio command goes through here and so through ``twiliokit.actions.invoke``: the CLI,
+Every Twilio command goes through here and so through ``twiliokit.actions.invoke``'s steps
+(the action resolved and its arguments parsed once, then ``run_parsed``): the CLI,
 Python, the HTTP API and MCP share one implementation of each operation. A command collects
 its options into an arguments dict and calls ``execute``, which resolves the connection (the
 same way as ``twiliokit connection show``), opens an ``AsyncClient``, runs the action under
@@ -156,7 +157,9 @@ def given(arguments: Mapping[str, Any]) -> dict[str, Any]:
 def run_action(
     name: str, arguments: Mapping[str, Any], common: Common, *, secrets: list[str] | None = None
 ) -> dict[str, Any]:
-    """Resolve the connection, run the action through ``invoke`` and return its output.
+    """Resolve the action and parse its arguments (once), resolve the connection, run the
+    action (``twiliokit.actions.invoke.run_parsed``, as every surface does) and return its
+    output.
 
     Raises ``twiliokit.errors`` exceptions. The name and arguments are checked before the
     connection is resolved, so a typo is reported as such even where no credentials are set.
@@ -165,14 +168,14 @@ def run_action(
     """
     import asyncio
 
-    from twiliokit.actions import ActionContext, catalogue, invoke
-    from twiliokit.actions.invoke import find_action, parse_arguments
+    from twiliokit.actions import ActionContext, catalogue
+    from twiliokit.actions.invoke import find_action, parse_arguments, run_parsed
     from twiliokit.cli.connection import resolve_for_cli
     from twiliokit.client import AsyncClient
 
     shape_option(common.shape)
     action = find_action(catalogue(), name)
-    parse_arguments(action, arguments)
+    parsed = parse_arguments(action, arguments)
     opens_ledger = _needs_ledger(action, arguments, common)
     url = _ledger_url(common, os.environ) if opens_ledger else None
     compliance = _compliance(common, os.environ) if _sends(action) else None
@@ -191,7 +194,8 @@ def run_action(
             context = ActionContext(client=client, connection=connection, ledger=ledger)
             if compliance is not None:
                 context.hooks = _send_hooks(ledger, compliance)
-            return output.mark_replay(await invoke(name, arguments, context=context), context)
+            answer = await run_parsed(action, parsed, context=context)
+            return output.mark_replay(answer, context)
 
     return asyncio.run(run())
 

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from twiliokit.actions.hooks import SendHooks, SendIntent, chain_hooks
+from twiliokit.config import unknown_key_error
 from twiliokit.errors import ConfigurationError, PolicyError, UnknownOutcomeError
 from twiliokit.server.dry_run import (
     WouldSend,
@@ -155,10 +156,8 @@ class Guardrails:
             )
         unknown = sorted(set(section) - GUARDRAIL_KEYS)
         if unknown:
-            raise ConfigurationError(
-                f"unknown key {unknown[0]!r} in [guardrails] of {where}",
-                field=f"guardrails.{unknown[0]}",
-                hint="Allowed keys: " + ", ".join(sorted(GUARDRAIL_KEYS)) + ".",
+            raise unknown_key_error(
+                unknown[0], table="guardrails", allowed=GUARDRAIL_KEYS, where=where
             )
         values = dict(section)
         for name in ("allow_tools", "deny_tools", "allowed_destinations"):
@@ -393,13 +392,20 @@ class GuardedCatalogue:
     ) -> dict[str, Any]:
         """Run an action within the guardrails; its output, or a preview in dry-run mode.
 
+        ``name`` is an action's name or alias, or the :class:`~twiliokit.actions.registry.Action`
+        itself when the surface resolved it already. The arguments are parsed once; the
+        guardrails' checks, compliance and the dry-run stop are send hooks around the one run
+        (:func:`twiliokit.actions.invoke.run_parsed`).
+
         Raises ``twiliokit.errors`` exceptions only. In dry-run mode writes run with
         ``preview_client`` (a client whose only way to the network is a GET: see
         ``twiliokit.server.runtime``) and their send hooks stop them before sending.
         """
         from twiliokit.actions.invoke import find_action
+        from twiliokit.actions.registry import Action
 
-        action = find_action(self.registry, name)
+        # A surface that resolved the action already (to shape its answer) passes it as is.
+        action = name if isinstance(name, Action) else find_action(self.registry, name)
         if self.observer is None:
             return await self._run(action, arguments, context, preview_client)
         given: Mapping[str, Any] = arguments if isinstance(arguments, Mapping) else {}
@@ -419,14 +425,12 @@ class GuardedCatalogue:
         context: ActionContext,
         preview_client: AsyncClient | None,
     ) -> dict[str, Any]:
-        from twiliokit.actions import invoke
-        from twiliokit.actions.invoke import parse_arguments
+        from twiliokit.actions.invoke import parse_arguments, run_parsed
 
         refusal = self.guardrails.refusal(action)
         if refusal is not None:
             raise refusal
         parsed = parse_arguments(action, arguments)  # refuses anything but an object or None
-        given: Mapping[str, Any] = arguments if isinstance(arguments, Mapping) else {}
         if not action.read_only:
             self._check_arguments(action, parsed)
         hooks = _guarded_hooks(self, action.name, context)
@@ -438,7 +442,7 @@ class GuardedCatalogue:
                 )
             run_context = dataclasses.replace(run_context, client=preview_client)
         try:
-            return await invoke(action.name, given, context=run_context, registry=self.registry)
+            return await run_parsed(action, parsed, context=run_context)
         except WouldSend as stop:
             return stop.preview.model_dump(mode="json", by_alias=True)
         except WouldWrite as stop:

@@ -140,7 +140,7 @@ def add_action_routes(
         chosen = get_shape(shape)
         action = actions.find(name)
         arguments = keyed(request, actions.typed(action, await json_body(request)))
-        return actions.shaped(chosen, action, await actions.run(response, action.name, arguments))
+        return actions.shaped(chosen, action, await actions.run(response, action, arguments))
 
     @app.post(
         "/v1/actions",
