@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +52,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
+    "unknown_key_error",
     "vault_reference",
 ]
 
@@ -93,6 +94,18 @@ def default_config_path(environ: Mapping[str, str]) -> Path:
     if explicit:
         return Path(explicit).expanduser()
     return platformdirs.user_config_path("twiliokit") / "config.toml"
+
+
+def unknown_key_error(
+    key: str, *, table: str, allowed: Iterable[str], where: str
+) -> ConfigurationError:
+    """The error for ``key`` in the ``[table]`` table of ``where``, which takes only ``allowed``
+    (for the sections other parts read: ``[webhooks]``, ``[compliance]``, ``[guardrails]``)."""
+    return ConfigurationError(
+        f"unknown key {key!r} in [{table}] of {where}",
+        field=f"{table}.{key}",
+        hint="Allowed keys: " + ", ".join(sorted(allowed)) + ".",
+    )
 
 
 def vault_reference(value: str) -> str | None:

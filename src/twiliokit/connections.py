@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ConfigurationError, ValidationError, VaultError
@@ -49,6 +49,8 @@ __all__ = [
     "KNOWN_EDGES",
     "KNOWN_REGIONS",
     "Connection",
+    "ConnectionOptions",
+    "ResolveOptions",
     "decode_basic_credentials",
     "resolve_connection",
     "resolve_connection_with_sources",
@@ -112,6 +114,26 @@ _HINTS = {
 }
 
 
+class ConnectionOptions(TypedDict, total=False):
+    """The routing and defaults every ``Connection.from_*`` constructor takes by keyword (each
+    ``None`` when not given): declared once here, in the order of :class:`Connection`'s fields."""
+
+    region: str | None
+    edge: str | None
+    default_from: str | None
+    messaging_service_sid: str | None
+    base_url: str | None
+
+
+def _only_options(options: ConnectionOptions) -> ConnectionOptions:
+    """``options`` if every key is one of :class:`ConnectionOptions` (``**options`` takes any
+    keyword at run time: a credential passed to the wrong ``from_*`` must not slip through)."""
+    unknown = sorted(set(options) - set(ConnectionOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    return options
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Connection:
     """Account credentials, routing and defaults for talking to Twilio.
@@ -135,26 +157,10 @@ class Connection:
 
     @classmethod
     def from_auth_token(
-        cls,
-        account_sid: str,
-        auth_token: str,
-        *,
-        region: str | None = None,
-        edge: str | None = None,
-        default_from: str | None = None,
-        messaging_service_sid: str | None = None,
-        base_url: str | None = None,
+        cls, account_sid: str, auth_token: str, **options: Unpack[ConnectionOptions]
     ) -> Connection:
         """Account SID + Auth Token."""
-        return cls(
-            account_sid=account_sid,
-            auth_token=auth_token,
-            region=region,
-            edge=edge,
-            default_from=default_from,
-            messaging_service_sid=messaging_service_sid,
-            base_url=base_url,
-        )
+        return cls(account_sid=account_sid, auth_token=auth_token, **_only_options(options))
 
     @classmethod
     def from_api_key(
@@ -164,11 +170,7 @@ class Connection:
         api_key_secret: str,
         *,
         auth_token: str | None = None,
-        region: str | None = None,
-        edge: str | None = None,
-        default_from: str | None = None,
-        messaging_service_sid: str | None = None,
-        base_url: str | None = None,
+        **options: Unpack[ConnectionOptions],
     ) -> Connection:
         """Account SID + API key SID + secret (``auth_token`` only for webhook signatures)."""
         return cls(
@@ -176,38 +178,20 @@ class Connection:
             auth_token=auth_token,
             api_key_sid=api_key_sid,
             api_key_secret=api_key_secret,
-            region=region,
-            edge=edge,
-            default_from=default_from,
-            messaging_service_sid=messaging_service_sid,
-            base_url=base_url,
+            **_only_options(options),
         )
 
     @classmethod
     def from_base64(
-        cls,
-        encoded: str,
-        *,
-        account_sid: str | None = None,
-        region: str | None = None,
-        edge: str | None = None,
-        default_from: str | None = None,
-        messaging_service_sid: str | None = None,
-        base_url: str | None = None,
+        cls, encoded: str, *, account_sid: str | None = None, **options: Unpack[ConnectionOptions]
     ) -> Connection:
         """From base64 ``ACCOUNT_SID:AUTH_TOKEN`` (or ``API_KEY_SID:SECRET`` plus ``account_sid``).
 
         Accepts standard or URL-safe base64, with or without ``=`` padding, line breaks, or a
         leading ``Basic``. ``account_sid``, when given with an ``AC…:token`` string, must match.
         """
+        options = _only_options(options)
         username, password = decode_basic_credentials(encoded)
-        options = {
-            "region": region,
-            "edge": edge,
-            "default_from": default_from,
-            "messaging_service_sid": messaging_service_sid,
-            "base_url": base_url,
-        }
         if username.startswith("SK"):
             if account_sid is None:
                 raise ConfigurationError(
@@ -510,22 +494,21 @@ class _Value:
     vault_name: str | None = None
 
 
+class ResolveOptions(TypedDict, total=False):
+    """Where :func:`resolve_connection` looks besides the environment (each ``None`` when not
+    given); :func:`resolve_connection_with_sources` says what each one is."""
+
+    config_path: Path | None
+    profile: str | None
+    vault: Vault | Callable[[], Vault] | None
+    overrides: Mapping[str, str | None] | None
+
+
 def resolve_connection(
-    *,
-    environ: Mapping[str, str],
-    config_path: Path | None = None,
-    profile: str | None = None,
-    vault: Vault | Callable[[], Vault] | None = None,
-    overrides: Mapping[str, str | None] | None = None,
+    *, environ: Mapping[str, str], **options: Unpack[ResolveOptions]
 ) -> Connection:
     """The connection the caller's settings describe; see ``resolve_connection_with_sources``."""
-    connection, _ = resolve_connection_with_sources(
-        environ=environ,
-        config_path=config_path,
-        profile=profile,
-        vault=vault,
-        overrides=overrides,
-    )
+    connection, _ = resolve_connection_with_sources(environ=environ, **options)
     return connection
 
 

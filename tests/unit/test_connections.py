@@ -270,3 +270,14 @@ def test_default_sender_accepts_every_sender_kind_in_canonical_form(
 def test_decode_basic_credentials_splits_on_the_first_colon() -> None:
     """A password containing ':' survives decoding."""
     assert decode_basic_credentials(_b64("user:pa:ss")) == ("user", "pa:ss")
+
+
+def test_a_from_constructor_refuses_a_keyword_of_another_kind() -> None:
+    """``from_auth_token`` takes routing options, not another credential: a stray
+    ``api_key_sid`` is a TypeError, never an API-key connection built by accident."""
+    with pytest.raises(TypeError, match="api_key_sid"):
+        Connection.from_auth_token(
+            "AC" + "0" * 32,
+            "0" * 32,
+            api_key_sid="SK" + "0" * 32,  # type: ignore[call-arg]
+        )

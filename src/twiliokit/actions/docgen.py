@@ -150,6 +150,16 @@ def _type(schema: dict[str, Any]) -> str:
     return "any"
 
 
+#: JSON Schema keywords shown as a phrase of their own, in this order.
+_PLAIN_CONSTRAINTS: tuple[tuple[str, str], ...] = (
+    ("exclusiveMinimum", "> {}"),
+    ("maxLength", "at most {} characters"),
+    ("maxItems", "at most {} items"),
+    ("minItems", "at least {} items"),
+    ("pattern", "pattern `{}`"),
+)
+
+
 def _constraints(schema: dict[str, Any]) -> list[str]:
     found: list[str] = []
     for variant in [schema, *schema.get("anyOf", [])]:
@@ -159,16 +169,7 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
             found.append(f">= {variant['minimum']}")
         elif "maximum" in variant:
             found.append(f"<= {variant['maximum']}")
-        if "exclusiveMinimum" in variant:
-            found.append(f"> {variant['exclusiveMinimum']}")
-        if "maxLength" in variant:
-            found.append(f"at most {variant['maxLength']} characters")
-        if "maxItems" in variant:
-            found.append(f"at most {variant['maxItems']} items")
-        if "minItems" in variant:
-            found.append(f"at least {variant['minItems']} items")
-        if "pattern" in variant:
-            found.append(f"pattern `{variant['pattern']}`")
+        found += [text.format(variant[key]) for key, text in _PLAIN_CONSTRAINTS if key in variant]
         items = variant.get("items")
         if isinstance(items, dict) and "enum" in items:
             found.append("each one of " + ", ".join(f"`{v}`" for v in items["enum"]))

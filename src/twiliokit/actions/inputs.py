@@ -65,6 +65,7 @@ __all__ = [
     "DateBound",
     "Instant",
     "Limit",
+    "PageInput",
     "PageToken",
     "Sid",
     "WebUrl",
@@ -244,6 +245,19 @@ def page_token_field() -> Any:
         description="The next_page_token of a previous call with the same filters, to get "
         "the following page. Omit it for the first page.",
     )
+
+
+class PageInput(AgentInput):
+    """Base of a list action's input: the paging arguments.
+
+    Fields a class inherits come first, so a list input whose filters come from another base
+    names that base after this one (``class ListRateLimitsInput(PageInput, ServiceInput)``):
+    its schema then lists the filters, then ``limit``, ``page_token`` and ``include_raw``.
+    """
+
+    limit: Limit = 20
+    page_token: PageToken | None = page_token_field()
+    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
 
 class Sid:
@@ -450,8 +464,6 @@ def register(
     name: str,
     *,
     title: str,
-    input_model: type[InputT],
-    output_model: type[OutputT],
     side_effect: SideEffect = "read",
     costs_money: bool = False,
     idempotent: bool | None = None,
@@ -460,7 +472,9 @@ def register(
     group: str,
 ) -> Callable[[Handler[InputT, OutputT]], Handler[InputT, OutputT]]:
     """Add the decorated coroutine to the catalogue (:data:`REGISTRY`) and return it, wrapped
-    with the checks every action shares; its docstring is the action's description."""
+    with the checks every action shares. Its docstring is the action's description, and the
+    models its ``arguments`` and return value are annotated with are the action's input and
+    output models (so each is named once)."""
 
     def decorate(handler: Handler[InputT, OutputT]) -> Handler[InputT, OutputT]:
         @functools.wraps(handler)
@@ -471,8 +485,8 @@ def register(
         return REGISTRY.action(
             name,
             title=title,
-            input_model=input_model,
-            output_model=output_model,
+            input_model=_annotated_model(handler, "arguments"),
+            output_model=_annotated_model(handler, "return"),
             side_effect=side_effect,
             costs_money=costs_money,
             idempotent=idempotent,
@@ -482,3 +496,19 @@ def register(
         )(run)
 
     return decorate
+
+
+def _annotated_model(handler: Callable[..., Any], key: str) -> type[Any]:
+    """The model class ``handler`` annotates ``key`` (a parameter, or ``return``) with.
+
+    Read from the module's names rather than with :func:`typing.get_type_hints`, which would
+    also evaluate the other annotations (names a module may import for type checking only).
+    """
+    annotation = handler.__annotations__.get(key)
+    model = handler.__globals__.get(annotation) if isinstance(annotation, str) else annotation
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(
+            f"{handler.__qualname__}: annotate {key!r} with a pydantic model class that the "
+            "module defines or imports"
+        )
+    return model

@@ -10,13 +10,12 @@ no status callback has arrived and records what it learns.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import (
@@ -24,22 +23,18 @@ from twiliokit.actions.inputs import (
     DateBound,
     Limit,
     Sid,
-    _check_account,
     address,
     check_range,
     end_of,
     names,
+    register,
     start_of,
 )
-from twiliokit.actions.outputs import Output
-from twiliokit.actions.registry import REGISTRY, Handler
-from twiliokit.errors import REMEDIATION, ConfigurationError, RateLimitError, TransportError
+from twiliokit.actions.outputs import Output, error_hint, price_number
+from twiliokit.errors import ConfigurationError, RateLimitError, TransportError
 from twiliokit.phone import ALL_KINDS, RECIPIENT_KINDS, parse_address
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from decimal import Decimal
-
     from twiliokit.ledger.records import MessageRecord, OptOut, StatusEvent
     from twiliokit.ledger.store import LedgerStore
 
@@ -100,38 +95,10 @@ StatusName = Literal[
 ]
 ChannelName = Literal["sms", "mms", "whatsapp"]
 
-InputT = TypeVar("InputT", bound=AgentInput)
-OutputT = TypeVar("OutputT", bound=BaseModel)
-
-
-def _register(
-    name: str,
-    *,
-    title: str,
-    input_model: type[InputT],
-    output_model: type[OutputT],
-    open_world: bool,
-) -> Callable[[Handler[InputT, OutputT]], Handler[InputT, OutputT]]:
-    """Like :func:`twiliokit.actions.inputs.register`, for read actions that may stay local
-    (``open_world=False``: they answer from the ledger, not from Twilio)."""
-
-    def decorate(handler: Handler[InputT, OutputT]) -> Handler[InputT, OutputT]:
-        @functools.wraps(handler)
-        async def run(context: ActionContext, arguments: InputT) -> OutputT:
-            _check_account(context, arguments)
-            return await handler(context, arguments)
-
-        return REGISTRY.action(
-            name,
-            title=title,
-            input_model=input_model,
-            output_model=output_model,
-            side_effect="read",
-            open_world=open_world,
-            group=GROUP,
-        )(run)
-
-    return decorate
+# The error fields of the ledger's outputs, described once.
+ErrorCode = Annotated[int | None, Field(description="Twilio's error code when it failed.")]
+ErrorMessage = Annotated[str | None, Field(description="What error_code means, when Twilio said.")]
+ErrorHint = Annotated[str | None, Field(description="What to do about error_code, when known.")]
 
 
 def _ledger(context: ActionContext, action: str) -> LedgerStore:
@@ -158,7 +125,7 @@ class StatusEventOutput(Output):
         "callback to the webhook receiver) or poll (a fetch from Twilio)."
     )
     error_code: int | None = Field(description="Twilio's error code with this status, if any.")
-    error_message: str | None = Field(description="What error_code means, when Twilio said.")
+    error_message: ErrorMessage
 
     @classmethod
     def of(cls, event: StatusEvent) -> Self:
@@ -187,9 +154,9 @@ class LedgerMessageOutput(Output):
         description="The current status: it only moves forward (queued < sending < sent < "
         "delivered/undelivered/failed < read; received for inbound)."
     )
-    error_code: int | None = Field(description="Twilio's error code when it failed.")
-    error_message: str | None = Field(description="What error_code means, when Twilio said.")
-    error_hint: str | None = Field(description="What to do about error_code, when known.")
+    error_code: ErrorCode
+    error_message: ErrorMessage
+    error_hint: ErrorHint
     num_segments: int | None = Field(description="Segments billed, when known.")
     num_media: int | None = Field(description="Media files attached, when known.")
     media_urls: list[str] = Field(description="The media URLs sent with it (outbound).")
@@ -208,10 +175,6 @@ class LedgerMessageOutput(Output):
         return cls.model_validate(_record_fields(record))
 
 
-def _price(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
 def _record_fields(record: MessageRecord) -> dict[str, Any]:
     return {
         "sid": record.sid,
@@ -223,12 +186,12 @@ def _record_fields(record: MessageRecord) -> dict[str, Any]:
         "status": record.status.value,
         "error_code": record.error_code,
         "error_message": record.error_message,
-        "error_hint": REMEDIATION.get(record.error_code) if record.error_code else None,
+        "error_hint": error_hint(record.error_code),
         "num_segments": record.num_segments,
         "num_media": record.num_media,
         "media_urls": list(record.media_urls),
         "messaging_service_sid": record.messaging_service_sid,
-        "price": _price(record.price),
+        "price": price_number(record.price),
         "price_unit": record.price_unit,
         "date_created": record.date_created,
         "date_sent": record.date_sent,
@@ -279,12 +242,11 @@ class ConversationOutput(Output):
     )
 
 
-@_register(
+@register(
     "get_conversation",
     title="Read a conversation from the ledger",
-    input_model=GetConversationInput,
-    output_model=ConversationOutput,
     open_world=False,
+    group=GROUP,
 )
 async def get_conversation(
     context: ActionContext, arguments: GetConversationInput
@@ -335,20 +297,19 @@ class StatusHistoryOutput(Output):
         "sent before the ledger was enabled or by other tools: ask Twilio with get_message."
     )
     status: str | None = Field(description="The current status; null when unknown.")
-    error_code: int | None = Field(description="Twilio's error code when it failed.")
-    error_hint: str | None = Field(description="What to do about error_code, when known.")
+    error_code: ErrorCode
+    error_hint: ErrorHint
     events: list[StatusEventOutput] = Field(
         description="Every status seen, in lifecycle order (queued, sending, sent, delivered, "
         "read), each with when and how it was learnt."
     )
 
 
-@_register(
+@register(
     "get_message_status_history",
     title="A message's delivery timeline",
-    input_model=MessageSidInput,
-    output_model=StatusHistoryOutput,
     open_world=False,
+    group=GROUP,
 )
 async def get_message_status_history(
     context: ActionContext, arguments: MessageSidInput
@@ -367,7 +328,7 @@ async def get_message_status_history(
         recorded=record is not None or bool(events),
         status=record.status.value if record is not None else None,
         error_code=code,
-        error_hint=REMEDIATION.get(code) if code else None,
+        error_hint=error_hint(code),
         events=[StatusEventOutput.of(e) for e in events],
     )
 
@@ -405,9 +366,9 @@ class WaitForDeliveryOutput(Output):
         description="True when timeout_seconds passed first; status may still change: call "
         "again or check later with get_message."
     )
-    error_code: int | None = Field(description="Twilio's error code when it failed.")
-    error_message: str | None = Field(description="What error_code means, when Twilio said.")
-    error_hint: str | None = Field(description="What to do about error_code, when known.")
+    error_code: ErrorCode
+    error_message: ErrorMessage
+    error_hint: ErrorHint
     waited_seconds: float = Field(description="How long it waited.")
     history: list[StatusEventOutput] = Field(description="Every status seen, in order.")
 
@@ -443,12 +404,11 @@ async def _report_waiting(
     await context.progress(round(waited, 3), float(arguments.timeout_seconds), message)
 
 
-@_register(
+@register(
     "wait_for_delivery",
     title="Wait for a message to be delivered",
-    input_model=WaitForDeliveryInput,
-    output_model=WaitForDeliveryOutput,
     open_world=True,
+    group=GROUP,
 )
 async def wait_for_delivery(
     context: ActionContext, arguments: WaitForDeliveryInput
@@ -490,7 +450,7 @@ async def wait_for_delivery(
         timed_out=not final,
         error_code=code,
         error_message=record.error_message if record is not None else None,
-        error_hint=REMEDIATION.get(code) if code else None,
+        error_hint=error_hint(code),
         waited_seconds=round(loop.time() - started, 3),
         history=[StatusEventOutput.of(e) for e in events],
     )
@@ -557,12 +517,11 @@ class ListOptOutsOutput(Output):
     )
 
 
-@_register(
+@register(
     "list_opt_outs",
     title="List recipients who opted out (STOP)",
-    input_model=ListOptOutsInput,
-    output_model=ListOptOutsOutput,
     open_world=False,
+    group=GROUP,
 )
 async def list_opt_outs(context: ActionContext, arguments: ListOptOutsInput) -> ListOptOutsOutput:
     """List the recipients who replied STOP (or a synonym) and have not texted START since,
@@ -628,12 +587,11 @@ class SearchLedgerOutput(Output):
     messages: list[LedgerMessageOutput] = Field(description="The messages, newest first.")
 
 
-@_register(
+@register(
     "search_ledger",
     title="Search sent and received messages",
-    input_model=SearchLedgerInput,
-    output_model=SearchLedgerOutput,
     open_world=False,
+    group=GROUP,
 )
 async def search_ledger(context: ActionContext, arguments: SearchLedgerInput) -> SearchLedgerOutput:
     """Search every message sent and received by contact, direction, current status (for

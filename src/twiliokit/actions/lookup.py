@@ -56,8 +56,6 @@ class LookupPhoneNumberInput(AgentInput):
 @register(
     "lookup_phone_number",
     title="Look up a phone number",
-    input_model=LookupPhoneNumberInput,
-    output_model=LookupOutput,
     costs_money=True,
     group="lookup",
 )

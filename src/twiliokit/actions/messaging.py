@@ -25,6 +25,7 @@ from twiliokit.actions.inputs import (
     DateBound,
     Instant,
     Limit,
+    PageInput,
     PageToken,
     Sid,
     WebUrl,
@@ -39,7 +40,7 @@ from twiliokit.actions.outputs import (
     DeletedOutput,
     MediaOutput,
     MessageOutput,
-    Output,
+    PageOutput,
     TemplateOutput,
     next_page_token_field,
 )
@@ -324,8 +325,6 @@ def _check_schedule(context: ActionContext, send_at: datetime | None, service: s
 @register(
     "send_sms",
     title="Send an SMS or MMS",
-    input_model=SendSmsInput,
-    output_model=SendMessageOutput,
     side_effect="write",
     costs_money=True,
     idempotent=False,
@@ -497,8 +496,6 @@ class SendWhatsAppInput(AgentInput):
 @register(
     "send_whatsapp",
     title="Send a WhatsApp message",
-    input_model=SendWhatsAppInput,
-    output_model=SendMessageOutput,
     side_effect="write",
     costs_money=True,
     idempotent=False,
@@ -563,8 +560,6 @@ class DeleteMessageInput(GetMessageInput):
 @register(
     "get_message",
     title="Get a message and its delivery status",
-    input_model=GetMessageInput,
-    output_model=MessageOutput,
     aliases=("getSMS",),
     group=GROUP,
 )
@@ -578,8 +573,6 @@ async def get_message(context: ActionContext, arguments: GetMessageInput) -> Mes
 @register(
     "redact_message",
     title="Erase a message's text",
-    input_model=GetMessageInput,
-    output_model=MessageOutput,
     side_effect="destructive",
     idempotent=True,
     group=GROUP,
@@ -595,8 +588,6 @@ async def redact_message(context: ActionContext, arguments: GetMessageInput) -> 
 @register(
     "delete_message",
     title="Delete a message record",
-    input_model=DeleteMessageInput,
-    output_model=DeletedOutput,
     side_effect="destructive",
     idempotent=True,
     group=GROUP,
@@ -664,7 +655,7 @@ class ListMessagesInput(AgentInput):
         return self
 
 
-class ListMessagesOutput(Output):
+class ListMessagesOutput(PageOutput):
     """One page of messages."""
 
     messages: list[MessageOutput] = Field(description="The messages, newest first.")
@@ -674,8 +665,6 @@ class ListMessagesOutput(Output):
 @register(
     "list_messages",
     title="List and search messages",
-    input_model=ListMessagesInput,
-    output_model=ListMessagesOutput,
     aliases=("listMessages",),
     group=GROUP,
 )
@@ -696,10 +685,7 @@ async def list_messages(context: ActionContext, arguments: ListMessagesInput) ->
         page_size=arguments.limit,
         page_token=arguments.page_token,
     )
-    return ListMessagesOutput(
-        messages=[MessageOutput.of(m, raw=arguments.include_raw) for m in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListMessagesOutput.of_page(page, MessageOutput.of, raw=arguments.include_raw)
 
 
 # --- list_message_media ----------------------------------------------------------------------
@@ -717,7 +703,7 @@ class ListMessageMediaInput(AgentInput):
     include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
 
-class ListMessageMediaOutput(Output):
+class ListMessageMediaOutput(PageOutput):
     """One page of a message's media."""
 
     media: list[MediaOutput] = Field(description="The media files.")
@@ -727,8 +713,6 @@ class ListMessageMediaOutput(Output):
 @register(
     "list_message_media",
     title="List a message's media files",
-    input_model=ListMessageMediaInput,
-    output_model=ListMessageMediaOutput,
     group=GROUP,
 )
 async def list_message_media(
@@ -744,24 +728,21 @@ async def list_message_media(
         arguments.message_sid, page_size=arguments.limit, page_token=arguments.page_token
     )
     api = base_url("api", context.connection)
-    return ListMessageMediaOutput(
-        media=[MediaOutput.of(m, base_url=api, raw=arguments.include_raw) for m in page.items],
-        next_page_token=page.next_page_token,
+    return ListMessageMediaOutput.of_page(
+        page, MediaOutput.of, base_url=api, raw=arguments.include_raw
     )
 
 
 # --- list_whatsapp_templates -----------------------------------------------------------------
 
 
-class ListWhatsAppTemplatesInput(AgentInput):
+class ListWhatsAppTemplatesInput(PageInput):
     """Arguments of list_whatsapp_templates."""
 
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
     include_raw: bool = Field(default=False, description="Include each template's raw JSON.")
 
 
-class ListWhatsAppTemplatesOutput(Output):
+class ListWhatsAppTemplatesOutput(PageOutput):
     """One page of templates."""
 
     templates: list[TemplateOutput] = Field(description="The templates, newest first.")
@@ -771,8 +752,6 @@ class ListWhatsAppTemplatesOutput(Output):
 @register(
     "list_whatsapp_templates",
     title="List WhatsApp templates and their approval",
-    input_model=ListWhatsAppTemplatesInput,
-    output_model=ListWhatsAppTemplatesOutput,
     group=GROUP,
 )
 async def list_whatsapp_templates(
@@ -786,7 +765,4 @@ async def list_whatsapp_templates(
     page = await context.client.list_contents_with_approvals(
         page_size=arguments.limit, page_token=arguments.page_token
     )
-    return ListWhatsAppTemplatesOutput(
-        templates=[TemplateOutput.of(c, raw=arguments.include_raw) for c in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListWhatsAppTemplatesOutput.of_page(page, TemplateOutput.of, raw=arguments.include_raw)

@@ -19,7 +19,7 @@ from twiliokit.actions.inputs import (
     page_token_field,
     register,
 )
-from twiliokit.actions.outputs import Output, PhoneNumberOutput, next_page_token_field
+from twiliokit.actions.outputs import Output, PageOutput, PhoneNumberOutput, next_page_token_field
 from twiliokit.errors import ValidationError
 
 __all__ = [
@@ -49,7 +49,7 @@ class ListPhoneNumbersInput(AgentInput):
     include_raw: bool = Field(default=False, description="Include each number's raw JSON.")
 
 
-class ListPhoneNumbersOutput(Output):
+class ListPhoneNumbersOutput(PageOutput):
     """One page of owned numbers."""
 
     phone_numbers: list[PhoneNumberOutput] = Field(description="The numbers.")
@@ -59,8 +59,6 @@ class ListPhoneNumbersOutput(Output):
 @register(
     "list_phone_numbers",
     title="List the account's phone numbers",
-    input_model=ListPhoneNumbersInput,
-    output_model=ListPhoneNumbersOutput,
     group="numbers",
 )
 async def list_phone_numbers(
@@ -75,10 +73,7 @@ async def list_phone_numbers(
         page_size=arguments.limit,
         page_token=arguments.page_token,
     )
-    return ListPhoneNumbersOutput(
-        phone_numbers=[PhoneNumberOutput.of(n, raw=arguments.include_raw) for n in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListPhoneNumbersOutput.of_page(page, PhoneNumberOutput.of, raw=arguments.include_raw)
 
 
 # --- update_phone_number_webhooks ------------------------------------------------------------
@@ -133,8 +128,6 @@ class UpdatePhoneNumberWebhooksOutput(Output):
 @register(
     "update_phone_number_webhooks",
     title="Point a number's webhooks at a URL",
-    input_model=UpdatePhoneNumberWebhooksInput,
-    output_model=UpdatePhoneNumberWebhooksOutput,
     side_effect="write",
     idempotent=True,
     group="numbers",

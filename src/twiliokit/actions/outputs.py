@@ -8,8 +8,9 @@ Built from :mod:`twiliokit.resources` models with ``of(...)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import ConfigDict, Field
 
@@ -19,6 +20,7 @@ from twiliokit.errors import REMEDIATION
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from twiliokit.http.paging import Page
     from twiliokit.resources.calls import Call
     from twiliokit.resources.content import Content
     from twiliokit.resources.lookups import PhoneNumberLookup
@@ -42,6 +44,7 @@ __all__ = [
     "MediaOutput",
     "MessageOutput",
     "Output",
+    "PageOutput",
     "PhoneNumberOutput",
     "RateLimitOutput",
     "TemplateOutput",
@@ -49,6 +52,8 @@ __all__ = [
     "VerificationOutput",
     "VerifyServiceOutput",
     "VerifyWebhookOutput",
+    "error_hint",
+    "price_number",
 ]
 
 _RAW = "Twilio's JSON for this resource, unchanged (fields not listed above are here)."
@@ -56,6 +61,13 @@ _RAW_IN_LISTS = (
     "Twilio's JSON for this item, unchanged; null unless include_raw was true (lists leave it "
     "out to keep answers short)."
 )
+
+
+# Fields many outputs share, described once.
+Created = Annotated[datetime | None, Field(description="When it was created (UTC).")]
+Updated = Annotated[datetime | None, Field(description="When it last changed (UTC).")]
+Raw = Annotated[dict[str, Any] | None, Field(description=_RAW)]
+RawInLists = Annotated[dict[str, Any] | None, Field(description=_RAW_IN_LISTS)]
 
 
 class Output(ActionOutput):
@@ -77,6 +89,21 @@ class Output(ActionOutput):
         return cls.model_validate({**fields, **computed, "raw": _raw(resource.raw, raw)})
 
 
+class PageOutput(Output):
+    """Base of a list action's output: its items (the first field), then ``next_page_token``."""
+
+    @classmethod
+    def of_page(cls, page: Page[Any], item: Callable[..., Output], **options: Any) -> Self:
+        """The output of one page: each resource on it becomes ``item(resource, **options)``."""
+        items = next(iter(cls.model_fields))
+        return cls.model_validate(
+            {
+                items: [item(resource, **options) for resource in page.items],
+                "next_page_token": page.next_page_token,
+            }
+        )
+
+
 def next_page_token_field(*, filtered: bool = False) -> Any:
     """The ``next_page_token`` of a list action's output (``filtered``: the action takes
     filters, which the next call must repeat)."""
@@ -91,8 +118,14 @@ def _raw(value: dict[str, Any], include: bool) -> dict[str, Any] | None:
     return dict(value) if include else None
 
 
-def _price(value: Decimal | None) -> float | None:
+def price_number(value: Decimal | None) -> float | None:
+    """A price as every action's output gives it: a number (Twilio's API gives text)."""
     return float(value) if value is not None else None
+
+
+def error_hint(code: int | None) -> str | None:
+    """What to do about a Twilio error code, when twiliokit knows."""
+    return REMEDIATION.get(code) if code else None
 
 
 class MessageOutput(Output):
@@ -135,20 +168,19 @@ class MessageOutput(Output):
         description="The Messaging Service (MG...) that sent it, if any."
     )
     date_created: datetime | None = Field(description="When Twilio created it (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
+    date_updated: Updated
     date_sent: datetime | None = Field(
         description="When Twilio sent it (outbound) or received it (inbound); null until then."
     )
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW)
+    raw: Raw = None
 
     @classmethod
     def of(cls, message: Message, *, raw: bool = True) -> Self:
-        code = message.error_code
         return cls.copied(
             message,
             raw=raw,
-            price=_price(message.price),
-            error_hint=REMEDIATION.get(code) if code else None,
+            price=price_number(message.price),
+            error_hint=error_hint(message.error_code),
         )
 
 
@@ -164,7 +196,7 @@ class MediaOutput(Output):
         "temporary public link to the bytes."
     )
     date_created: datetime | None = Field(description="When it was stored (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, media: Media, *, base_url: str, raw: bool = False) -> Self:
@@ -202,9 +234,9 @@ class TemplateOutput(Output):
         "must fill."
     )
     types: list[str] = Field(description="The content types it has, e.g. twilio/text.")
-    date_created: datetime | None = Field(description="When it was created (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    date_created: Created
+    date_updated: Updated
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, content: Content, *, raw: bool = False) -> Self:
@@ -255,7 +287,7 @@ class PhoneNumberOutput(Output):
     voice_url: str | None = Field(description="Where Twilio asks what to do with incoming calls.")
     status_callback: str | None = Field(description="Where Twilio posts call status changes.")
     date_created: datetime | None = Field(description="When the account got it (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, number: IncomingPhoneNumber, *, raw: bool = False) -> Self:
@@ -299,12 +331,12 @@ class CallOutput(Output):
     parent_call_sid: str | None = Field(description="The call that created this leg, if any.")
     account_sid: str | None = Field(description="The account (AC...).")
     date_created: datetime | None = Field(description="When Twilio created it (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW)
+    date_updated: Updated
+    raw: Raw = None
 
     @classmethod
     def of(cls, call: Call, *, raw: bool = True) -> Self:
-        return cls.copied(call, raw=raw, price=_price(call.price))
+        return cls.copied(call, raw=raw, price=price_number(call.price))
 
 
 class VerifyServiceOutput(Output):
@@ -315,9 +347,9 @@ class VerifyServiceOutput(Output):
     code_length: int | None = Field(description="Digits in each code (4-10).")
     lookup_enabled: bool | None = Field(description="Whether numbers are looked up first.")
     custom_code_enabled: bool | None = Field(description="Whether custom codes are allowed.")
-    date_created: datetime | None = Field(description="When it was created (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    date_created: Created
+    date_updated: Updated
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, service: VerifyService, *, raw: bool = False) -> Self:
@@ -332,9 +364,9 @@ class BucketOutput(Output):
     service_sid: str | None = Field(description="The Verify service (VA...).")
     max: int | None = Field(description="Most starts allowed per interval for one value.")
     interval: int | None = Field(description="The window, in seconds.")
-    date_created: datetime | None = Field(description="When it was created (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    date_created: Created
+    date_updated: Updated
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, bucket: Bucket, *, raw: bool = False) -> Self:
@@ -355,9 +387,9 @@ class RateLimitOutput(Output):
         default=None,
         description="Its buckets (limits per time window), when the action fetched them.",
     )
-    date_created: datetime | None = Field(description="When it was created (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    date_created: Created
+    date_updated: Updated
+    raw: RawInLists = None
 
     @classmethod
     def of(
@@ -382,9 +414,9 @@ class VerifyWebhookOutput(Output):
     )
     status: str | None = Field(description="enabled or disabled.")
     version: str | None = Field(description="Payload version (v1 or v2).")
-    date_created: datetime | None = Field(description="When it was created (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW_IN_LISTS)
+    date_created: Created
+    date_updated: Updated
+    raw: RawInLists = None
 
     @classmethod
     def of(cls, webhook: VerifyWebhook, *, raw: bool = False) -> Self:
@@ -407,8 +439,8 @@ class VerificationOutput(Output):
         description="How many times a code was sent for it (Twilio allows 5)."
     )
     date_created: datetime | None = Field(description="When it started (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW)
+    date_updated: Updated
+    raw: Raw = None
 
     @classmethod
     def of(cls, verification: Verification, *, raw: bool = True) -> Self:
@@ -434,8 +466,8 @@ class VerificationCheckOutput(Output):
     to: str | None = Field(description="Who was verified.")
     channel: str | None = Field(description="How the code was sent.")
     date_created: datetime | None = Field(description="When the verification started (UTC).")
-    date_updated: datetime | None = Field(description="When it last changed (UTC).")
-    raw: dict[str, Any] | None = Field(default=None, description=_RAW)
+    date_updated: Updated
+    raw: Raw = None
 
     @classmethod
     def of(cls, check: VerificationCheck, *, raw: bool = True) -> Self:

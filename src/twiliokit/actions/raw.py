@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -256,8 +257,6 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
 @register(
     "raw_request",
     title="Send any request to the Twilio API",
-    input_model=RawRequestInput,
-    output_model=RawRequestOutput,
     side_effect="destructive",
     costs_money=True,
     idempotent=False,
@@ -272,36 +271,19 @@ async def raw_request(context: ActionContext, arguments: RawRequestInput) -> Raw
     the endpoint would), so prefer a dedicated action when there is one. Error answers
     raise twilio_error with Twilio's code and a hint. The output is the status, headers and
     body."""
-    from twiliokit.http.config import RetryPolicy
-
     retry = None
-    if any(
-        value is not None
-        for value in (
-            arguments.max_retries,
-            arguments.retry_delay,
-            arguments.exponential_backoff,
-            arguments.retry_on_all_errors,
-        )
-    ):
-        default = context.client.retry
-        retry = RetryPolicy(
-            max_retries=default.max_retries
-            if arguments.max_retries is None
-            else arguments.max_retries,
-            initial_delay=default.initial_delay
-            if arguments.retry_delay is None
-            else arguments.retry_delay,
-            exponential=default.exponential
-            if arguments.exponential_backoff is None
-            else arguments.exponential_backoff,
+    given: dict[str, Any] = {
+        "max_retries": arguments.max_retries,
+        "initial_delay": arguments.retry_delay,
+        "exponential": arguments.exponential_backoff,
+    }
+    if arguments.retry_on_all_errors is not None or any(v is not None for v in given.values()):
+        # The client's policy with what was given changed (and no retry listener).
+        retry = dataclasses.replace(
+            context.client.retry,
+            **{name: value for name, value in given.items() if value is not None},
             retry_all_errors=bool(arguments.retry_on_all_errors),
-            max_delay=default.max_delay,
-            multiplier=default.multiplier,
-            jitter=default.jitter,
-            statuses=default.statuses,
-            respect_retry_after=default.respect_retry_after,
-            max_retry_after=default.max_retry_after,
+            on_retry=None,
         )
     files = {f.field: f.as_file() for f in arguments.files} if arguments.files else None
     response = await context.client.request(

@@ -28,7 +28,7 @@ from twiliokit.actions.inputs import (
     page_token_field,
     register,
 )
-from twiliokit.actions.outputs import CallOutput, Output, next_page_token_field
+from twiliokit.actions.outputs import CallOutput, PageOutput, next_page_token_field
 from twiliokit.actions.sending import send_with_hooks
 from twiliokit.errors import ValidationError
 from twiliokit.twiml import Response, parse_voice_verbs
@@ -200,8 +200,6 @@ class MakeCallInput(AgentInput):
 @register(
     "make_call",
     title="Place a phone call",
-    input_model=MakeCallInput,
-    output_model=CallOutput,
     side_effect="write",
     costs_money=True,
     idempotent=False,
@@ -271,8 +269,6 @@ class CallSidInput(AgentInput):
 @register(
     "get_call",
     title="Get a call and its status",
-    input_model=CallSidInput,
-    output_model=CallOutput,
     aliases=("getCallStatus",),
     group=GROUP,
 )
@@ -286,8 +282,6 @@ async def get_call(context: ActionContext, arguments: CallSidInput) -> CallOutpu
 @register(
     "end_call",
     title="Hang up or cancel a call",
-    input_model=CallSidInput,
-    output_model=CallOutput,
     side_effect="destructive",
     idempotent=True,
     group=GROUP,
@@ -339,7 +333,7 @@ class ListCallsInput(AgentInput):
         return self
 
 
-class ListCallsOutput(Output):
+class ListCallsOutput(PageOutput):
     """One page of calls."""
 
     calls: list[CallOutput] = Field(description="The calls, newest first.")
@@ -349,8 +343,6 @@ class ListCallsOutput(Output):
 @register(
     "list_calls",
     title="List calls",
-    input_model=ListCallsInput,
-    output_model=ListCallsOutput,
     group=GROUP,
 )
 async def list_calls(context: ActionContext, arguments: ListCallsInput) -> ListCallsOutput:
@@ -367,7 +359,4 @@ async def list_calls(context: ActionContext, arguments: ListCallsInput) -> ListC
         page_size=arguments.limit,
         page_token=arguments.page_token,
     )
-    return ListCallsOutput(
-        calls=[CallOutput.of(c, raw=arguments.include_raw) for c in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListCallsOutput.of_page(page, CallOutput.of, raw=arguments.include_raw)

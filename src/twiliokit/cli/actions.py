@@ -7,7 +7,6 @@ formats LLM APIs take.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,18 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import (
-    BaseUrlOption,
-    Common,
-    ConfigOption,
-    DbOption,
-    JsonOption,
-    NoLedgerOption,
-    ProfileOption,
-    ShapeOption,
-    execute,
-    shape_option,
-)
+from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.option_values import parse_json
+from twiliokit.cli.runner import Common, JsonOption, execute, shape_option
 from twiliokit.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -200,17 +190,19 @@ def parse_args_option(value: str) -> Any:
         source = f"--args {value}"
     else:
         text = value
-    try:
-        return json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            field="args",
-            hint='pass a JSON object, e.g. --args \'{"to": "+14155552671", "body": "Hi"}\'',
-        ) from None
+    if not text.strip():
+        return {}
+    return parse_json(
+        text,
+        source=source,
+        field="args",
+        hint='pass a JSON object, e.g. --args \'{"to": "+14155552671", "body": "Hi"}\'',
+        position=" at line {line} column {column}",
+    )
 
 
 @actions_app.command("run")
+@with_common_options(ledger=True)
 def run_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="An action name or alias.")],
     args: Annotated[
@@ -221,25 +213,11 @@ def run_command(
             help="The arguments as a JSON object; @FILE reads them from a file, - from stdin.",
         ),
     ] = "{}",
-    db: DbOption = None,
-    no_ledger: NoLedgerOption = False,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Run any action by name and print its output JSON (see `actions schema NAME`)."""
-    common = Common(
-        profile=profile,
-        config=config,
-        base_url=base_url,
-        as_json=as_json,
-        db=db,
-        no_ledger=no_ledger,
-        shape=shape,
-    )
-    with output.errors_handled(as_json=as_json):
+    with output.errors_handled(as_json=common.as_json):
         arguments = parse_args_option(args)
         if not isinstance(arguments, dict):
             raise ValidationError(

@@ -54,28 +54,29 @@ def _register() -> None:
         webhooks,
     )
 
-    for group, name in (
-        (actions.actions_app, "actions"),
-        (config_init.config_app, "config"),
-        (connection.connection_app, "connection"),
-        (messaging.sms_app, "sms"),
-        (messaging.whatsapp_app, "whatsapp"),
-        (messaging.messages_app, "messages"),
-        (voice.calls_app, "calls"),
-        (verify.verify_app, "verify"),
-        (webhooks.webhooks_app, "webhooks"),
-        (vault.vault_app, "vault"),
+    # The groups, then the single commands (the order `twiliokit --help` lists them in).
+    for name, command in (
+        ("actions", actions.actions_app),
+        ("config", config_init.config_app),
+        ("connection", connection.connection_app),
+        ("sms", messaging.sms_app),
+        ("whatsapp", messaging.whatsapp_app),
+        ("messages", messaging.messages_app),
+        ("calls", voice.calls_app),
+        ("verify", verify.verify_app),
+        ("webhooks", webhooks.webhooks_app),
+        ("vault", vault.vault_app),
+        ("serve", serve.serve_command),
+        ("mcp", mcp.mcp_command),
+        ("emulator", emulator.emulator_command),
+        ("lookup", lookup.lookup_command),
+        ("raw", raw.raw_command),
+        ("completion", completion.completion_command),
     ):
-        app.add_typer(group, name=name)
-    for command, name in (
-        (serve.serve_command, "serve"),
-        (mcp.mcp_command, "mcp"),
-        (emulator.emulator_command, "emulator"),
-        (lookup.lookup_command, "lookup"),
-        (raw.raw_command, "raw"),
-        (completion.completion_command, "completion"),
-    ):
-        app.command(name)(command)
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=name)
+        else:
+            app.command(name)(command)
 
 
 _register()

@@ -7,20 +7,13 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import (
-    BaseUrlOption,
-    Common,
-    ConfigOption,
-    JsonOption,
-    ProfileOption,
-    ShapeOption,
-    execute,
-    given,
-)
+from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.runner import Common, execute, given
 
 __all__ = ["lookup_command"]
 
 
+@with_common_options()
 def lookup_command(
     phone_number: Annotated[
         str,
@@ -45,14 +38,10 @@ def lookup_command(
             "--country-code", metavar="CC", help="Country of a national-format NUMBER, e.g. GB."
         ),
     ] = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Validate and format a phone number; with --field, fetch line type, caller name, ..."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {"phone_number": phone_number, "country_code": country_code, "fields": fields}
     )

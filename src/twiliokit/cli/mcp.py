@@ -34,6 +34,7 @@ from twiliokit.cli.service_config import (
     compliance_from,
     config_sections,
     config_where,
+    configure_logging,
     guardrails_from,
 )
 from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
@@ -126,7 +127,8 @@ def mcp_command(
             webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
         )
         ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
-        _configure_logging(secrets)
+        # stderr, as always: stdout carries the protocol.
+        configure_logging(secrets, level=logging.WARNING)
         opener = functools.partial(
             _open_runtime, connection, catalogue, ledger_url, compliance, public or None
         )
@@ -163,17 +165,6 @@ def _offering(guardrails: Guardrails, only: str | None, group: str | None) -> Gu
             if action.name in chosen and {action.name, *action.aliases} & guardrails.allow_tools
         }
     return dataclasses.replace(guardrails, allow_tools=frozenset(chosen))
-
-
-def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.redaction.logs import SecretFilter
-
-    handler = logging.StreamHandler()  # stderr: stdout carries the protocol
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(SecretFilter(secrets))
-    logger = logging.getLogger("twiliokit")
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
 
 
 def _run(

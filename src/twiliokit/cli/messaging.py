@@ -6,29 +6,17 @@ Each command only maps its options onto a catalogue action's arguments and runs 
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import (
-    BaseUrlOption,
-    Common,
-    ConfigOption,
-    DbOption,
-    IdempotencyKeyOption,
-    JsonOption,
-    NoLedgerOption,
-    ProfileOption,
-    ShapeOption,
-    execute,
-    given,
-)
+from twiliokit.cli.common_options import sid_commands, with_common_options
+from twiliokit.cli.option_values import parse_json
+from twiliokit.cli.runner import Common, IdempotencyKeyOption, execute, given
 from twiliokit.connections import ENV_VARS
 from twiliokit.datefilters import RELATIVE_EXAMPLES
-from twiliokit.errors import ValidationError
 
 __all__ = ["messages_app", "sms_app", "whatsapp_app"]
 
@@ -89,6 +77,7 @@ def _body(value: str | None) -> str | None:
 
 
 @sms_app.command("send")
+@with_common_options(ledger=True)
 def sms_send(
     to: To,
     body: Body = None,
@@ -124,24 +113,10 @@ def sms_send(
         ),
     ] = None,
     idempotency_key: IdempotencyKeyOption = None,
-    db: DbOption = None,
-    no_ledger: NoLedgerOption = False,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Send an SMS (or MMS, with --media-url)."""
-    common = Common(
-        profile=profile,
-        config=config,
-        base_url=base_url,
-        as_json=as_json,
-        db=db,
-        no_ledger=no_ledger,
-        shape=shape,
-    )
     arguments = given(
         {
             "to": to,
@@ -159,20 +134,8 @@ def sms_send(
     execute("send_sms", arguments, common, show=output.show_record)
 
 
-def _content_variables(value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"--content-variables is not valid JSON: {exc.msg}",
-            field="content_variables",
-            hint='give a JSON object of placeholder values, e.g. \'{"1": "Ada", "2": "10:30"}\'',
-        ) from None
-
-
 @whatsapp_app.command("send")
+@with_common_options(ledger=True)
 def whatsapp_send(
     to: To,
     body: Body = None,
@@ -194,26 +157,17 @@ def whatsapp_send(
     ] = None,
     sender: From = None,
     idempotency_key: IdempotencyKeyOption = None,
-    db: DbOption = None,
-    no_ledger: NoLedgerOption = False,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Send a WhatsApp message: free-form BODY, or a template with --content-sid."""
-    common = Common(
-        profile=profile,
-        config=config,
-        base_url=base_url,
-        as_json=as_json,
-        db=db,
-        no_ledger=no_ledger,
-        shape=shape,
-    )
-    with output.errors_handled(as_json=as_json):
-        variables = _content_variables(content_variables)
+    with output.errors_handled(as_json=common.as_json):
+        variables = parse_json(
+            content_variables,
+            source="--content-variables",
+            field="content_variables",
+            hint='give a JSON object of placeholder values, e.g. \'{"1": "Ada", "2": "10:30"}\'',
+        )
     arguments = given(
         {
             "to": to,
@@ -228,17 +182,14 @@ def whatsapp_send(
 
 
 @whatsapp_app.command("templates")
+@with_common_options()
 def whatsapp_templates(
     limit: Limit = None,
     page_token: PageToken = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """List the account's WhatsApp templates (Content API) and their approval status."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute(
         "list_whatsapp_templates",
         given({"limit": limit, "page_token": page_token}),
@@ -252,6 +203,7 @@ def whatsapp_templates(
 
 
 @messages_app.command("list")
+@with_common_options()
 def messages_list(
     sender: Annotated[str | None, typer.Option("--from", help="Only messages from this.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Only messages to this.")] = None,
@@ -281,14 +233,10 @@ def messages_list(
     ] = None,
     limit: Limit = None,
     page_token: PageToken = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """List messages, newest first."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {
             "from": sender,
@@ -308,61 +256,27 @@ def messages_list(
     )
 
 
-@messages_app.command("get")
-def messages_get(
-    sid: MessageSid,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """Show one message: status, error code, price, segments."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
-    execute("get_message", {"sid": sid}, common, show=output.show_record)
-
-
-@messages_app.command("redact")
-def messages_redact(
-    sid: MessageSid,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """Erase a message's body at Twilio (the record stays)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
-    execute("redact_message", {"sid": sid}, common, show=output.show_record)
-
-
-@messages_app.command("delete")
-def messages_delete(
-    sid: MessageSid,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """Delete a message record from Twilio for good."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
-    execute("delete_message", {"sid": sid}, common, show=output.show_record)
+sid_commands(
+    messages_app,
+    MessageSid,
+    (
+        ("get", "get_message", "Show one message: status, error code, price, segments."),
+        ("redact", "redact_message", "Erase a message's body at Twilio (the record stays)."),
+        ("delete", "delete_message", "Delete a message record from Twilio for good."),
+    ),
+)
 
 
 @messages_app.command("media")
+@with_common_options()
 def messages_media(
     sid: MessageSid,
     limit: Limit = None,
     page_token: PageToken = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """List the media (MMS attachments) of a message."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     execute(
         "list_message_media",
         given({"message_sid": sid, "limit": limit, "page_token": page_token}),

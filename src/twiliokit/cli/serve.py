@@ -23,6 +23,7 @@ import typer
 
 from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption, ProfileOption
+from twiliokit.cli.service_config import configure_logging
 from twiliokit.cli.webhooks import public_url_from, webhook_section
 from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
 from twiliokit.errors import ConfigurationError
@@ -148,17 +149,6 @@ def _handlers(spec: str | None) -> Any:
             field="handlers",
         )
     return found
-
-
-def _configure_logging(secrets: list[str]) -> None:
-    from twiliokit.redaction.logs import SecretFilter
-
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(SecretFilter(secrets))
-    logger = logging.getLogger("twiliokit")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def serve_command(
@@ -452,7 +442,7 @@ def _serve(
         settings = dataclasses.replace(settings, webhooks=webhooks)
     if workers > 1 and target.sqlite_path is not None:
         typer.echo(_SQLITE_WORKERS, err=True)
-    _configure_logging(secrets)
+    configure_logging(secrets, level=logging.INFO)
     if not webhooks.validate_signatures:
         typer.echo(_WARNING, err=True)
 
@@ -482,5 +472,5 @@ def _worker_app(settings: Any, secrets: tuple[str, ...]) -> Any:
     """A worker process's app (``--workers``): logging as in the parent, then the service."""
     from twiliokit.server.service import create_service_app
 
-    _configure_logging(list(secrets))
+    configure_logging(list(secrets), level=logging.INFO)
     return create_service_app(settings)

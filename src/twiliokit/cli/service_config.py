@@ -7,6 +7,7 @@ settings objects the server runs with (:class:`twiliokit.server.service.ServiceS
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ __all__ = [
     "compliance_from",
     "config_sections",
     "config_where",
+    "configure_logging",
     "guardrails_from",
     "service_settings",
 ]
@@ -97,3 +99,16 @@ def service_settings(
         **service,
     )
     return settings, token, [*connection.secret_values(), token.value]
+
+
+def configure_logging(secrets: list[str], *, level: int) -> None:
+    """Log the ``twiliokit`` loggers at ``level`` and above to stderr, with ``secrets``
+    masked (``SecretFilter``)."""
+    from twiliokit.redaction.logs import SecretFilter
+
+    handler = logging.StreamHandler()  # stderr
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter(secrets))
+    logger = logging.getLogger("twiliokit")
+    logger.addHandler(handler)
+    logger.setLevel(level)

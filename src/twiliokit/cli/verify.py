@@ -6,22 +6,15 @@ Every command that works inside a Verify Service takes ``--service-sid`` (or the
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import (
-    BaseUrlOption,
-    Common,
-    ConfigOption,
-    JsonOption,
-    ProfileOption,
-    ShapeOption,
-    execute,
-    given,
-)
+from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.option_values import split_pair
+from twiliokit.cli.runner import Common, execute, given
 from twiliokit.errors import ValidationError
 
 __all__ = ["SERVICE_ENV", "verify_app"]
@@ -66,6 +59,7 @@ ServiceSid = Annotated[
 RateLimitSid = Annotated[
     str, typer.Option("--rate-limit-sid", metavar="RK...", help="The rate limit.")
 ]
+RateLimit = Annotated[str, typer.Argument(metavar="SID", help="The rate limit (RK...).")]
 
 
 def _service(value: str | None, common: Common) -> str:
@@ -83,39 +77,48 @@ def _service(value: str | None, common: Common) -> str:
     return value
 
 
-def _common(
-    profile: str | None,
-    config: Path | None,
-    base_url: str | None,
-    as_json: bool,
-    shape: str | None = None,
-) -> Common:
-    return Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
+def _in_service(
+    action: str,
+    service_sid: str | None,
+    arguments: dict[str, Any],
+    common: Common,
+    *,
+    show: Callable[[dict[str, Any]], None] = output.show_record,
+) -> None:
+    """Run ``action`` on ``arguments`` inside the service (``--service-sid``, checked first)."""
+    execute(action, {"service_sid": _service(service_sid, common), **arguments}, common, show=show)
+
+
+def _list_in_service(
+    action: str, show: Callable[[dict[str, Any]], None], help_text: str
+) -> Callable[..., None]:
+    """A command that lists what ``action`` finds in the service, shown by ``show``."""
+
+    def command(service_sid: ServiceSid = None, *, common: Common) -> None:
+        _in_service(action, service_sid, {}, common, show=show)
+
+    command.__doc__ = help_text
+    return with_common_options()(command)
 
 
 # Verifications ------------------------------------------------------------------------
 
 
 def _rate_limit_values(values: list[str] | None, common: Common) -> dict[str, str] | None:
+    """``--rate-limit UNIQUE_NAME=VALUE`` options as the action's rate limit values."""
     if not values:
         return None
-    pairs: dict[str, str] = {}
-    for value in values:
-        name, sep, limited = value.partition("=")
-        if not sep or not name.strip():
-            output.fail(
-                ValidationError(
-                    f"--rate-limit {value!r} is not UNIQUE_NAME=VALUE",
-                    field="rate_limits",
-                    hint="e.g. --rate-limit end_user_ip=203.0.113.9",
-                ),
-                as_json=common.as_json,
-            )
-        pairs[name.strip()] = limited
-    return pairs
+    hint = "e.g. --rate-limit end_user_ip=203.0.113.9"
+    with output.errors_handled(as_json=common.as_json):
+        pairs = [
+            split_pair(v, option="--rate-limit", field="rate_limits", key="UNIQUE_NAME", hint=hint)
+            for v in values
+        ]
+    return dict(pairs)
 
 
 @verify_app.command("start")
+@with_common_options()
 def verify_start(
     to: Annotated[
         str, typer.Argument(metavar="TO", help="Phone number (E.164) or email to verify.")
@@ -136,14 +139,10 @@ def verify_start(
             "repeatable.",
         ),
     ] = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Send a one-time code to TO."""
-    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -157,6 +156,7 @@ def verify_start(
 
 
 @verify_app.command("check")
+@with_common_options()
 def verify_check(
     code: Annotated[str, typer.Argument(metavar="CODE", help="The code the user typed.")],
     to: Annotated[
@@ -167,17 +167,13 @@ def verify_check(
         typer.Option("--verification-sid", metavar="VE...", help="Or: the verification's SID."),
     ] = None,
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Check CODE for --to (or --verification-sid); status 'approved' means it matched.
 
     A wrong code is a negative answer: the result is printed and the exit status is 3.
     """
-    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -188,7 +184,7 @@ def verify_check(
     )
     result = execute("check_verification", arguments, common, show=output.show_record)
     if not result.get("approved"):
-        if not as_json:
+        if not common.as_json:
             typer.echo(
                 f"not approved: the code does not match (status {result.get('status')}).",
                 err=True,
@@ -200,6 +196,7 @@ def verify_check(
 
 
 @services_app.command("create")
+@with_common_options()
 def services_create(
     friendly_name: Annotated[
         str,
@@ -208,28 +205,18 @@ def services_create(
     code_length: Annotated[
         int | None, typer.Option("--code-length", help="Digits in each code (4-10).")
     ] = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Create a Verify Service and print its SID."""
-    common = _common(profile, config, base_url, as_json, shape)
     arguments = given({"friendly_name": friendly_name, "code_length": code_length})
     execute("create_verify_service", arguments, common, show=output.show_record)
 
 
 @services_app.command("list")
-def services_list(
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
+@with_common_options()
+def services_list(*, common: Common) -> None:
     """List the account's Verify Services."""
-    common = _common(profile, config, base_url, as_json, shape)
     execute(
         "list_verify_services",
         {},
@@ -269,6 +256,7 @@ RATE_LIMIT_COLUMNS = ("sid", "unique_name", "description", "date_created")
 
 
 @rate_limits_app.command("create")
+@with_common_options()
 def rate_limits_create(
     unique_name: Annotated[
         str, typer.Argument(metavar="UNIQUE_NAME", help="The key, e.g. end_user_ip_address.")
@@ -285,14 +273,10 @@ def rate_limits_create(
         ),
     ] = None,
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Create a rate limit on the service, optionally with buckets (--bucket 5/600)."""
-    common = _common(profile, config, base_url, as_json, shape)
     arguments = given(
         {
             "service_sid": _service(service_sid, common),
@@ -305,76 +289,40 @@ def rate_limits_create(
 
 
 @rate_limits_app.command("get")
-def rate_limits_get(
-    sid: Annotated[str, typer.Argument(metavar="SID", help="The rate limit (RK...).")],
-    service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
+@with_common_options()
+def rate_limits_get(sid: RateLimit, service_sid: ServiceSid = None, *, common: Common) -> None:
     """Show one rate limit and its buckets."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": sid}
-    execute("fetch_rate_limit", arguments, common, show=output.show_record)
+    _in_service("fetch_rate_limit", service_sid, {"rate_limit_sid": sid}, common)
 
 
-@rate_limits_app.command("list")
-def rate_limits_list(
-    service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """List the service's rate limits."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common)}
-    execute(
+rate_limits_app.command("list")(
+    _list_in_service(
         "list_rate_limits",
-        arguments,
-        common,
-        show=output.list_view("rate_limits", RATE_LIMIT_COLUMNS, empty="No rate limits."),
+        output.list_view("rate_limits", RATE_LIMIT_COLUMNS, empty="No rate limits."),
+        "List the service's rate limits.",
     )
+)
 
 
 @rate_limits_app.command("update")
+@with_common_options()
 def rate_limits_update(
-    sid: Annotated[str, typer.Argument(metavar="SID", help="The rate limit (RK...).")],
+    sid: RateLimit,
     description: Annotated[str, typer.Option("--description", help="The new description.")],
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Change a rate limit's description."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {
-        "service_sid": _service(service_sid, common),
-        "rate_limit_sid": sid,
-        "description": description,
-    }
-    execute("update_rate_limit", arguments, common, show=output.show_record)
+    arguments = {"rate_limit_sid": sid, "description": description}
+    _in_service("update_rate_limit", service_sid, arguments, common)
 
 
 @rate_limits_app.command("delete")
-def rate_limits_delete(
-    sid: Annotated[str, typer.Argument(metavar="SID", help="The rate limit (RK...).")],
-    service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
+@with_common_options()
+def rate_limits_delete(sid: RateLimit, service_sid: ServiceSid = None, *, common: Common) -> None:
     """Delete a rate limit and its buckets."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": sid}
-    execute("delete_rate_limit", arguments, common, show=output.show_record)
+    _in_service("delete_rate_limit", service_sid, {"rate_limit_sid": sid}, common)
 
 
 # Buckets ------------------------------------------------------------------------------
@@ -383,64 +331,43 @@ BUCKET_COLUMNS = ("sid", "max", "interval", "date_created")
 
 
 @buckets_app.command("create")
+@with_common_options()
 def buckets_create(
     rate_limit_sid: RateLimitSid,
     max_requests: Annotated[int, typer.Option("--max", help="Requests allowed per interval.")],
     interval: Annotated[int, typer.Option("--interval", help="The interval, in seconds.")],
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Add a bucket (at most --max requests per --interval seconds) to a rate limit."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {
-        "service_sid": _service(service_sid, common),
-        "rate_limit_sid": rate_limit_sid,
-        "max": max_requests,
-        "interval": interval,
-    }
-    execute("create_rate_limit_bucket", arguments, common, show=output.show_record)
+    arguments = {"rate_limit_sid": rate_limit_sid, "max": max_requests, "interval": interval}
+    _in_service("create_rate_limit_bucket", service_sid, arguments, common)
 
 
 @buckets_app.command("list")
+@with_common_options()
 def buckets_list(
-    rate_limit_sid: RateLimitSid,
-    service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    rate_limit_sid: RateLimitSid, service_sid: ServiceSid = None, *, common: Common
 ) -> None:
     """List a rate limit's buckets."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common), "rate_limit_sid": rate_limit_sid}
     show = output.list_view("buckets", BUCKET_COLUMNS, empty="No buckets.")
-    execute("list_rate_limit_buckets", arguments, common, show=show)
+    arguments = {"rate_limit_sid": rate_limit_sid}
+    _in_service("list_rate_limit_buckets", service_sid, arguments, common, show=show)
 
 
 @buckets_app.command("delete")
+@with_common_options()
 def buckets_delete(
     sid: Annotated[str, typer.Argument(metavar="SID", help="The bucket (BL...).")],
     rate_limit_sid: RateLimitSid,
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Delete a bucket."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {
-        "service_sid": _service(service_sid, common),
-        "rate_limit_sid": rate_limit_sid,
-        "bucket_sid": sid,
-    }
-    execute("delete_rate_limit_bucket", arguments, common, show=output.show_record)
+    arguments = {"rate_limit_sid": rate_limit_sid, "bucket_sid": sid}
+    _in_service("delete_rate_limit_bucket", service_sid, arguments, common)
 
 
 # Webhooks -----------------------------------------------------------------------------
@@ -449,6 +376,7 @@ WEBHOOK_COLUMNS = ("sid", "friendly_name", "webhook_url", "event_types", "status
 
 
 @webhooks_app.command("create")
+@with_common_options()
 def webhooks_create(
     friendly_name: Annotated[str, typer.Argument(metavar="NAME", help="A name for it.")],
     webhook_url: Annotated[str, typer.Argument(metavar="URL", help="Where events are posted.")],
@@ -463,54 +391,36 @@ def webhooks_create(
     status: Annotated[str | None, typer.Option("--status", help="enabled or disabled.")] = None,
     version: Annotated[str | None, typer.Option("--version", help="v1 or v2.")] = None,
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Subscribe URL to the service's events."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = given(
-        {
-            "service_sid": _service(service_sid, common),
-            "friendly_name": friendly_name,
-            "webhook_url": webhook_url,
-            "event_types": event_types,
-            "status": status,
-            "version": version,
-        }
+    arguments = {
+        "friendly_name": friendly_name,
+        "webhook_url": webhook_url,
+        "event_types": event_types,
+        "status": status,
+        "version": version,
+    }
+    _in_service("create_verify_webhook", service_sid, given(arguments), common)
+
+
+webhooks_app.command("list")(
+    _list_in_service(
+        "list_verify_webhooks",
+        output.list_view("webhooks", WEBHOOK_COLUMNS, empty="No webhooks."),
+        "List the service's webhooks.",
     )
-    execute("create_verify_webhook", arguments, common, show=output.show_record)
-
-
-@webhooks_app.command("list")
-def webhooks_list(
-    service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """List the service's webhooks."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common)}
-    show = output.list_view("webhooks", WEBHOOK_COLUMNS, empty="No webhooks.")
-    execute("list_verify_webhooks", arguments, common, show=show)
+)
 
 
 @webhooks_app.command("delete")
+@with_common_options()
 def webhooks_delete(
     sid: Annotated[str, typer.Argument(metavar="SID", help="The webhook (YW...).")],
     service_sid: ServiceSid = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Delete a webhook."""
-    common = _common(profile, config, base_url, as_json, shape)
-    arguments = {"service_sid": _service(service_sid, common), "webhook_sid": sid}
-    execute("delete_verify_webhook", arguments, common, show=output.show_record)
+    _in_service("delete_verify_webhook", service_sid, {"webhook_sid": sid}, common)

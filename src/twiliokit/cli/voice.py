@@ -7,19 +7,8 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import (
-    BaseUrlOption,
-    Common,
-    ConfigOption,
-    DbOption,
-    IdempotencyKeyOption,
-    JsonOption,
-    NoLedgerOption,
-    ProfileOption,
-    ShapeOption,
-    execute,
-    given,
-)
+from twiliokit.cli.common_options import sid_commands, with_common_options
+from twiliokit.cli.runner import Common, IdempotencyKeyOption, execute, given
 from twiliokit.connections import ENV_VARS
 
 __all__ = ["calls_app"]
@@ -35,6 +24,7 @@ CallSid = Annotated[str, typer.Argument(metavar="SID", help="The call SID (CA...
 
 
 @calls_app.command("make")
+@with_common_options(ledger=True)
 def calls_make(
     to: Annotated[
         str, typer.Argument(metavar="TO", help="Number to call, in E.164 (+14155552671).")
@@ -94,24 +84,10 @@ def calls_make(
         ),
     ] = None,
     idempotency_key: IdempotencyKeyOption = None,
-    db: DbOption = None,
-    no_ledger: NoLedgerOption = False,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """Place a call that runs --url, --twiml or --say."""
-    common = Common(
-        profile=profile,
-        config=config,
-        base_url=base_url,
-        as_json=as_json,
-        db=db,
-        no_ledger=no_ledger,
-        shape=shape,
-    )
     arguments = given(
         {
             "to": to,
@@ -133,21 +109,15 @@ def calls_make(
     execute("make_call", arguments, common, show=output.show_record)
 
 
-@calls_app.command("get")
-def calls_get(
-    sid: CallSid,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """Show one call: status, duration, price, who answered."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
-    execute("get_call", {"sid": sid}, common, show=output.show_record)
+sid_commands(
+    calls_app,
+    CallSid,
+    (("get", "get_call", "Show one call: status, duration, price, who answered."),),
+)
 
 
 @calls_app.command("list")
+@with_common_options()
 def calls_list(
     to: Annotated[str | None, typer.Option("--to", help="Only calls to this number.")] = None,
     sender: Annotated[
@@ -178,14 +148,10 @@ def calls_list(
         str | None,
         typer.Option("--page-token", help="Continue from a previous listing's next page token."),
     ] = None,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
+    *,
+    common: Common,
 ) -> None:
     """List calls, newest first."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
     arguments = given(
         {
             "to": to,
@@ -205,15 +171,14 @@ def calls_list(
     )
 
 
-@calls_app.command("end")
-def calls_end(
-    sid: CallSid,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
-    shape: ShapeOption = None,
-) -> None:
-    """Hang up a call in progress (or cancel one that is still queued or ringing)."""
-    common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json, shape=shape)
-    execute("end_call", {"sid": sid}, common, show=output.show_record)
+sid_commands(
+    calls_app,
+    CallSid,
+    (
+        (
+            "end",
+            "end_call",
+            "Hang up a call in progress (or cancel one that is still queued or ringing).",
+        ),
+    ),
+)

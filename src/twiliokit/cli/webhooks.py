@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import BaseUrlOption, ConfigOption, JsonOption, ProfileOption, given
+from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.runner import Common, ConfigOption, ProfileOption, given
 from twiliokit.config import CONFIG_ENV, PUBLIC_URL_ENV, default_config_path, load_config
 from twiliokit.errors import ConfigurationError, ValidationError
 
@@ -148,6 +149,7 @@ def _read_body(source: str) -> bytes:
 
 
 @webhooks_app.command("connect")
+@with_common_options(shape=False)
 def connect_command(
     number: Annotated[
         str, typer.Option("--number", help="The account's phone number, e.g. +14155550100.")
@@ -159,10 +161,8 @@ def connect_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace webhook URLs that point somewhere else.")
     ] = False,
-    profile: ProfileOption = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    as_json: JsonOption = False,
+    *,
+    common: Common,
 ) -> None:
     """Point a number's SmsUrl, StatusCallback (and VoiceUrl) at this receiver's routes.
 
@@ -170,13 +170,13 @@ def connect_command(
     Message status callbacks are set per message (status_callback=PUBLIC/webhooks/twilio/
     message-status) or on a Messaging Service, not on the number.
     """
-    from twiliokit.cli.runner import Common, run_action
+    from twiliokit.cli.runner import run_action
     from twiliokit.webhooks.receiver import PATHS
     from twiliokit.webhooks.settings import parse_public_url
 
     secrets: list[str] = []
-    with output.errors_handled(as_json=as_json, secrets=secrets):
-        section = webhook_section(os.environ, config)
+    with output.errors_handled(as_json=common.as_json, secrets=secrets):
+        section = webhook_section(os.environ, common.config)
         chosen = public_url_from(public_url, os.environ, section)
         if chosen is None:
             raise ConfigurationError(
@@ -192,7 +192,6 @@ def connect_command(
             "voice_url": base + PATHS["voice"] if voice else None,
             "replace": force,
         }
-        common = Common(profile=profile, config=config, base_url=base_url, as_json=as_json)
         # Through the catalogue, as every Twilio command: update_phone_number_webhooks does
         # the work (and refuses to clobber); this command only speaks in flags.
         try:
@@ -208,7 +207,7 @@ def connect_command(
             "changes": answer["changes"],
             "message_status_callback": base + PATHS["message_status"],
         }
-        if as_json:
+        if common.as_json:
             output.show_json(result)
             return
         rows = [

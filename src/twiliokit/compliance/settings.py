@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import phonenumbers
 
+from twiliokit.config import unknown_key_error
 from twiliokit.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -217,11 +218,7 @@ class ComplianceSettings:
             )
         unknown = sorted(set(section) - SECTION_KEYS)
         if unknown:
-            raise ConfigurationError(
-                f"unknown key {unknown[0]!r} in [{SECTION}] of {where}",
-                field=f"{SECTION}.{unknown[0]}",
-                hint="Allowed keys: " + ", ".join(sorted(SECTION_KEYS)) + ".",
-            )
+            raise unknown_key_error(unknown[0], table=SECTION, allowed=SECTION_KEYS, where=where)
         start, end = section.get("quiet_hours_start"), section.get("quiet_hours_end")
         if (start is None) != (end is None):
             missing = "quiet_hours_end" if end is None else "quiet_hours_start"

@@ -15,10 +15,12 @@ from typing import Any, cast, get_args
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from twiliokit import phone
 from twiliokit.emulator.faults import Fault, FaultMode
-from twiliokit.emulator.web import iso8601, state_of
+from twiliokit.emulator.web import iso8601, routes_for, state_of
+from twiliokit.errors import ValidationError
 
 
 class ControlError(Exception):
@@ -60,6 +62,20 @@ def field_of(
     if not isinstance(value, kinds):
         raise ControlError(f"'{name}' must be {_describe(kinds)}", name)
     return value
+
+
+def e164_field(data: dict[str, Any], name: str, *, example: str) -> str:
+    """``data[name]``, a phone number or ``whatsapp:`` address, as E.164 (required); the error
+    shows ``example``."""
+    raw = field_of(data, name, str, required=True)
+    try:
+        address = phone.parse_address(raw, field=name, allow=frozenset({"phone", "whatsapp"}))
+    except ValidationError as exc:
+        raise ControlError(
+            f"'{name}' must be an E.164 number such as {example}: {raw!r}", name
+        ) from exc
+    assert address.e164 is not None
+    return address.e164
 
 
 def _describe(kinds: tuple[type, ...]) -> str:
@@ -222,15 +238,12 @@ async def reset(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/_emulator/clock", clock, methods=["GET"]),
-        Route("/_emulator/clock", set_clock, methods=["POST"]),
-        Route("/_emulator/clock/advance", advance, methods=["POST"]),
-        Route("/_emulator/clock/rate", set_rate, methods=["POST"]),
-        Route("/_emulator/faults", add_fault, methods=["POST"]),
-        Route("/_emulator/faults", list_faults, methods=["GET"]),
-        Route("/_emulator/faults", clear_faults, methods=["DELETE"]),
-        Route("/_emulator/webhooks", webhooks, methods=["GET"]),
-        Route("/_emulator/api-keys", create_api_key, methods=["POST"]),
-        Route("/_emulator/reset", reset, methods=["POST"]),
+        *routes_for("/healthz", get=healthz),
+        *routes_for("/_emulator/clock", get=clock, post=set_clock),
+        *routes_for("/_emulator/clock/advance", post=advance),
+        *routes_for("/_emulator/clock/rate", post=set_rate),
+        *routes_for("/_emulator/faults", get=list_faults, post=add_fault, delete=clear_faults),
+        *routes_for("/_emulator/webhooks", get=webhooks),
+        *routes_for("/_emulator/api-keys", post=create_api_key),
+        *routes_for("/_emulator/reset", post=reset),
     ]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from twiliokit.emulator.errors import ApiError, not_found, test_credentials_forbidden, unauthorized
 from twiliokit.emulator.state import Account, EmulatorState
@@ -26,6 +28,8 @@ from twiliokit.emulator.state import Account, EmulatorState
 API_2010 = "/2010-04-01"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+#: A request handler, as the product routers write them.
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Form:
@@ -151,7 +155,8 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def _paging(form: Form) -> tuple[int, int, str | None]:
+def paging(form: Form) -> tuple[int, int, str | None]:
+    """``PageSize``, ``Page`` and ``PageToken`` of a list request, or Twilio's 400 / 20001."""
     try:
         size = int(form.get("PageSize") or DEFAULT_PAGE_SIZE)
         page = int(form.get("Page") or 0)
@@ -178,69 +183,91 @@ def _window(items: Sequence[dict[str, Any]], size: int, page: int, token: str | 
     return page * size
 
 
-def _filters(form: Form) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in form.pairs if k not in {"PageSize", "Page", "PageToken"}]
+@dataclass(frozen=True)
+class _Page:
+    """One page of a list, and the links to it and its neighbours (both envelopes use it)."""
+
+    chunk: list[dict[str, Any]]
+    page: int
+    size: int
+    start: int
+    here: str
+    first: str
+    next: str | None
+    previous: str | None
 
 
-def page_2010(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
-    """A 2010 API list page: ``{key: [...], page, page_size, start, end, uri, first_page_uri,
-    next_page_uri, previous_page_uri}`` with URIs relative to the API host."""
-    size, page, token = _paging(form)
+def _page_of(form: Form, items: Sequence[dict[str, Any]], base: str) -> _Page:
+    size, page, token = paging(form)
     start = _window(items, size, page, token)
     chunk = list(items[start : start + size])
-    path = request.url.path
-    filters = _filters(form)
+    filters = [(k, v) for k, v in form.pairs if k not in {"PageSize", "Page", "PageToken"}]
 
-    def uri(page_number: int, page_token: str | None = None) -> str:
-        query = [*filters, ("PageSize", str(size)), ("Page", str(page_number))]
-        if page_token:
-            query.append(("PageToken", page_token))
-        return f"{path}?{urlencode(query)}"
-
-    has_next = start + size < len(items) and bool(chunk)
-    body = {
-        key: chunk,
-        "page": page,
-        "page_size": size,
-        "start": start,
-        "end": start + max(len(chunk) - 1, 0),
-        "uri": uri(page, token),
-        "first_page_uri": uri(0),
-        "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
-        "previous_page_uri": uri(page - 1, "PB" + chunk[0]["sid"]) if page > 0 and chunk else None,
-    }
-    return json_response(body)
-
-
-def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
-    """A v1/v2 product API list page: ``{key: [...], meta: {...}}`` with absolute URLs."""
-    size, page, token = _paging(form)
-    start = _window(items, size, page, token)
-    chunk = list(items[start : start + size])
-    base = str(request.base_url).rstrip("/") + request.url.path
-    filters = _filters(form)
-
-    def url(page_number: int, page_token: str | None = None) -> str:
+    def link(page_number: int, page_token: str | None = None) -> str:
         query = [*filters, ("PageSize", str(size)), ("Page", str(page_number))]
         if page_token:
             query.append(("PageToken", page_token))
         return f"{base}?{urlencode(query)}"
 
     has_next = start + size < len(items) and bool(chunk)
+    return _Page(
+        chunk=chunk,
+        page=page,
+        size=size,
+        start=start,
+        here=link(page, token),
+        first=link(0),
+        next=link(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
+        previous=link(page - 1, "PB" + chunk[0]["sid"]) if page > 0 and chunk else None,
+    )
+
+
+def page_2010(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
+    """A 2010 API list page: ``{key: [...], page, page_size, start, end, uri, first_page_uri,
+    next_page_uri, previous_page_uri}`` with URIs relative to the API host."""
+    found = _page_of(form, items, request.url.path)
+    body = {
+        key: found.chunk,
+        "page": found.page,
+        "page_size": found.size,
+        "start": found.start,
+        "end": found.start + max(len(found.chunk) - 1, 0),
+        "uri": found.here,
+        "first_page_uri": found.first,
+        "next_page_uri": found.next,
+        "previous_page_uri": found.previous,
+    }
+    return json_response(body)
+
+
+def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
+    """A v1/v2 product API list page: ``{key: [...], meta: {...}}`` with absolute URLs."""
+    found = _page_of(form, items, str(request.base_url).rstrip("/") + request.url.path)
     meta = {
-        "page": page,
-        "page_size": size,
-        "first_page_url": url(0),
-        "previous_page_url": url(page - 1, "PB" + chunk[0]["sid"]) if page > 0 and chunk else None,
-        "url": url(page, token),
-        "next_page_url": url(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
+        "page": found.page,
+        "page_size": found.size,
+        "first_page_url": found.first,
+        "previous_page_url": found.previous,
+        "url": found.here,
+        "next_page_url": found.next,
         "key": key,
     }
-    return json_response({key: chunk, "meta": meta})
+    return json_response({key: found.chunk, "meta": meta})
 
 
-def resource_or_404(mapping: dict[str, Any], sid: str, request: Request) -> Any:
-    found = mapping.get(sid)
-    if found is None:
-        raise not_found(request.url.path.removesuffix(".json").removeprefix(API_2010))
-    return found
+def not_found_2010(request: Request) -> ApiError:
+    """Twilio's 404 for the 2010 API resource this request names (path without the version
+    prefix and ``.json``)."""
+    return not_found(request.url.path.removeprefix(API_2010).removesuffix(".json"))
+
+
+def routes_for(
+    path: str,
+    *,
+    get: Endpoint | None = None,
+    post: Endpoint | None = None,
+    delete: Endpoint | None = None,
+) -> list[BaseRoute]:
+    """The routes of one path, a handler per HTTP method (a method without one answers 405)."""
+    handlers = {"GET": get, "POST": post, "DELETE": delete}
+    return [Route(path, h, methods=[m]) for m, h in handlers.items() if h is not None]

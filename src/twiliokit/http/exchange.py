@@ -21,6 +21,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from twiliokit.errors import UnknownOutcomeError
 from twiliokit.http.errors import (
     Reply,
     error_from_response,
@@ -68,6 +69,18 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _unknown(request: PreparedRequest, sent_at: datetime, reason: str) -> UnknownOutcomeError:
+    """The error for a create whose outcome is unknown (sent at ``sent_at``; ``reason``)."""
+    return unknown_outcome(
+        method=request.method,
+        url=request.url,
+        params=request.params_for_errors(),
+        sent_at=_stamp(sent_at),
+        check=request.check,
+        reason=reason,
+    )
+
+
 def exchange(
     request: PreparedRequest,
     *,
@@ -87,14 +100,7 @@ def exchange(
             kind = failure_kind(outcome)
             if kind != "connect" and not request.idempotent:
                 reason = "no answer came in time" if kind == "timeout" else "the connection broke"
-                raise unknown_outcome(
-                    method=request.method,
-                    url=request.url,
-                    params=request.params_for_errors(),
-                    sent_at=_stamp(sent_at),
-                    check=request.check,
-                    reason=f"{reason} before Twilio answered",
-                ) from outcome
+                raise _unknown(request, sent_at, f"{reason} before Twilio answered") from outcome
             delay = delay_after_failure(
                 policy, retries, kind, idempotent=request.idempotent, rng=rng
             )
@@ -121,14 +127,8 @@ def exchange(
                 idempotent=request.idempotent,
             )
             if status in AMBIGUOUS_STATUSES and not request.idempotent:
-                raise unknown_outcome(
-                    method=request.method,
-                    url=request.url,
-                    params=request.params_for_errors(),
-                    sent_at=_stamp(sent_at),
-                    check=request.check,
-                    reason=f"Twilio answered {status} ({error.message})",
-                ) from error
+                reason = f"Twilio answered {status} ({error.message})"
+                raise _unknown(request, sent_at, reason) from error
             delay = delay_after_status(
                 policy,
                 retries,

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import URL, create_engine
+from sqlalchemy import URL
 
-from twiliokit.errors import ConfigurationError, StorageError
+from twiliokit.errors import StorageError
+from twiliokit.ledger.database import create_ledger_engine
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import ensure_directory, head_revision, revision_of, upgrade
 from twiliokit.ledger.runners import GROUP_WINDOW, READER_THREADS, ThreadRunner, configure_sqlite
@@ -61,16 +62,7 @@ def _runner(
 ) -> ThreadRunner:
     if sqlite_path is not None:
         ensure_directory(sqlite_path)
-        engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
+    engine = create_ledger_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
+    if sqlite_path is not None:
         configure_sqlite(engine)
-        return ThreadRunner(engine, window=GROUP_WINDOW, on_commit=on_commit)
-    try:
-        engine = create_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("psycopg"):
-            raise ConfigurationError(
-                "a PostgreSQL ledger needs psycopg: pip install 'twiliokit[postgres]'",
-                field="ledger_url",
-            ) from exc
-        raise
     return ThreadRunner(engine, window=GROUP_WINDOW, on_commit=on_commit)

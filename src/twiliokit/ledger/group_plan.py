@@ -17,13 +17,12 @@ from twiliokit.ledger.records import (
     StatusOutcome,
 )
 from twiliokit.ledger.rows import (
-    call_event_row,
     call_row,
     consent_row,
     event_row,
-    message_event_row,
     message_row,
     opt_out_row,
+    record_event_row,
     status_row,
     webhook_row,
 )
@@ -57,12 +56,12 @@ class GroupPlan:
             self._outcomes.append((statuses, call_statuses))
             self.message_stubs += [message_row(stub) for stub in batch.message_stubs]
             for message in batch.messages:
-                self._event(message_event_row(message), None)
+                self._event(record_event_row(message), None)
                 self.messages.append(message_row(message))
             for n, event in enumerate(batch.statuses):
                 self._event(event_row(event), (statuses, n))
             for call in batch.calls:
-                self._event(call_event_row(call), None)
+                self._event(record_event_row(call), None)
                 self.calls.append(call_row(call))
             for n, call_event in enumerate(batch.call_statuses):
                 self._event(event_row(call_event), (call_statuses, n))

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from twiliokit.ledger.records import (
     BatchResult,
     CallRecord,
-    CallStatus,
     CallStatusEvent,
     ConversationItem,
     Direction,
@@ -23,7 +22,6 @@ from twiliokit.ledger.records import (
     LedgerBatch,
     LedgerQuery,
     MessageRecord,
-    MessageStatus,
     OptOut,
     OptOutAction,
     OptOutEvent,
@@ -41,6 +39,7 @@ __all__ = ["MemoryLedger"]
 # An event in either history, keyed by (sid, status value).
 _Event = StatusEvent | CallStatusEvent
 _E = TypeVar("_E", StatusEvent, CallStatusEvent)
+_R = TypeVar("_R", MessageRecord, CallRecord)
 
 
 class MemoryLedger(BaseLedger):
@@ -79,7 +78,7 @@ class MemoryLedger(BaseLedger):
         statuses = tuple(self._apply(event) for event in batch.statuses)
         for call in batch.calls:
             self._calls[call.sid] = _merge_call(self._calls.get(call.sid), call)
-            self._apply(_initial_call_event(call), from_record=True)
+            self._apply(_initial_event(call), from_record=True)
         call_statuses = tuple(self._apply(event) for event in batch.call_statuses)
         self._webhooks.extend(batch.webhooks)
         for consent in batch.opt_outs:
@@ -152,41 +151,31 @@ class MemoryLedger(BaseLedger):
         data = self._messages.get(sid)
         return None if data is None else self._with_status(data)
 
-    def _with_status(self, data: MessageRecord) -> MessageRecord:
+    def _with_status(self, data: _R) -> _R:
+        """The record as stored, with its current status (which only moves forward)."""
         state = self._status[data.sid]
         return dataclasses.replace(
             data,
-            status=MessageStatus(state.status),
+            status=type(data.status)(state.status),
             error_code=state.error_code,
             error_message=state.error_message,
             date_updated=_latest(data.date_updated, state.at),
         )
 
     async def status_history(self, sid: str) -> list[StatusEvent]:
-        self._check_open()
-        return _ordered(
-            e for e in self._events.values() if isinstance(e, StatusEvent) and e.sid == sid
-        )
+        return self._history(sid, StatusEvent)
 
     async def get_call(self, sid: str) -> CallRecord | None:
         self._check_open()
         data = self._calls.get(sid)
-        if data is None:
-            return None
-        state = self._status[sid]
-        return dataclasses.replace(
-            data,
-            status=CallStatus(state.status),
-            error_code=state.error_code,
-            error_message=state.error_message,
-            date_updated=_latest(data.date_updated, state.at),
-        )
+        return None if data is None else self._with_status(data)
 
     async def call_status_history(self, sid: str) -> list[CallStatusEvent]:
+        return self._history(sid, CallStatusEvent)
+
+    def _history(self, sid: str, kind: type[_E]) -> list[_E]:
         self._check_open()
-        return _ordered(
-            e for e in self._events.values() if isinstance(e, CallStatusEvent) and e.sid == sid
-        )
+        return _ordered(e for e in self._events.values() if isinstance(e, kind) and e.sid == sid)
 
     async def conversation(
         self, contact: str, *, limit: int = 50, before: datetime | None = None
@@ -286,26 +275,20 @@ class MemoryLedger(BaseLedger):
             raise RuntimeError("this MemoryLedger is closed")
 
 
-def _initial_event(message: MessageRecord) -> StatusEvent:
-    return StatusEvent(
-        sid=message.sid,
-        status=message.status,
-        at=message.date_updated or message.date_created,
-        source=StatusSource.CALLBACK if message.is_inbound else StatusSource.API,
-        error_code=message.error_code,
-        error_message=message.error_message,
-    )
-
-
-def _initial_call_event(call: CallRecord) -> CallStatusEvent:
-    return CallStatusEvent(
-        sid=call.sid,
-        status=call.status,
-        at=call.date_updated or call.date_created,
-        source=StatusSource.API,
-        error_code=call.error_code,
-        error_message=call.error_message,
-    )
+def _initial_event(record: MessageRecord | CallRecord) -> _Event:
+    """The status a record is recorded with, as an event (learnt from the API's answer, or
+    from the webhook of an inbound message)."""
+    inbound = isinstance(record, MessageRecord) and record.is_inbound
+    fields: dict[str, Any] = {
+        "sid": record.sid,
+        "at": record.date_updated or record.date_created,
+        "source": StatusSource.CALLBACK if inbound else StatusSource.API,
+        "error_code": record.error_code,
+        "error_message": record.error_message,
+    }
+    if isinstance(record, CallRecord):
+        return CallStatusEvent(status=record.status, **fields)
+    return StatusEvent(status=record.status, **fields)
 
 
 def _merge_call(old: CallRecord | None, new: CallRecord) -> CallRecord:

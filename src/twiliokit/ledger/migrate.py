@@ -22,12 +22,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from twiliokit.errors import ConfigurationError, StorageError
+from twiliokit.errors import StorageError
+from twiliokit.ledger.database import create_ledger_engine, translated
 from twiliokit.ledger.files import prepare_sqlite_file
 from twiliokit.ledger.runners import configure_sqlite
 from twiliokit.ledger.urls import resolve_ledger_url
@@ -70,29 +71,15 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
         raise StorageError("the in-memory ledger has no schema to migrate")
     if target.sqlite_path is not None:
         ensure_directory(target.sqlite_path)
-    try:
-        engine = create_engine(target.url, poolclass=NullPool)
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("psycopg"):
-            raise ConfigurationError(
-                "a PostgreSQL ledger needs psycopg: pip install 'twiliokit[postgres]'",
-                field="ledger_url",
-            ) from exc
-        raise
+    engine = create_ledger_engine(target.url, poolclass=NullPool)
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, always_immediate=True)
+    hint = "check that the ledger database is reachable and that this user may create tables in it"
     try:
-        with engine.begin() as connection:
+        with translated("migration", (SQLAlchemyError,), hint=hint), engine.begin() as connection:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
             yield connection
-    except SQLAlchemyError as exc:
-        cause = type(getattr(exc, "orig", None) or exc).__name__
-        raise StorageError(
-            f"ledger migration failed ({cause})",
-            hint="check that the ledger database is reachable and that this user may create "
-            "tables in it",
-        ) from exc
     finally:
         engine.dispose()
 

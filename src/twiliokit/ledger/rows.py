@@ -20,9 +20,14 @@ from twiliokit.ledger.records import (
     CallStatusEvent,
     Channel,
     Direction,
+    IdempotencyState,
+    IdempotentRequest,
     MessageRecord,
     MessageStatus,
+    OptOut,
+    OptOutAction,
     OptOutEvent,
+    OptOutSource,
     StatusEvent,
     StatusSource,
     WebhookDelivery,
@@ -139,28 +144,19 @@ def event_row(e: StatusEvent | CallStatusEvent) -> dict[str, Any]:
     }
 
 
-def message_event_row(m: MessageRecord) -> dict[str, Any]:
-    # The record is validated and normalised already: no StatusEvent needs building.
+def record_event_row(r: MessageRecord | CallRecord) -> dict[str, Any]:
+    """The event row of the status a record is recorded with (learnt from the API's answer,
+    or from the webhook of an inbound message)."""
+    # The record is validated and normalised already: no status event needs building.
+    inbound = isinstance(r, MessageRecord) and r.is_inbound
     return {
-        "sid": m.sid,
-        "status": m.status.value,
-        "status_rank": m.status.rank,
-        "at": m.date_updated or m.date_created,
-        "source": (StatusSource.CALLBACK if m.is_inbound else StatusSource.API).value,
-        "error_code": m.error_code,
-        "error_message": m.error_message,
-    }
-
-
-def call_event_row(c: CallRecord) -> dict[str, Any]:
-    return {
-        "sid": c.sid,
-        "status": c.status.value,
-        "status_rank": c.status.rank,
-        "at": c.date_updated or c.date_created,
-        "source": StatusSource.API.value,
-        "error_code": c.error_code,
-        "error_message": c.error_message,
+        "sid": r.sid,
+        "status": r.status.value,
+        "status_rank": r.status.rank,
+        "at": r.date_updated or r.date_created,
+        "source": (StatusSource.CALLBACK if inbound else StatusSource.API).value,
+        "error_code": r.error_code,
+        "error_message": r.error_message,
     }
 
 
@@ -169,25 +165,22 @@ def status_row(event_row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def status_event_from_row(r: Row[Any]) -> StatusEvent:
-    return StatusEvent(
-        sid=r.sid,
-        status=MessageStatus(r.status),
-        at=r.at,
-        source=StatusSource(r.source),
-        error_code=r.error_code,
-        error_message=r.error_message,
-    )
+    return StatusEvent(status=MessageStatus(r.status), **_event_fields(r))
 
 
 def call_status_event_from_row(r: Row[Any]) -> CallStatusEvent:
-    return CallStatusEvent(
-        sid=r.sid,
-        status=CallStatus(r.status),
-        at=r.at,
-        source=StatusSource(r.source),
-        error_code=r.error_code,
-        error_message=r.error_message,
-    )
+    return CallStatusEvent(status=CallStatus(r.status), **_event_fields(r))
+
+
+def _event_fields(r: Row[Any]) -> dict[str, Any]:
+    """What a message's and a call's status event rows hold alike (all but the status)."""
+    return {
+        "sid": r.sid,
+        "at": r.at,
+        "source": StatusSource(r.source),
+        "error_code": r.error_code,
+        "error_message": r.error_message,
+    }
 
 
 def webhook_row(w: WebhookDelivery) -> dict[str, Any]:
@@ -230,5 +223,38 @@ def consent_row(e: OptOutEvent) -> dict[str, Any]:
     }
 
 
+def idempotent_from_row(r: Row[Any]) -> IdempotentRequest:
+    return IdempotentRequest(
+        key=r.key,
+        action=r.action,
+        fingerprint=r.fingerprint,
+        state=IdempotencyState(r.state),
+        created_at=r.created_at,
+        output=r.output,
+    )
+
+
+def consent_from_row(r: Row[Any]) -> OptOutEvent:
+    return OptOutEvent(
+        sender_key=r.sender_key,
+        recipient=r.recipient,
+        action=OptOutAction(r.action),
+        at=r.at,
+        source=OptOutSource(r.source),
+        keyword=r.keyword,
+        message_sid=r.message_sid,
+    )
+
+
 def opt_out_row(consent: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in consent.items() if k != "message_sid"}
+
+
+def opt_out_from_row(r: Row[Any]) -> OptOut:
+    return OptOut(
+        sender_key=r.sender_key,
+        recipient=r.recipient,
+        since=r.at,
+        source=OptOutSource(r.source),
+        keyword=r.keyword,
+    )

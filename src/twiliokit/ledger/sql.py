@@ -14,8 +14,8 @@ that group-commits; on SQLite its transactions start with ``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twiliokit.errors import StorageError
 from twiliokit.ledger import schema as t
 from twiliokit.ledger.compiled import RawWrites, Write
+from twiliokit.ledger.database import translated
 from twiliokit.ledger.group_plan import GroupPlan
 from twiliokit.ledger.records import (
     BatchResult,
@@ -41,7 +42,6 @@ from twiliokit.ledger.records import (
     OptOut,
     OptOutAction,
     OptOutEvent,
-    OptOutSource,
     StatusEvent,
     WebhookDelivery,
     require_utc,
@@ -49,7 +49,10 @@ from twiliokit.ledger.records import (
 from twiliokit.ledger.rows import (
     call_from_row,
     call_status_event_from_row,
+    consent_from_row,
+    idempotent_from_row,
     message_from_row,
+    opt_out_from_row,
     status_event_from_row,
     utcnow,
     webhook_from_row,
@@ -208,15 +211,7 @@ class SqlLedger(BaseLedger):
         def work(conn: Connection) -> IdempotentRequest | None:
             if conn.execute(take).first() is not None:  # RETURNING: the row was written
                 return None
-            held = conn.execute(select(k).where(k.c.key == request.key)).one()
-            return IdempotentRequest(
-                key=held.key,
-                action=held.action,
-                fingerprint=held.fingerprint,
-                state=IdempotencyState(held.state),
-                created_at=held.created_at,
-                output=held.output,
-            )
+            return idempotent_from_row(conn.execute(select(k).where(k.c.key == request.key)).one())
 
         with _translated("write", self._errors):
             return await self._runner.write(work)
@@ -311,16 +306,7 @@ class SqlLedger(BaseLedger):
         if recipient is not None:
             query = query.where(o.recipient == recipient)
         rows = await self._all(query.order_by(o.sender_key, o.recipient))
-        return [
-            OptOut(
-                sender_key=r.sender_key,
-                recipient=r.recipient,
-                since=r.at,
-                source=OptOutSource(r.source),
-                keyword=r.keyword,
-            )
-            for r in rows
-        ]
+        return [opt_out_from_row(r) for r in rows]
 
     async def opt_out_history(
         self, recipient: str, *, sender_key: str | None = None
@@ -330,18 +316,7 @@ class SqlLedger(BaseLedger):
         if sender_key is not None:
             query = query.where(c.sender_key == sender_key)
         rows = await self._all(query.order_by(c.at, c.id))
-        return [
-            OptOutEvent(
-                sender_key=r.sender_key,
-                recipient=r.recipient,
-                action=OptOutAction(r.action),
-                at=r.at,
-                source=OptOutSource(r.source),
-                keyword=r.keyword,
-                message_sid=r.message_sid,
-            )
-            for r in rows
-        ]
+        return [consent_from_row(r) for r in rows]
 
     async def last_inbound_at(
         self, contact: str, our_address: str | None = None
@@ -369,15 +344,14 @@ class SqlLedger(BaseLedger):
         return int(rows[0][0])
 
 
-@contextmanager
-def _translated(operation: str, errors: tuple[type[Exception], ...]) -> Iterator[None]:
+def _translated(
+    operation: str, errors: tuple[type[Exception], ...]
+) -> AbstractContextManager[None]:
     """Database errors become StorageError, without SQL or parameters (they hold numbers)."""
-    try:
-        yield
-    except errors as exc:
-        cause = type(getattr(exc, "orig", None) or exc).__name__
-        raise StorageError(
-            f"ledger {operation} failed ({cause})",
-            hint="check that the ledger database is reachable and migrated "
-            "(twiliokit.ledger.upgrade), and that the disk is not full",
-        ) from exc
+    return translated(operation, errors, hint=_HINT)
+
+
+_HINT = (
+    "check that the ledger database is reachable and migrated (twiliokit.ledger.upgrade), "
+    "and that the disk is not full"
+)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 from twiliokit.errors import TwiliokitError, ValidationError
 from twiliokit.http.paging import Page, parse_page
 from twiliokit.http.products import path_segment
-from twiliokit.http.request import PreparedRequest, RequestSpec, encode_params
+from twiliokit.http.request import Params, PreparedRequest, RequestSpec, encode_params
 
 if TYPE_CHECKING:
     from twiliokit.http.errors import Reply
@@ -35,13 +35,18 @@ __all__ = [
     "TwilioModel",
     "account_path",
     "delete_operation",
+    "delete_resource",
+    "get_one",
+    "get_page",
     "list_operation",
     "load_model",
     "merge_extra",
     "model_getattr",
     "one_operation",
     "page_params",
+    "post",
     "require",
+    "require_changes",
     "seg",
 ]
 
@@ -171,6 +176,55 @@ def delete_operation(spec: RequestSpec) -> Operation[None]:
         return None
 
     return Operation(spec, parse)
+
+
+def get_one(
+    product: str, path: str, model: ModelRef[M], query: Params | None = None
+) -> Operation[M]:
+    """``GET path`` on ``product``'s host, answered by one resource."""
+    return one_operation(RequestSpec("GET", product, path, query=encode_params(query)), model)
+
+
+def get_page(
+    product: str, path: str, params: Params, model: ModelRef[M], key: str | None
+) -> Operation[Page[M]]:
+    """``GET path?params``, answered by one page of resources (``key``: the 2010 items key)."""
+    return list_operation(
+        RequestSpec("GET", product, path, query=encode_params(params)), model, key
+    )
+
+
+def post(
+    product: str,
+    path: str,
+    form: tuple[tuple[str, str], ...],
+    model: ModelRef[M],
+    *,
+    check: str | None = None,
+) -> Operation[M]:
+    """``POST path`` with ``form``, answered by one resource.
+
+    Without ``check`` the request only sets fields, so it is safe to send again after a lost
+    answer. With one it is not (a create, a redirect, a code check): ``check`` says how to find
+    out whether it took effect (``{sent_at}``: when the attempt started), and it is never resent.
+    """
+    spec = RequestSpec("POST", product, path, form=form, idempotent=check is None, check=check)
+    return one_operation(spec, model)
+
+
+def delete_resource(product: str, path: str) -> Operation[None]:
+    """``DELETE path`` on ``product``'s host (204 No Content)."""
+    return delete_operation(RequestSpec("DELETE", product, path))
+
+
+def require_changes(
+    form: tuple[tuple[str, str], ...], what: str, field: str
+) -> tuple[tuple[str, str], ...]:
+    """``form`` if it sets anything, else a :class:`ValidationError` saying
+    ``nothing to update: {what}`` and naming ``field``."""
+    if not form:
+        raise ValidationError(f"nothing to update: {what}", field=field)
+    return form
 
 
 def seg(name: str, value: str) -> str:

@@ -12,19 +12,20 @@ from typing import TYPE_CHECKING, Any
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
 from twiliokit.http.products import API
-from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
     AccountContext,
     Operation,
     account_path,
-    delete_operation,
-    list_operation,
+    delete_resource,
+    get_one,
+    get_page,
     load_model,
     merge_extra,
     model_getattr,
-    one_operation,
     page_params,
+    post,
     require,
+    require_changes,
     seg,
 )
 from twiliokit.resources.messages import DateFilter
@@ -100,15 +101,9 @@ def create(
         f"List calls to {to} from {from_} started since {{sent_at}} "
         f"(list_calls(to={to!r}, from_={from_!r})) before calling again."
     )
-    spec = RequestSpec(
-        "POST",
-        API,
-        account_path(account, "Calls.json"),
-        form=merge_extra(params, extra),
-        idempotent=False,
-        check=check,
+    return post(
+        API, account_path(account, "Calls.json"), merge_extra(params, extra), _call, check=check
     )
-    return one_operation(spec, _call)
 
 
 def list_page(
@@ -145,8 +140,7 @@ def list_page(
         ("EndTime>", end_time_after),
         *page_params(page_size, page_token, limit),
     ]
-    spec = RequestSpec("GET", API, account_path(account, "Calls.json"), query=encode_params(params))
-    return list_operation(spec, _call, "calls")
+    return get_page(API, account_path(account, "Calls.json"), params, _call, "calls")
 
 
 def _call_path(account: AccountContext, sid: str) -> str:
@@ -155,7 +149,7 @@ def _call_path(account: AccountContext, sid: str) -> str:
 
 def fetch(account: AccountContext, sid: str) -> Operation[Call]:
     """One call. ``GET /Calls/{Sid}.json``."""
-    return one_operation(RequestSpec("GET", API, _call_path(account, sid)), _call)
+    return get_one(API, _call_path(account, sid), _call)
 
 
 def update(
@@ -183,22 +177,13 @@ def update(
         ("StatusCallbackMethod", status_callback_method),
         ("TimeLimit", time_limit),
     ]
-    form = merge_extra(params, extra)
-    if not form:
-        raise ValidationError("nothing to update: pass status, url or twiml", field="status")
+    form = require_changes(merge_extra(params, extra), "pass status, url or twiml", "status")
     # Not idempotent: redirecting twice restarts the TwiML, and a retried hang-up can fail
     # with "not in progress" and hide that the first one worked.
-    spec = RequestSpec(
-        "POST",
-        API,
-        _call_path(account, sid),
-        form=form,
-        idempotent=False,
-        check=f"Fetch the call (fetch_call({sid!r})) and look at its status.",
-    )
-    return one_operation(spec, _call)
+    check = f"Fetch the call (fetch_call({sid!r})) and look at its status."
+    return post(API, _call_path(account, sid), form, _call, check=check)
 
 
 def delete(account: AccountContext, sid: str) -> Operation[None]:
     """Delete a call record. ``DELETE /Calls/{Sid}.json`` (204)."""
-    return delete_operation(RequestSpec("DELETE", API, _call_path(account, sid)))
+    return delete_resource(API, _call_path(account, sid))

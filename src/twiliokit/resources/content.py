@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 
 from twiliokit.http.paging import Page
 from twiliokit.http.products import CONTENT
-from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
     Operation,
-    list_operation,
+    get_one,
+    get_page,
     load_model,
     model_getattr,
-    one_operation,
     page_params,
     seg,
 )
@@ -52,25 +51,25 @@ def list_page(
     ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
     ``iter_*`` stop there).
     """
-    query = encode_params(page_params(page_size, page_token, limit))
-    return list_operation(RequestSpec("GET", CONTENT, "/v1/Content", query=query), _content, None)
+    return get_page(
+        CONTENT, "/v1/Content", page_params(page_size, page_token, limit), _content, None
+    )
 
 
 def list_with_approvals(
     *, page_size: int | None = None, page_token: str | None = None
 ) -> Operation[Page[Content]]:
     """One page of templates with their approval status. ``GET /v1/ContentAndApprovals``."""
-    query = encode_params(page_params(page_size, page_token))
-    spec = RequestSpec("GET", CONTENT, "/v1/ContentAndApprovals", query=query)
-    return list_operation(spec, _content, None)
+    params = page_params(page_size, page_token)
+    return get_page(CONTENT, "/v1/ContentAndApprovals", params, _content, None)
 
 
 def fetch(sid: str) -> Operation[Content]:
     """One template. ``GET /v1/Content/{Sid}``."""
-    return one_operation(RequestSpec("GET", CONTENT, f"/v1/Content/{seg('sid', sid)}"), _content)
+    return get_one(CONTENT, f"/v1/Content/{seg('sid', sid)}", _content)
 
 
 def fetch_approval(sid: str) -> Operation[ContentApproval]:
     """A template's WhatsApp approval. ``GET /v1/Content/{Sid}/ApprovalRequests``."""
     path = f"/v1/Content/{seg('sid', sid)}/ApprovalRequests"
-    return one_operation(RequestSpec("GET", CONTENT, path), _content_approval)
+    return get_one(CONTENT, path, _content_approval)

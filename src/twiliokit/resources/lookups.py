@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 
 from twiliokit.errors import ValidationError
 from twiliokit.http.products import LOOKUPS
-from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
     Operation,
+    get_one,
     load_model,
     model_getattr,
-    one_operation,
     require,
     seg,
 )
@@ -47,6 +46,6 @@ def lookup(
         if not all(isinstance(item, str) and item for item in items):
             raise ValidationError("fields must be strings", field="fields")
         fields = ",".join(items)
-    query = encode_params([("Fields", fields or None), ("CountryCode", country_code)])
+    query = [("Fields", fields or None), ("CountryCode", country_code)]
     path = f"/v2/PhoneNumbers/{seg('phone_number', phone_number)}"
-    return one_operation(RequestSpec("GET", LOOKUPS, path, query=query), _phone_number_lookup)
+    return get_one(LOOKUPS, path, _phone_number_lookup, query)

@@ -18,18 +18,19 @@ from typing import TYPE_CHECKING, Any
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
 from twiliokit.http.products import API
-from twiliokit.http.request import RequestSpec, encode_params
+from twiliokit.http.request import encode_params
 from twiliokit.resources._base import (
     AccountContext,
     Operation,
     account_path,
-    delete_operation,
-    list_operation,
+    delete_resource,
+    get_one,
+    get_page,
     load_model,
     merge_extra,
     model_getattr,
-    one_operation,
     page_params,
+    post,
     require,
     seg,
 )
@@ -146,15 +147,8 @@ def create(
         f"(list_messages(to={to!r}{from_arg}), newest first) and compare bodies; send again "
         "only if none matches."
     )
-    spec = RequestSpec(
-        "POST",
-        API,
-        account_path(account, "Messages.json"),
-        form=merge_extra(params, extra),
-        idempotent=False,
-        check=check,
-    )
-    return one_operation(spec, _message)
+    form = merge_extra(params, extra)
+    return post(API, account_path(account, "Messages.json"), form, _message, check=check)
 
 
 def list_page(
@@ -185,10 +179,7 @@ def list_page(
         ("DateSent>", date_sent_after),
         *page_params(page_size, page_token, limit),
     ]
-    spec = RequestSpec(
-        "GET", API, account_path(account, "Messages.json"), query=encode_params(params)
-    )
-    return list_operation(spec, _message, "messages")
+    return get_page(API, account_path(account, "Messages.json"), params, _message, "messages")
 
 
 def _message_path(account: AccountContext, sid: str) -> str:
@@ -197,7 +188,7 @@ def _message_path(account: AccountContext, sid: str) -> str:
 
 def fetch(account: AccountContext, sid: str) -> Operation[Message]:
     """One message. ``GET /Messages/{Sid}.json``."""
-    return one_operation(RequestSpec("GET", API, _message_path(account, sid)), _message)
+    return get_one(API, _message_path(account, sid), _message)
 
 
 def update(
@@ -215,8 +206,7 @@ def update(
             "a message body can only be redacted (body=''), not changed", field="body"
         )
     form = encode_params([("Body", body), ("Status", status)])
-    spec = RequestSpec("POST", API, _message_path(account, sid), form=form, idempotent=True)
-    return one_operation(spec, _message)
+    return post(API, _message_path(account, sid), form, _message)
 
 
 def redact(account: AccountContext, sid: str) -> Operation[Message]:
@@ -231,7 +221,7 @@ def cancel(account: AccountContext, sid: str) -> Operation[Message]:
 
 def delete(account: AccountContext, sid: str) -> Operation[None]:
     """Delete a message record. ``DELETE /Messages/{Sid}.json`` (204)."""
-    return delete_operation(RequestSpec("DELETE", API, _message_path(account, sid)))
+    return delete_resource(API, _message_path(account, sid))
 
 
 def list_media(
@@ -247,10 +237,7 @@ def list_media(
     ``iter_*`` stop there).
     """
     path = account_path(account, f"Messages/{seg('message_sid', message_sid)}/Media.json")
-    spec = RequestSpec(
-        "GET", API, path, query=encode_params(page_params(page_size, page_token, limit))
-    )
-    return list_operation(spec, _media, "media_list")
+    return get_page(API, path, page_params(page_size, page_token, limit), _media, "media_list")
 
 
 def fetch_media(account: AccountContext, message_sid: str, sid: str) -> Operation[Media]:
@@ -258,4 +245,4 @@ def fetch_media(account: AccountContext, message_sid: str, sid: str) -> Operatio
     path = account_path(
         account, f"Messages/{seg('message_sid', message_sid)}/Media/{seg('sid', sid)}.json"
     )
-    return one_operation(RequestSpec("GET", API, path), _media)
+    return get_one(API, path, _media)

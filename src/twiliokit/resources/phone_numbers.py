@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, Any
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
 from twiliokit.http.products import API
-from twiliokit.http.request import RequestSpec, encode_params
 from twiliokit.resources._base import (
     API_2010,
     AccountContext,
     Operation,
     account_path,
-    delete_operation,
-    list_operation,
+    delete_resource,
+    get_one,
+    get_page,
     load_model,
     merge_extra,
     model_getattr,
-    one_operation,
     page_params,
+    post,
+    require_changes,
     seg,
 )
 
@@ -54,31 +55,26 @@ if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
     __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
 
 
-# Parameters of create and update, by keyword: the webhooks that matter for messaging and
-# voice. Anything else goes in ``extra`` by Twilio's name.
-def _config_params(
-    *,
-    friendly_name: str | None,
-    sms_url: str | None,
-    sms_method: str | None,
-    sms_fallback_url: str | None,
-    voice_url: str | None,
-    voice_method: str | None,
-    voice_fallback_url: str | None,
-    status_callback: str | None,
-    status_callback_method: str | None,
-) -> list[tuple[str, Any]]:
-    return [
-        ("FriendlyName", friendly_name),
-        ("SmsUrl", sms_url),
-        ("SmsMethod", sms_method),
-        ("SmsFallbackUrl", sms_fallback_url),
-        ("VoiceUrl", voice_url),
-        ("VoiceMethod", voice_method),
-        ("VoiceFallbackUrl", voice_fallback_url),
-        ("StatusCallback", status_callback),
-        ("StatusCallbackMethod", status_callback_method),
-    ]
+#: The settings create and update both take, by keyword, with Twilio's names: the webhooks
+#: that matter for messaging and voice. Anything else goes in ``extra`` by Twilio's name.
+_SETTINGS = {
+    "friendly_name": "FriendlyName",
+    "sms_url": "SmsUrl",
+    "sms_method": "SmsMethod",
+    "sms_fallback_url": "SmsFallbackUrl",
+    "voice_url": "VoiceUrl",
+    "voice_method": "VoiceMethod",
+    "voice_fallback_url": "VoiceFallbackUrl",
+    "status_callback": "StatusCallback",
+    "status_callback_method": "StatusCallbackMethod",
+}
+
+
+def _settings(arguments: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The :data:`_SETTINGS` among a builder's ``arguments`` (its ``locals()``), by Twilio's
+    names: the keywords are declared once in each signature (the client's public API) and
+    mapped once here."""
+    return [(twilio, arguments[keyword]) for keyword, twilio in _SETTINGS.items()]
 
 
 def list_page(
@@ -101,10 +97,8 @@ def list_page(
         ("Origin", origin),
         *page_params(page_size, page_token, limit),
     ]
-    spec = RequestSpec(
-        "GET", API, account_path(account, "IncomingPhoneNumbers.json"), query=encode_params(params)
-    )
-    return list_operation(spec, _incoming_phone_number, "incoming_phone_numbers")
+    path = account_path(account, "IncomingPhoneNumbers.json")
+    return get_page(API, path, params, _incoming_phone_number, "incoming_phone_numbers")
 
 
 def create(
@@ -129,35 +123,14 @@ def create(
         raise ValidationError(
             "buying a number needs phone_number (E.164) or area_code", field="phone_number"
         )
-    params = [
-        ("PhoneNumber", phone_number),
-        ("AreaCode", area_code),
-        *_config_params(
-            friendly_name=friendly_name,
-            sms_url=sms_url,
-            sms_method=sms_method,
-            sms_fallback_url=sms_fallback_url,
-            voice_url=voice_url,
-            voice_method=voice_method,
-            voice_fallback_url=voice_fallback_url,
-            status_callback=status_callback,
-            status_callback_method=status_callback_method,
-        ),
-    ]
+    params = [("PhoneNumber", phone_number), ("AreaCode", area_code), *_settings(locals())]
     which = f"phone_number={phone_number!r}" if phone_number else ""
     check = (
         f"List owned numbers (list_phone_numbers({which})) and look for one bought since "
         "{sent_at} before buying again."
     )
-    spec = RequestSpec(
-        "POST",
-        API,
-        account_path(account, "IncomingPhoneNumbers.json"),
-        form=merge_extra(params, extra),
-        idempotent=False,
-        check=check,
-    )
-    return one_operation(spec, _incoming_phone_number)
+    path = account_path(account, "IncomingPhoneNumbers.json")
+    return post(API, path, merge_extra(params, extra), _incoming_phone_number, check=check)
 
 
 def _number_path(account: AccountContext, sid: str) -> str:
@@ -166,9 +139,7 @@ def _number_path(account: AccountContext, sid: str) -> str:
 
 def fetch(account: AccountContext, sid: str) -> Operation[IncomingPhoneNumber]:
     """One owned number. ``GET /IncomingPhoneNumbers/{Sid}.json``."""
-    return one_operation(
-        RequestSpec("GET", API, _number_path(account, sid)), _incoming_phone_number
-    )
+    return get_one(API, _number_path(account, sid), _incoming_phone_number)
 
 
 def update(
@@ -188,30 +159,18 @@ def update(
 ) -> Operation[IncomingPhoneNumber]:
     """Point a number's webhooks somewhere (``sms_url``, ``voice_url``, ``status_callback``).
     ``POST /IncomingPhoneNumbers/{Sid}.json``. Idempotent: it only sets fields."""
-    params = _config_params(
-        friendly_name=friendly_name,
-        sms_url=sms_url,
-        sms_method=sms_method,
-        sms_fallback_url=sms_fallback_url,
-        voice_url=voice_url,
-        voice_method=voice_method,
-        voice_fallback_url=voice_fallback_url,
-        status_callback=status_callback,
-        status_callback_method=status_callback_method,
+    form = require_changes(
+        merge_extra(_settings(locals()), extra), "pass sms_url, voice_url, ...", "sms_url"
     )
-    form = merge_extra(params, extra)
-    if not form:
-        raise ValidationError("nothing to update: pass sms_url, voice_url, ...", field="sms_url")
-    spec = RequestSpec("POST", API, _number_path(account, sid), form=form, idempotent=True)
-    return one_operation(spec, _incoming_phone_number)
+    return post(API, _number_path(account, sid), form, _incoming_phone_number)
 
 
 def delete(account: AccountContext, sid: str) -> Operation[None]:
     """Release a number. ``DELETE /IncomingPhoneNumbers/{Sid}.json`` (204)."""
-    return delete_operation(RequestSpec("DELETE", API, _number_path(account, sid)))
+    return delete_resource(API, _number_path(account, sid))
 
 
 def fetch_account(account: AccountContext) -> Operation[Account]:
     """The account. ``GET /2010-04-01/Accounts/{Sid}.json``."""
     path = f"{API_2010}/Accounts/{seg('account_sid', account.account_sid)}.json"
-    return one_operation(RequestSpec("GET", API, path), _account)
+    return get_one(API, path, _account)

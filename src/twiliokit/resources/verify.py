@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING, Any
 from twiliokit.errors import ValidationError
 from twiliokit.http.paging import Page
 from twiliokit.http.products import VERIFY
-from twiliokit.http.request import RequestSpec, encode_params
+from twiliokit.http.request import encode_params
 from twiliokit.resources._base import (
     Operation,
-    delete_operation,
-    list_operation,
+    delete_resource,
+    get_one,
+    get_page,
     load_model,
     merge_extra,
     model_getattr,
-    one_operation,
     page_params,
+    post,
     require,
+    require_changes,
     seg,
 )
 
@@ -111,10 +113,7 @@ def create_service(
         f"List Verify services (list_verify_services()) and look for {friendly_name!r} "
         "created since {sent_at} before creating it again."
     )
-    spec = RequestSpec(
-        "POST", VERIFY, _V2, form=merge_extra(params, extra), idempotent=False, check=check
-    )
-    return one_operation(spec, _verify_service_model)
+    return post(VERIFY, _V2, merge_extra(params, extra), _verify_service_model, check=check)
 
 
 def list_services(
@@ -124,8 +123,8 @@ def list_services(
     ``limit``: the most items wanted; it sizes the page when ``page_size`` is not given (and
     ``iter_*`` stop there).
     """
-    query = encode_params(page_params(page_size, page_token, limit))
-    return list_operation(RequestSpec("GET", VERIFY, _V2, query=query), _verify_service_model, None)
+    params = page_params(page_size, page_token, limit)
+    return get_page(VERIFY, _V2, params, _verify_service_model, None)
 
 
 def _service(sid: str) -> str:
@@ -134,7 +133,7 @@ def _service(sid: str) -> str:
 
 def fetch_service(sid: str) -> Operation[VerifyService]:
     """One Verify service. ``GET /v2/Services/{Sid}``."""
-    return one_operation(RequestSpec("GET", VERIFY, _service(sid)), _verify_service_model)
+    return get_one(VERIFY, _service(sid), _verify_service_model)
 
 
 # Rate limits ---------------------------------------------------------------------------
@@ -158,26 +157,20 @@ def create_rate_limit(
         f"List the service's rate limits (list_rate_limits({service_sid!r})) and look for "
         f"unique_name {unique_name!r} (creating it twice fails with 60208)."
     )
-    spec = RequestSpec(
-        "POST", VERIFY, _rate_limits(service_sid), form=form, idempotent=False, check=check
-    )
-    return one_operation(spec, _rate_limit_model)
+    return post(VERIFY, _rate_limits(service_sid), form, _rate_limit_model, check=check)
 
 
 def list_rate_limits(
     service_sid: str, *, page_size: int | None = None, page_token: str | None = None
 ) -> Operation[Page[RateLimit]]:
     """One page of a service's rate limits. ``GET /v2/Services/{VA}/RateLimits``."""
-    query = encode_params(page_params(page_size, page_token))
-    spec = RequestSpec("GET", VERIFY, _rate_limits(service_sid), query=query)
-    return list_operation(spec, _rate_limit_model, None)
+    params = page_params(page_size, page_token)
+    return get_page(VERIFY, _rate_limits(service_sid), params, _rate_limit_model, None)
 
 
 def fetch_rate_limit(service_sid: str, sid: str) -> Operation[RateLimit]:
     """One rate limit. ``GET /v2/Services/{VA}/RateLimits/{RK}``."""
-    return one_operation(
-        RequestSpec("GET", VERIFY, _rate_limit(service_sid, sid)), _rate_limit_model
-    )
+    return get_one(VERIFY, _rate_limit(service_sid, sid), _rate_limit_model)
 
 
 def update_rate_limit(
@@ -185,15 +178,13 @@ def update_rate_limit(
 ) -> Operation[RateLimit]:
     """Change a rate limit's description. ``POST /v2/Services/{VA}/RateLimits/{RK}``."""
     form = encode_params([("Description", description)])
-    if not form:
-        raise ValidationError("nothing to update: pass description", field="description")
-    spec = RequestSpec("POST", VERIFY, _rate_limit(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, _rate_limit_model)
+    require_changes(form, "pass description", "description")
+    return post(VERIFY, _rate_limit(service_sid, sid), form, _rate_limit_model)
 
 
 def delete_rate_limit(service_sid: str, sid: str) -> Operation[None]:
     """Delete a rate limit and its buckets. ``DELETE /v2/Services/{VA}/RateLimits/{RK}``."""
-    return delete_operation(RequestSpec("DELETE", VERIFY, _rate_limit(service_sid, sid)))
+    return delete_resource(VERIFY, _rate_limit(service_sid, sid))
 
 
 # Buckets -------------------------------------------------------------------------------
@@ -216,27 +207,26 @@ def _positive(name: str, value: int | None, *, required: bool) -> None:
         raise ValidationError(f"{name} must be a whole number >= 1, not {value!r}", field=name)
 
 
+def _bucket_form(
+    max: int | None, interval: int | None, *, required: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """A bucket's form (create and update), each value checked."""
+    _positive("max", max, required=required)
+    _positive("interval", interval, required=required)
+    return encode_params([("Max", max), ("Interval", interval)])
+
+
 def create_bucket(
     service_sid: str, rate_limit_sid: str, *, max: int, interval: int
 ) -> Operation[Bucket]:
     """Allow at most ``max`` verification starts per ``interval`` seconds.
     ``POST /v2/Services/{VA}/RateLimits/{RK}/Buckets``."""
-    _positive("max", max, required=True)
-    _positive("interval", interval, required=True)
-    form = encode_params([("Max", max), ("Interval", interval)])
+    form = _bucket_form(max, interval, required=True)
     check = (
         f"List the rate limit's buckets (list_buckets({service_sid!r}, {rate_limit_sid!r})) "
         f"and look for interval {interval} (a second bucket with it fails with 60211)."
     )
-    spec = RequestSpec(
-        "POST",
-        VERIFY,
-        _buckets(service_sid, rate_limit_sid),
-        form=form,
-        idempotent=False,
-        check=check,
-    )
-    return one_operation(spec, _bucket_model)
+    return post(VERIFY, _buckets(service_sid, rate_limit_sid), form, _bucket_model, check=check)
 
 
 def list_buckets(
@@ -247,15 +237,13 @@ def list_buckets(
     page_token: str | None = None,
 ) -> Operation[Page[Bucket]]:
     """One page of a rate limit's buckets."""
-    query = encode_params(page_params(page_size, page_token))
-    spec = RequestSpec("GET", VERIFY, _buckets(service_sid, rate_limit_sid), query=query)
-    return list_operation(spec, _bucket_model, None)
+    params = page_params(page_size, page_token)
+    return get_page(VERIFY, _buckets(service_sid, rate_limit_sid), params, _bucket_model, None)
 
 
 def fetch_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[Bucket]:
     """One bucket."""
-    spec = RequestSpec("GET", VERIFY, _bucket(service_sid, rate_limit_sid, sid))
-    return one_operation(spec, _bucket_model)
+    return get_one(VERIFY, _bucket(service_sid, rate_limit_sid, sid), _bucket_model)
 
 
 def update_bucket(
@@ -267,21 +255,13 @@ def update_bucket(
     interval: int | None = None,
 ) -> Operation[Bucket]:
     """Change a bucket's ``max`` or ``interval``."""
-    _positive("max", max, required=False)
-    _positive("interval", interval, required=False)
-    form = encode_params([("Max", max), ("Interval", interval)])
-    if not form:
-        raise ValidationError("nothing to update: pass max or interval", field="max")
-    spec = RequestSpec(
-        "POST", VERIFY, _bucket(service_sid, rate_limit_sid, sid), form=form, idempotent=True
-    )
-    return one_operation(spec, _bucket_model)
+    form = require_changes(_bucket_form(max, interval), "pass max or interval", "max")
+    return post(VERIFY, _bucket(service_sid, rate_limit_sid, sid), form, _bucket_model)
 
 
 def delete_bucket(service_sid: str, rate_limit_sid: str, sid: str) -> Operation[None]:
     """Delete a bucket."""
-    spec = RequestSpec("DELETE", VERIFY, _bucket(service_sid, rate_limit_sid, sid))
-    return delete_operation(spec)
+    return delete_resource(VERIFY, _bucket(service_sid, rate_limit_sid, sid))
 
 
 # Webhooks ------------------------------------------------------------------------------
@@ -313,6 +293,27 @@ def _event_types(value: Sequence[str] | None, *, required: bool) -> list[str] | 
     return items
 
 
+def _webhook_form(
+    friendly_name: str | None,
+    event_types: Sequence[str] | None,
+    webhook_url: str | None,
+    status: str | None,
+    version: str | None,
+    *,
+    required: bool = False,
+) -> tuple[tuple[str, str], ...]:
+    """A webhook's form (create and update), ``event_types`` checked."""
+    return encode_params(
+        [
+            ("FriendlyName", friendly_name),
+            ("EventTypes", _event_types(event_types, required=required)),
+            ("WebhookUrl", webhook_url),
+            ("Status", status),
+            ("Version", version),
+        ]
+    )
+
+
 def create_webhook(
     service_sid: str,
     *,
@@ -326,39 +327,25 @@ def create_webhook(
     ``POST /v2/Services/{VA}/Webhooks``."""
     require("friendly_name", friendly_name)
     require("webhook_url", webhook_url)
-    form = encode_params(
-        [
-            ("FriendlyName", friendly_name),
-            ("EventTypes", _event_types(event_types, required=True)),
-            ("WebhookUrl", webhook_url),
-            ("Status", status),
-            ("Version", version),
-        ]
-    )
+    form = _webhook_form(friendly_name, event_types, webhook_url, status, version, required=True)
     check = (
         f"List the service's webhooks (list_verify_webhooks({service_sid!r})) and look for "
         f"{friendly_name!r} before creating it again."
     )
-    spec = RequestSpec(
-        "POST", VERIFY, _webhooks(service_sid), form=form, idempotent=False, check=check
-    )
-    return one_operation(spec, _verify_webhook_model)
+    return post(VERIFY, _webhooks(service_sid), form, _verify_webhook_model, check=check)
 
 
 def list_webhooks(
     service_sid: str, *, page_size: int | None = None, page_token: str | None = None
 ) -> Operation[Page[VerifyWebhook]]:
     """One page of a service's webhooks."""
-    query = encode_params(page_params(page_size, page_token))
-    spec = RequestSpec("GET", VERIFY, _webhooks(service_sid), query=query)
-    return list_operation(spec, _verify_webhook_model, None)
+    params = page_params(page_size, page_token)
+    return get_page(VERIFY, _webhooks(service_sid), params, _verify_webhook_model, None)
 
 
 def fetch_webhook(service_sid: str, sid: str) -> Operation[VerifyWebhook]:
     """One webhook."""
-    return one_operation(
-        RequestSpec("GET", VERIFY, _webhook(service_sid, sid)), _verify_webhook_model
-    )
+    return get_one(VERIFY, _webhook(service_sid, sid), _verify_webhook_model)
 
 
 def update_webhook(
@@ -372,26 +359,17 @@ def update_webhook(
     version: str | None = None,
 ) -> Operation[VerifyWebhook]:
     """Change a webhook (only the fields given)."""
-    form = encode_params(
-        [
-            ("FriendlyName", friendly_name),
-            ("EventTypes", _event_types(event_types, required=False)),
-            ("WebhookUrl", webhook_url),
-            ("Status", status),
-            ("Version", version),
-        ]
+    form = require_changes(
+        _webhook_form(friendly_name, event_types, webhook_url, status, version),
+        "pass webhook_url, event_types, status, ...",
+        "webhook_url",
     )
-    if not form:
-        raise ValidationError(
-            "nothing to update: pass webhook_url, event_types, status, ...", field="webhook_url"
-        )
-    spec = RequestSpec("POST", VERIFY, _webhook(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, _verify_webhook_model)
+    return post(VERIFY, _webhook(service_sid, sid), form, _verify_webhook_model)
 
 
 def delete_webhook(service_sid: str, sid: str) -> Operation[None]:
     """Delete a webhook."""
-    return delete_operation(RequestSpec("DELETE", VERIFY, _webhook(service_sid, sid)))
+    return delete_resource(VERIFY, _webhook(service_sid, sid))
 
 
 # Verifications -------------------------------------------------------------------------
@@ -437,15 +415,8 @@ def create_verification(
         "returns the same pending verification and code, but counts as one of its 5 sends "
         "(60203 after that)."
     )
-    spec = RequestSpec(
-        "POST",
-        VERIFY,
-        f"{_service(service_sid)}/Verifications",
-        form=merge_extra(params, extra),
-        idempotent=False,
-        check=check,
-    )
-    return one_operation(spec, _verification_model)
+    path = f"{_service(service_sid)}/Verifications"
+    return post(VERIFY, path, merge_extra(params, extra), _verification_model, check=check)
 
 
 def _verification(service_sid: str, sid: str) -> str:
@@ -454,17 +425,14 @@ def _verification(service_sid: str, sid: str) -> str:
 
 def fetch_verification(service_sid: str, sid: str) -> Operation[Verification]:
     """One verification (Twilio allows 60 status fetches a minute per verification)."""
-    return one_operation(
-        RequestSpec("GET", VERIFY, _verification(service_sid, sid)), _verification_model
-    )
+    return get_one(VERIFY, _verification(service_sid, sid), _verification_model)
 
 
 def update_verification(service_sid: str, sid: str, *, status: str) -> Operation[Verification]:
     """Cancel (``status="canceled"``) or approve (``"approved"``) a verification."""
     require("status", status)
     form = encode_params([("Status", status)])
-    spec = RequestSpec("POST", VERIFY, _verification(service_sid, sid), form=form, idempotent=True)
-    return one_operation(spec, _verification_model)
+    return post(VERIFY, _verification(service_sid, sid), form, _verification_model)
 
 
 def check_verification(
@@ -486,12 +454,5 @@ def check_verification(
         "approved verification is deleted, so checking again answers 404. Fetch the "
         "verification by SID to see its status before checking again."
     )
-    spec = RequestSpec(
-        "POST",
-        VERIFY,
-        f"{_service(service_sid)}/VerificationCheck",
-        form=form,
-        idempotent=False,
-        check=check,
-    )
-    return one_operation(spec, _verification_check_model)
+    path = f"{_service(service_sid)}/VerificationCheck"
+    return post(VERIFY, path, form, _verification_check_model, check=check)

@@ -51,15 +51,19 @@ def outcome_of(error: BaseException | None) -> str:
     """The ``outcome`` label of an action that raised ``error`` (``None``: it succeeded)."""
     if error is None:
         return "ok"
-    if isinstance(error, ComplianceError | PolicyError):
-        return "refused"
-    if isinstance(error, ValidationError):
-        return "invalid"
-    if isinstance(error, UnknownOutcomeError):
-        return "unknown"
-    if isinstance(error, TwilioError):
-        return "twilio_error"
+    for kinds, outcome in _OUTCOME_BY_ERROR:
+        if isinstance(error, kinds):
+            return outcome
     return "failed"
+
+
+# The first row an error is an instance of gives its outcome label.
+_OUTCOME_BY_ERROR: Final[tuple[tuple[type[Exception] | tuple[type[Exception], ...], str], ...]] = (
+    ((ComplianceError, PolicyError), "refused"),
+    (ValidationError, "invalid"),
+    (UnknownOutcomeError, "unknown"),
+    (TwilioError, "twilio_error"),
+)
 
 
 def _sender(arguments: Mapping[str, Any], result: Mapping[str, Any] | None) -> str:

@@ -45,8 +45,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope
 
 from twiliokit.errors import StorageError, TwiliokitError, ValidationError
-from twiliokit.ledger import BatchResult, LedgerBatch, LedgerStore, WebhookKind
-from twiliokit.webhooks import recording
+from twiliokit.ledger import BatchResult, LedgerBatch, LedgerStore, WebhookDelivery, WebhookKind
 from twiliokit.webhooks.dedupe import make_claim
 from twiliokit.webhooks.endpoint import (
     EMPTY_TWIML,
@@ -176,21 +175,20 @@ class WebhookReceiver:
         try:
             event = spec.parse(params, raw, self._clock)
             sid, received_at, recorded = spec.describe(event, params)
-            webhook = recording.delivery(
-                kind,
+            webhook = WebhookDelivery(
+                kind=kind,
                 url=url,
                 received_at=received_at,
                 signature_valid=valid,
                 status_code=200,
-                token=token,
+                key=token,
                 sid=sid,
                 params=recorded,
             )
             claim = make_claim(kind, spec.claim(event, token, params))
             batch = spec.batch(event, webhook, claim)
         except ValidationError as exc:
-            self._note_rejected(kind, raw, url, valid, params, exc)
-            return _bad_request(exc)
+            return self._rejected(kind, raw, url, valid, params, exc)
         result = await self._record(batch, spec.duplicate)
         if isinstance(result, Response):
             return result
@@ -245,7 +243,7 @@ class WebhookReceiver:
                 params, problem = None, exc
         url, valid = self._authenticate(raw, params)
         if problem is not None:
-            self._reject_bad_input(kind, raw, url, valid, (), problem)
+            raise _Reject(self._rejected(kind, raw, url, valid, (), problem))
         if raw.method == "GET":
             # Twilio sent the parameters in the (signed) query string.
             try:
@@ -256,7 +254,7 @@ class WebhookReceiver:
                     if isinstance(exc, ValidationError)
                     else ValidationError("the query string is not form-encoded", field="query")
                 )
-                self._reject_bad_input(kind, raw, url, valid, (), error)
+                raise _Reject(self._rejected(kind, raw, url, valid, (), error)) from exc
         assert params is not None
         return params, url, valid
 
@@ -308,7 +306,7 @@ class WebhookReceiver:
         logger.info("dropped a duplicate %s delivery for %s", webhook.kind.value, webhook.sid)
         return duplicate
 
-    def _reject_bad_input(
+    def _rejected(
         self,
         kind: WebhookKind,
         raw: RawRequest,
@@ -316,35 +314,23 @@ class WebhookReceiver:
         valid: bool,
         params: Pairs,
         problem: ValidationError,
-    ) -> None:
-        """Record a signed (or unchecked) request we cannot use, and answer it 400."""
-        self._note_rejected(kind, raw, url, valid, params, problem)
-        raise _Reject(_bad_request(problem))
-
-    def _note_rejected(
-        self,
-        kind: WebhookKind,
-        raw: RawRequest,
-        url: str,
-        valid: bool,
-        params: Pairs,
-        problem: ValidationError,
-    ) -> None:
+    ) -> Response:
+        """Record a signed (or unchecked) request we cannot use; the 400 that answers it."""
         logger.warning("answered 400 to %s %s: %s", raw.method, raw.path, problem.message)
         values = dict(params)
         try:
-            webhook = recording.delivery(
-                kind,
+            webhook = WebhookDelivery(
+                kind=kind,
                 url=url,
                 received_at=self._clock(),
                 signature_valid=valid,
                 status_code=400,
-                token=raw.idempotency_token,
+                key=raw.idempotency_token,
                 sid=values.get("MessageSid") or values.get("CallSid") or None,
                 params=params,
             )
         except ValidationError:  # too odd to record (an over-long SID or token)
-            return
+            return _bad_request(problem)
 
         async def record() -> None:
             try:
@@ -353,6 +339,7 @@ class WebhookReceiver:
                 logger.error("could not record a rejected delivery: %s", exc)
 
         self.spawn(record())
+        return _bad_request(problem)
 
     # -- what the kinds' follow-ups use (webhooks/kinds.py) ---------------------------------
 

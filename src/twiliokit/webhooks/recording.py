@@ -11,8 +11,6 @@ its dedupe claim: the delivery itself plus
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from twiliokit.errors import ValidationError
 from twiliokit.ledger import (
     CallDirection,
@@ -29,7 +27,6 @@ from twiliokit.ledger import (
     StatusEvent,
     StatusSource,
     WebhookDelivery,
-    WebhookKind,
 )
 from twiliokit.webhooks.events import (
     CallReceived,
@@ -44,38 +41,11 @@ from twiliokit.webhooks.events import (
 __all__ = [
     "call_batch",
     "call_status_batch",
-    "delivery",
     "message_batch",
     "status_batch",
     "verify_batch",
     "verify_summary",
 ]
-
-
-def delivery(
-    kind: WebhookKind,
-    *,
-    url: str,
-    received_at: datetime,
-    signature_valid: bool,
-    status_code: int,
-    token: str | None = None,
-    sid: str | None = None,
-    params: Pairs = (),
-    duplicate: bool = False,
-) -> WebhookDelivery:
-    """The ledger's record of one webhook request and our answer."""
-    return WebhookDelivery(
-        kind=kind,
-        received_at=received_at,
-        url=url,
-        signature_valid=signature_valid,
-        key=token,
-        sid=sid,
-        duplicate=duplicate,
-        status_code=status_code,
-        params=params,
-    )
 
 
 def message_batch(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
+from twiliokit.config import unknown_key_error
 from twiliokit.errors import ConfigurationError
 
 __all__ = [
@@ -207,11 +208,7 @@ def settings_from_section(section: Mapping[str, Any], *, where: str = "config") 
     for key, value in section.items():
         expected = _SECTION_KEYS.get(key)
         if expected is None:
-            raise ConfigurationError(
-                f"unknown key {key!r} in [webhooks] of {where}",
-                field=f"webhooks.{key}",
-                hint="Allowed keys: " + ", ".join(sorted(_SECTION_KEYS)) + ".",
-            )
+            raise unknown_key_error(key, table="webhooks", allowed=_SECTION_KEYS, where=where)
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigurationError(
                 f"{key} in [webhooks] of {where} has the wrong type",

@@ -180,9 +180,11 @@ def test_serve_refuses_to_start_without_an_auth_token(tmp_path: Path) -> None:
     assert "--no-validate-signatures" in result.stderr
 
 
-def test_serve_settings_honour_the_environment_and_config(tmp_path: Path) -> None:
-    """TWILIOKIT_PUBLIC_URL and the [webhooks] table feed the settings; turning validation off
-    needs no credentials at all."""
+def test_build_settings_reads_the_environment_and_the_webhooks_table(tmp_path: Path) -> None:
+    """The receiver's settings as serve builds them: TWILIOKIT_PUBLIC_URL and the config file's
+    [webhooks] table (read by webhook_section), the auth token kept out of repr; turning
+    validation off needs no credentials. (A served `twiliokit serve` configured by environment
+    variables: tests/acceptance/subprocess/test_serve.py.)"""
     config = tmp_path / "config.toml"
     config.write_text('[webhooks]\ntrusted_proxies = ["10.0.0.0/8"]\n')
     env = {

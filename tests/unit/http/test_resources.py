@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -252,6 +253,22 @@ def test_call_create_requires_instructions() -> None:
         ("StatusCallbackEvent", "initiated"),
         ("StatusCallbackEvent", "completed"),
     )
+
+
+def test_number_settings_are_keywords_of_create_and_update() -> None:
+    """Every webhook setting a number takes is a keyword of both buying and updating, and is
+    sent by Twilio's name only when given."""
+    for builder in (phone_numbers.create, phone_numbers.update):
+        assert set(phone_numbers._SETTINGS) <= set(inspect.signature(builder).parameters)
+    op = phone_numbers.update(Account(), "PN1", sms_url="https://example.com/sms")
+    assert op.spec.form == (("SmsUrl", "https://example.com/sms"),)
+    assert op.spec.idempotent is True
+    with pytest.raises(ValidationError) as caught:
+        phone_numbers.update(Account(), "PN1")
+    assert caught.value.field == "sms_url"
+    bought = phone_numbers.create(Account(), area_code="415", voice_url="https://example.com/v")
+    assert bought.spec.form == (("AreaCode", "415"), ("VoiceUrl", "https://example.com/v"))
+    assert bought.spec.idempotent is False
 
 
 def test_raw_request_parses_json_text_and_binary() -> None:

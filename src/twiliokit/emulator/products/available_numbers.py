@@ -32,16 +32,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from twiliokit import phone
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.inbound import geography
 from twiliokit.emulator.products.numbers import NumberStore, area_code_numbers
 from twiliokit.emulator.web import (
     API_2010,
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     Form,
     account_for,
     json_response,
+    not_found_2010,
+    paging,
     read_form,
     state_of,
 )
@@ -291,8 +291,7 @@ def _country(request: Request) -> Country:
     code = request.path_params["country_code"]
     country = COUNTRIES.get(code)
     if country is None:
-        path = request.url.path.removeprefix(API_2010).removesuffix(".json")
-        raise not_found(path)
+        raise not_found_2010(request)
     return country
 
 
@@ -318,30 +317,17 @@ async def fetch_country(request: Request) -> Response:
     return json_response(country_json(account.sid, _country(request)))
 
 
-def _page(form: Form) -> tuple[int, int]:
-    try:
-        size = int(form.get("PageSize") or DEFAULT_PAGE_SIZE)
-        page = int(form.get("Page") or 0)
-    except ValueError as exc:
-        raise ApiError(400, 20001, "PageSize and Page must be integers") from exc
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ApiError(400, 20001, f"PageSize must be between 1 and {MAX_PAGE_SIZE}")
-    if page < 0:
-        raise ApiError(400, 20001, "Page must not be negative")
-    return size, page
-
-
 async def list_numbers(request: Request) -> Response:
     account = account_for(request, request.path_params["account_sid"])
     country = _country(request)
     kind = request.path_params["kind"]
     if kind not in country.offers:
-        raise not_found(request.url.path.removeprefix(API_2010).removesuffix(".json"))
+        raise not_found_2010(request)
     form = await read_form(request)
     store = state_of(request).store(NumberStore)
     owned = frozenset(n.phone_number for n in store.of_account(account.sid))
     items = search(country, kind, form, owned)
-    size, page = _page(form)
+    size, page, _ = paging(form)  # the search result has no stable SIDs to page by token
     start = page * size
     chunk = items[start : start + size]
     filters = [(k, v) for k, v in form.pairs if k not in {"PageSize", "Page", "PageToken"}]

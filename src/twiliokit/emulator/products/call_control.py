@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit import phone
 from twiliokit.emulator import control
@@ -37,7 +37,7 @@ from twiliokit.emulator.products.call_store import (
 )
 from twiliokit.emulator.products.numbers import NumberStore
 from twiliokit.emulator.sids import new_sid
-from twiliokit.emulator.web import iso8601, state_of
+from twiliokit.emulator.web import iso8601, routes_for, state_of
 from twiliokit.errors import ValidationError
 
 
@@ -200,9 +200,8 @@ async def inbound_call(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/_emulator/call-handsets", set_handset, methods=["POST"]),
-        Route("/_emulator/call-handsets", list_handsets, methods=["GET"]),
-        Route("/_emulator/inbound-call", inbound_call, methods=["POST"]),
-        Route("/_emulator/calls", list_calls, methods=["GET"]),
-        Route("/_emulator/calls/{sid}", show_call, methods=["GET"]),
+        *routes_for("/_emulator/call-handsets", get=list_handsets, post=set_handset),
+        *routes_for("/_emulator/inbound-call", post=inbound_call),
+        *routes_for("/_emulator/calls", get=list_calls),
+        *routes_for("/_emulator/calls/{sid}", get=show_call),
     ]

@@ -53,39 +53,30 @@ _SIP_CODES = {
 _EMPTY_GEO = ("", "", "", "")
 
 
-def _geo(address: str) -> tuple[str, str, str, str]:
-    return geography(address) if address.startswith("+") else _EMPTY_GEO
+def _address_params(name: str, address: str) -> list[tuple[str, str]]:
+    """``name`` and its City, Country, State and Zip (empty for client:/sip: addresses)."""
+    city, state, zip_code, country = geography(address) if address.startswith("+") else _EMPTY_GEO
+    return [
+        (name, address),
+        (name + "City", city),
+        (name + "Country", country),
+        (name + "State", state),
+        (name + "Zip", zip_code),
+    ]
 
 
 def call_params(call: Call, call_status: str) -> list[tuple[str, str]]:
     """The parameters of every request Twilio makes about a call (TwiML and callbacks)."""
-    to_geo, from_geo = _geo(call.to), _geo(call.from_)
     params = [
         ("AccountSid", call.account_sid),
         ("ApiVersion", "2010-04-01"),
         ("CallSid", call.sid),
         ("CallStatus", call_status),
-        ("Called", call.to),
-        ("CalledCity", to_geo[0]),
-        ("CalledCountry", to_geo[3]),
-        ("CalledState", to_geo[1]),
-        ("CalledZip", to_geo[2]),
-        ("Caller", call.from_),
-        ("CallerCity", from_geo[0]),
-        ("CallerCountry", from_geo[3]),
-        ("CallerState", from_geo[1]),
-        ("CallerZip", from_geo[2]),
+        *_address_params("Called", call.to),
+        *_address_params("Caller", call.from_),
         ("Direction", call.direction),
-        ("From", call.from_),
-        ("FromCity", from_geo[0]),
-        ("FromCountry", from_geo[3]),
-        ("FromState", from_geo[1]),
-        ("FromZip", from_geo[2]),
-        ("To", call.to),
-        ("ToCity", to_geo[0]),
-        ("ToCountry", to_geo[3]),
-        ("ToState", to_geo[1]),
-        ("ToZip", to_geo[2]),
+        *_address_params("From", call.from_),
+        *_address_params("To", call.to),
     ]
     if call.answered_by is not None:
         params.append(("AnsweredBy", call.answered_by))

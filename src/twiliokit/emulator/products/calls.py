@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit import phone
 from twiliokit.emulator.config import MAGIC_FROM
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import call_control, call_flow
 from twiliokit.emulator.products.call_store import Call, CallStore
 from twiliokit.emulator.products.numbers import NumberStore
@@ -33,9 +33,11 @@ from twiliokit.emulator.web import (
     account_for,
     json_response,
     no_content,
+    not_found_2010,
     page_2010,
     read_form,
     rfc2822,
+    routes_for,
     state_of,
 )
 from twiliokit.errors import ValidationError
@@ -318,7 +320,7 @@ def matches(call: Call, form: Form) -> bool:
 def _call(request: Request, account: Account) -> Call:
     call = state_of(request).store(CallStore).get(account.sid, request.path_params["sid"])
     if call is None:
-        raise not_found(request.url.path.removesuffix(".json").removeprefix(API_2010))
+        raise not_found_2010(request)
     return call
 
 
@@ -389,10 +391,7 @@ async def delete_call(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     calls = API_2010 + "/Accounts/{account_sid}/Calls"
     return [
-        Route(calls + ".json", create_call, methods=["POST"]),
-        Route(calls + ".json", list_calls, methods=["GET"]),
-        Route(calls + "/{sid}.json", fetch_call, methods=["GET"]),
-        Route(calls + "/{sid}.json", update_call, methods=["POST"]),
-        Route(calls + "/{sid}.json", delete_call, methods=["DELETE"]),
+        *routes_for(calls + ".json", get=list_calls, post=create_call),
+        *routes_for(calls + "/{sid}.json", get=fetch_call, post=update_call, delete=delete_call),
         *call_control.routes(),
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit.emulator import control
 from twiliokit.emulator.errors import ApiError, not_found
@@ -40,6 +40,7 @@ from twiliokit.emulator.web import (
     no_content,
     page_v2,
     read_form,
+    routes_for,
     state_of,
 )
 
@@ -281,14 +282,13 @@ def _control_json(template: ContentTemplate) -> dict[str, Any]:
 
 
 def routes() -> list[BaseRoute]:
+    content = "/v1/Content/{sid}"
     return [
-        Route("/v1/Content", create_content, methods=["POST"]),
-        Route("/v1/Content", list_content, methods=["GET"]),
-        Route("/v1/Content/{sid}", fetch_content, methods=["GET"]),
-        Route("/v1/Content/{sid}", delete_content, methods=["DELETE"]),
-        Route("/v1/Content/{sid}/ApprovalRequests", fetch_approval, methods=["GET"]),
-        Route("/v1/Content/{sid}/ApprovalRequests/whatsapp", create_approval, methods=["POST"]),
-        Route("/v1/ContentAndApprovals", list_content_and_approvals, methods=["GET"]),
-        Route("/_emulator/content", seed_content, methods=["POST"]),
-        Route("/_emulator/content/{sid}/approval", decide_approval, methods=["POST"]),
+        *routes_for("/v1/Content", get=list_content, post=create_content),
+        *routes_for(content, get=fetch_content, delete=delete_content),
+        *routes_for(content + "/ApprovalRequests", get=fetch_approval),
+        *routes_for(content + "/ApprovalRequests/whatsapp", post=create_approval),
+        *routes_for("/v1/ContentAndApprovals", get=list_content_and_approvals),
+        *routes_for("/_emulator/content", post=seed_content),
+        *routes_for("/_emulator/content/{sid}/approval", post=decide_approval),
     ]

@@ -17,14 +17,14 @@ here: their messages stay ``queued`` and send no callbacks.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from twiliokit import phone
 from twiliokit.emulator import control
 from twiliokit.emulator.products.messaging_store import (
     ERROR_MESSAGES,
@@ -35,8 +35,7 @@ from twiliokit.emulator.products.messaging_store import (
     Outcome,
 )
 from twiliokit.emulator.state import EmulatorState
-from twiliokit.emulator.web import state_of
-from twiliokit.errors import ValidationError
+from twiliokit.emulator.web import routes_for, state_of
 
 #: What a segment costs when the carrier takes it (USD, Twilio's US list prices).
 SMS_PRICE = 0.0079
@@ -44,6 +43,8 @@ MMS_PRICE = 0.0200
 WHATSAPP_PRICE = 0.0050
 HANDSET_ERRORS = frozenset({30003, 30005, 30006, 30007, 30008})
 _DEFAULT_ERROR = {"undelivered": 30003, "failed": 30008}
+#: A step of a message's life: given the message, what to do when it falls due.
+_Step = Callable[[EmulatorState, Message], Any]
 
 
 def price_of(message: Message) -> str:
@@ -118,11 +119,18 @@ def enqueue(state: EmulatorState, message: Message, at: datetime) -> None:
     message.event = state.scheduler.at(sending_at, _sending(state, message))
 
 
+def _end_in_error(
+    state: EmulatorState, message: Message, at: datetime, status: str, code: int
+) -> None:
+    """End the message ``failed`` or ``undelivered`` with Twilio's error ``code``."""
+    message.event = None
+    message.change(at, status=status, error_code=code, error_message=ERROR_MESSAGES[code])
+    notify(state, message, at)
+
+
 def _fail_at(state: EmulatorState, message: Message, due: datetime, code: int) -> None:
     async def fail(at: datetime) -> None:
-        message.event = None
-        message.change(at, status="failed", error_code=code, error_message=ERROR_MESSAGES[code])
-        notify(state, message, at)
+        _end_in_error(state, message, at, "failed", code)
 
     message.event = state.scheduler.at(due, fail)
 
@@ -131,31 +139,38 @@ def _handset(state: EmulatorState, message: Message) -> Handset | None:
     return state.store(MessagingStore).handsets.get(message.recipient)
 
 
+def _handset_error(handset: Handset | None, outcome: str) -> int | None:
+    """The error code when the recipient's handset ends messages with ``outcome``, else None."""
+    if handset is None or handset.outcome != outcome:
+        return None
+    return handset.error_code or _DEFAULT_ERROR[outcome]
+
+
+def _next_step(state: EmulatorState, message: Message, at: datetime, step: _Step) -> None:
+    """Schedule the message's ``step`` one delivery step after ``at``."""
+    message.event = state.scheduler.after(
+        state.config.delivery_step_seconds, step(state, message), base=at
+    )
+
+
 def _sending(state: EmulatorState, message: Message) -> Any:
     async def sending(at: datetime) -> None:
         message.change(at, status="sending")
         notify(state, message, at)
-        message.event = state.scheduler.after(
-            state.config.delivery_step_seconds, _sent(state, message), base=at
-        )
+        _next_step(state, message, at, _sent)
 
     return sending
 
 
 def _sent(state: EmulatorState, message: Message) -> Any:
     async def sent(at: datetime) -> None:
-        handset = _handset(state, message)
-        if handset is not None and handset.outcome == "failed":
-            code = handset.error_code or _DEFAULT_ERROR["failed"]
-            message.change(at, status="failed", error_code=code, error_message=ERROR_MESSAGES[code])
-            message.event = None
-            notify(state, message, at)
+        code = _handset_error(_handset(state, message), "failed")
+        if code is not None:
+            _end_in_error(state, message, at, "failed", code)
             return
         message.change(at, status="sent", date_sent=at, price=price_of(message))
         notify(state, message, at)
-        message.event = state.scheduler.after(
-            state.config.delivery_step_seconds, _finished(state, message), base=at
-        )
+        _next_step(state, message, at, _finished)
 
     return sent
 
@@ -164,19 +179,14 @@ def _finished(state: EmulatorState, message: Message) -> Any:
     async def finished(at: datetime) -> None:
         message.event = None
         handset = _handset(state, message)
-        if handset is not None and handset.outcome == "undelivered":
-            code = handset.error_code or _DEFAULT_ERROR["undelivered"]
-            message.change(
-                at, status="undelivered", error_code=code, error_message=ERROR_MESSAGES[code]
-            )
-            notify(state, message, at)
+        code = _handset_error(handset, "undelivered")
+        if code is not None:
+            _end_in_error(state, message, at, "undelivered", code)
             return
         message.change(at, status="delivered")
         notify(state, message, at)
         if handset is not None and handset.outcome == "read" and message.channel == "whatsapp":
-            message.event = state.scheduler.after(
-                state.config.delivery_step_seconds, _read(state, message), base=at
-            )
+            _next_step(state, message, at, _read)
 
     return finished
 
@@ -257,13 +267,7 @@ async def set_handset(request: Request) -> Response:
     number end from now on ("delivered" puts the handset back to normal)."""
     state = state_of(request)
     data = await control.read_json(request)
-    raw = control.field_of(data, "number", str, required=True)
-    try:
-        address = phone.parse_address(raw, field="number", allow=frozenset({"phone", "whatsapp"}))
-    except ValidationError as exc:
-        raise control.ControlError(
-            f"'number' must be an E.164 number such as +14155550123: {raw!r}", "number"
-        ) from exc
+    number = control.e164_field(data, "number", example="+14155550123")
     outcome = control.field_of(data, "outcome", str, required=True)
     if outcome not in {"delivered", "undelivered", "failed", "read"}:
         raise control.ControlError(
@@ -277,13 +281,12 @@ async def set_handset(request: Request) -> Response:
         raise control.ControlError(
             "'error_code' applies only to the undelivered and failed outcomes", "error_code"
         )
-    assert address.e164 is not None
     store = state.store(MessagingStore)
-    handset = Handset(address.e164, cast(Outcome, outcome), code)
+    handset = Handset(number, cast(Outcome, outcome), code)
     if outcome == "delivered":
-        store.handsets.pop(address.e164, None)
+        store.handsets.pop(number, None)
     else:
-        store.handsets[address.e164] = handset
+        store.handsets[number] = handset
     return JSONResponse(_handset_json(handset), status_code=201)
 
 
@@ -298,8 +301,6 @@ async def clear_handsets(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [
-        Route("/_emulator/handsets", set_handset, methods=["POST"]),
-        Route("/_emulator/handsets", list_handsets, methods=["GET"]),
-        Route("/_emulator/handsets", clear_handsets, methods=["DELETE"]),
-    ]
+    return routes_for(
+        "/_emulator/handsets", get=list_handsets, post=set_handset, delete=clear_handsets
+    )

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import inbound, lifecycle, whatsapp_senders
 from twiliokit.emulator.products.message_rules import parse_send_at, validate_create
 from twiliokit.emulator.products.messaging_store import (
@@ -31,8 +31,10 @@ from twiliokit.emulator.web import (
     account_for,
     json_response,
     no_content,
+    not_found_2010,
     page_2010,
     read_form,
+    routes_for,
     state_of,
 )
 
@@ -43,7 +45,7 @@ def _message(request: Request, account: Account) -> Message:
     sid = request.path_params.get("message_sid") or request.path_params["sid"]
     found = state_of(request).store(MessagingStore).messages.get(sid)
     if found is None or found.account_sid != account.sid:
-        raise not_found(request.url.path.removesuffix(".json").removeprefix(API_2010))
+        raise not_found_2010(request)
     return found
 
 
@@ -170,7 +172,7 @@ def _media(request: Request, message: Message) -> Media:
     for media in message.media:
         if media.sid == request.path_params["sid"]:
             return media
-    raise not_found(request.url.path.removesuffix(".json").removeprefix(API_2010))
+    raise not_found_2010(request)
 
 
 async def list_media(request: Request) -> Response:
@@ -201,7 +203,7 @@ async def media_content(request: Request) -> Response:
     state = state_of(request)
     account = state.accounts.get(request.path_params["account_sid"])
     if account is None:
-        raise not_found(request.url.path.removeprefix(API_2010))
+        raise not_found_2010(request)
     media = _media(request, _message(request, account))
     return RedirectResponse(media.url, status_code=307)
 
@@ -210,15 +212,13 @@ def routes() -> list[BaseRoute]:
     base = API_2010 + "/Accounts/{account_sid}/Messages"
     one = base + "/{message_sid}"
     return [
-        Route(base + ".json", create_message, methods=["POST"]),
-        Route(base + ".json", list_messages, methods=["GET"]),
-        Route(base + "/{sid}.json", fetch_message, methods=["GET"]),
-        Route(base + "/{sid}.json", update_message, methods=["POST"]),
-        Route(base + "/{sid}.json", delete_message, methods=["DELETE"]),
-        Route(one + "/Media.json", list_media, methods=["GET"]),
-        Route(one + "/Media/{sid}.json", fetch_media, methods=["GET"]),
-        Route(one + "/Media/{sid}.json", delete_media, methods=["DELETE"]),
-        Route(one + "/Media/{sid}", media_content, methods=["GET"]),
+        *routes_for(base + ".json", get=list_messages, post=create_message),
+        *routes_for(
+            base + "/{sid}.json", get=fetch_message, post=update_message, delete=delete_message
+        ),
+        *routes_for(one + "/Media.json", get=list_media),
+        *routes_for(one + "/Media/{sid}.json", get=fetch_media, delete=delete_media),
+        *routes_for(one + "/Media/{sid}", get=media_content),
         *lifecycle.routes(),
         *inbound.routes(),
         *whatsapp_senders.routes(),

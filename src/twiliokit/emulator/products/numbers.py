@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit import phone
 from twiliokit.emulator.errors import ApiError
@@ -35,9 +35,11 @@ from twiliokit.emulator.web import (
     account_for,
     json_response,
     no_content,
+    not_found_2010,
     page_2010,
     read_form,
     rfc2822,
+    routes_for,
     state_of,
 )
 from twiliokit.errors import ValidationError
@@ -322,8 +324,7 @@ def _record(request: Request, account_sid: str) -> PhoneNumber:
     store = state_of(request).store(NumberStore)
     record = store.numbers.get(request.path_params["sid"])
     if record is None or record.account_sid != account_sid:
-        path = request.url.path.removeprefix(API_2010).removesuffix(".json")
-        raise ApiError(404, 20404, f"The requested resource {path} was not found")
+        raise not_found_2010(request)
     return record
 
 
@@ -392,9 +393,8 @@ async def delete_number(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     base = API_2010 + "/Accounts/{account_sid}/IncomingPhoneNumbers"
     return [
-        Route(base + ".json", create_number, methods=["POST"]),
-        Route(base + ".json", list_numbers, methods=["GET"]),
-        Route(base + "/{sid}.json", fetch_number, methods=["GET"]),
-        Route(base + "/{sid}.json", update_number, methods=["POST"]),
-        Route(base + "/{sid}.json", delete_number, methods=["DELETE"]),
+        *routes_for(base + ".json", get=list_numbers, post=create_number),
+        *routes_for(
+            base + "/{sid}.json", get=fetch_number, post=update_number, delete=delete_number
+        ),
     ]

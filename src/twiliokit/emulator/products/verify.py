@@ -18,12 +18,13 @@ from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit import phone
 from twiliokit.emulator.errors import ApiError, not_found
 from twiliokit.emulator.products import verify_services
 from twiliokit.emulator.products.verify_json import check_json, event_body, verification_json
+from twiliokit.emulator.products.verify_params import required
 from twiliokit.emulator.products.verify_services import VERIFICATION_EVENTS, base_url, service_of
 from twiliokit.emulator.products.verify_store import (
     Service,
@@ -32,7 +33,15 @@ from twiliokit.emulator.products.verify_store import (
     invalid,
 )
 from twiliokit.emulator.state import EmulatorState
-from twiliokit.emulator.web import Form, iso8601, json_response, live_account, read_form, state_of
+from twiliokit.emulator.web import (
+    Form,
+    iso8601,
+    json_response,
+    live_account,
+    read_form,
+    routes_for,
+    state_of,
+)
 
 CHANNELS: Final = frozenset({"sms", "call", "email", "whatsapp", "sna", "auto"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -108,9 +117,7 @@ async def create_verification(request: Request) -> Response:
     store = state.store(VerifyStore)
     service = service_of(request, live_account(request))
     form = await read_form(request)
-    raw_to, raw_channel = form.get("To"), form.get("Channel")
-    if not raw_to:
-        raise invalid("To")
+    raw_to, raw_channel = required(form, "To"), form.get("Channel")
     if not raw_channel or raw_channel not in CHANNELS:
         raise invalid("Channel")
     to, channel = _recipient(raw_to.strip(), raw_channel)
@@ -182,9 +189,7 @@ async def check_verification(request: Request) -> Response:
     store = state.store(VerifyStore)
     service = service_of(request, live_account(request))
     form = await read_form(request)
-    code = form.get("Code")
-    if not code:
-        raise invalid("Code")
+    code = required(form, "Code")
     sid, to = form.get("VerificationSid"), form.get("To")
     if sid:
         verification = _active(request, service, sid)
@@ -230,9 +235,10 @@ def routes() -> list[BaseRoute]:
     service = "/v2/Services/{service_sid}"
     return [
         *verify_services.routes(),
-        Route(service + "/Verifications", create_verification, methods=["POST"]),
-        Route(service + "/Verifications/{sid}", fetch_verification, methods=["GET"]),
-        Route(service + "/Verifications/{sid}", update_verification, methods=["POST"]),
-        Route(service + "/VerificationCheck", check_verification, methods=["POST"]),
-        Route("/_emulator/verifications", pending_verifications, methods=["GET"]),
+        *routes_for(service + "/Verifications", post=create_verification),
+        *routes_for(
+            service + "/Verifications/{sid}", get=fetch_verification, post=update_verification
+        ),
+        *routes_for(service + "/VerificationCheck", post=check_verification),
+        *routes_for("/_emulator/verifications", get=pending_verifications),
     ]

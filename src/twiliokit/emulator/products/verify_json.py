@@ -117,7 +117,8 @@ def webhook_json(webhook: Webhook, base: str) -> dict[str, Any]:
 # --- verifications ------------------------------------------------------------------------------
 
 
-def verification_json(verification: Verification, base: str) -> dict[str, Any]:
+def _verification_head(verification: Verification) -> dict[str, Any]:
+    """The first fields of a Verification, which a VerificationCheck shows too."""
     return {
         "sid": verification.sid,
         "service_sid": verification.service_sid,
@@ -126,6 +127,12 @@ def verification_json(verification: Verification, base: str) -> dict[str, Any]:
         "channel": verification.channel,
         "status": verification.status,
         "valid": verification.status == "approved",
+    }
+
+
+def verification_json(verification: Verification, base: str) -> dict[str, Any]:
+    return {
+        **_verification_head(verification),
         "lookup": {},
         "amount": verification.amount,
         "payee": verification.payee,
@@ -146,13 +153,7 @@ def verification_json(verification: Verification, base: str) -> dict[str, Any]:
 
 def check_json(verification: Verification) -> dict[str, Any]:
     return {
-        "sid": verification.sid,
-        "service_sid": verification.service_sid,
-        "account_sid": verification.account_sid,
-        "to": verification.to,
-        "channel": verification.channel,
-        "status": verification.status,
-        "valid": verification.status == "approved",
+        **_verification_head(verification),
         "amount": verification.amount,
         "payee": verification.payee,
         "sna_attempts_error_codes": [],

@@ -27,6 +27,14 @@ def int_param(form: Form, name: str, low: int, high: int) -> int | None:
     return value
 
 
+def required(form: Form, name: str) -> str:
+    """The non-empty value of ``name``, else 60200."""
+    value = form.get(name)
+    if not value:
+        raise invalid(name)
+    return value
+
+
 def friendly_name(form: Form, *, required: bool) -> str | None:
     name = form.get("FriendlyName")
     if name is None or not name.strip():

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Final
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from twiliokit.emulator.errors import ApiError, not_found
 from twiliokit.emulator.products.verify_json import (
@@ -22,14 +23,12 @@ from twiliokit.emulator.products.verify_params import (
     apply_service_params,
     friendly_name,
     int_param,
+    required,
     url_param,
 )
 from twiliokit.emulator.products.verify_store import (
-    Bucket,
-    RateLimit,
     Service,
     VerifyStore,
-    Webhook,
     invalid,
 )
 from twiliokit.emulator.state import Account
@@ -40,6 +39,7 @@ from twiliokit.emulator.web import (
     no_content,
     page_v2,
     read_form,
+    routes_for,
     state_of,
 )
 
@@ -89,15 +89,35 @@ def service_of(request: Request, account: Account, key: str = "service_sid") -> 
     return service
 
 
-def _rate_limit(request: Request, service: Service, key: str = "rate_limit_sid") -> RateLimit:
-    rate_limit = service.rate_limits.get(request.path_params[key])
-    if rate_limit is None:
+_T = TypeVar("_T")
+
+
+def _child(request: Request, children: dict[str, _T], key: str = "sid") -> _T:
+    """The child (rate limit, bucket, webhook) the path names, or Verify's 404."""
+    found = children.get(request.path_params[key])
+    if found is None:
         raise _missing(request)
-    return rate_limit
+    return found
 
 
-def _newest_first(items: list[Any]) -> list[Any]:
-    return sorted(items, key=lambda item: item.seq, reverse=True)
+def _delete_child(request: Request, children: dict[str, Any]) -> Response:
+    """Delete the child the path's ``sid`` names (Verify's 404 if there is none)."""
+    del children[_child(request, children).sid]
+    return no_content()
+
+
+async def _list_page(
+    request: Request,
+    records: Iterable[Any],
+    to_json: Callable[[Any, str], dict[str, Any]],
+    key: str,
+) -> Response:
+    """A v2 list page of ``records`` (each with a ``seq``), newest first, as ``to_json`` shows
+    them."""
+    form = await read_form(request)
+    base = base_url(request)
+    newest = sorted(records, key=lambda record: record.seq, reverse=True)
+    return page_v2(request, form, [to_json(record, base) for record in newest], key)
 
 
 # --- Services ---------------------------------------------------------------------------------
@@ -119,10 +139,8 @@ async def create_service(request: Request) -> Response:
 
 async def list_services(request: Request) -> Response:
     account = live_account(request)
-    form = await read_form(request)
     mine = [s for s in _store(request).services.values() if s.account_sid == account.sid]
-    items = [service_json(s, base_url(request)) for s in _newest_first(mine)]
-    return page_v2(request, form, items, "services")
+    return await _list_page(request, mine, service_json, "services")
 
 
 async def fetch_service(request: Request) -> Response:
@@ -156,9 +174,7 @@ async def delete_service(request: Request) -> Response:
 async def create_rate_limit(request: Request) -> Response:
     service = service_of(request, live_account(request))
     form = await read_form(request)
-    unique_name = form.get("UniqueName")
-    if not unique_name:
-        raise invalid("UniqueName")
+    unique_name = required(form, "UniqueName")
     if not _UNIQUE_NAME.fullmatch(unique_name):
         raise invalid_unique_name(unique_name)
     rate_limit = _store(request).add_rate_limit(service, unique_name, form.get("Description"))
@@ -175,23 +191,18 @@ def invalid_unique_name(unique_name: str) -> ApiError:
 
 async def list_rate_limits(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    form = await read_form(request)
-    items = [
-        rate_limit_json(rl, base_url(request))
-        for rl in _newest_first(list(service.rate_limits.values()))
-    ]
-    return page_v2(request, form, items, "rate_limits")
+    return await _list_page(request, service.rate_limits.values(), rate_limit_json, "rate_limits")
 
 
 async def fetch_rate_limit(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service, "sid")
+    rate_limit = _child(request, service.rate_limits)
     return json_response(rate_limit_json(rate_limit, base_url(request)))
 
 
 async def update_rate_limit(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service, "sid")
+    rate_limit = _child(request, service.rate_limits)
     form = await read_form(request)
     if "Description" in form:
         rate_limit.description = form.get("Description")
@@ -201,24 +212,15 @@ async def update_rate_limit(request: Request) -> Response:
 
 async def delete_rate_limit(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service, "sid")
-    del service.rate_limits[rate_limit.sid]
-    return no_content()
+    return _delete_child(request, service.rate_limits)
 
 
 # --- Buckets ----------------------------------------------------------------------------------
 
 
-def _bucket(request: Request, rate_limit: RateLimit) -> Bucket:
-    bucket = rate_limit.buckets.get(request.path_params["sid"])
-    if bucket is None:
-        raise _missing(request)
-    return bucket
-
-
 async def create_bucket(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service)
+    rate_limit = _child(request, service.rate_limits, "rate_limit_sid")
     form = await read_form(request)
     maximum = int_param(form, "Max", 1, 2**31 - 1)
     interval = int_param(form, "Interval", 1, 2**31 - 1)
@@ -232,24 +234,20 @@ async def create_bucket(request: Request) -> Response:
 
 async def list_buckets(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service)
-    form = await read_form(request)
-    items = [
-        bucket_json(b, base_url(request)) for b in _newest_first(list(rate_limit.buckets.values()))
-    ]
-    return page_v2(request, form, items, "buckets")
+    rate_limit = _child(request, service.rate_limits, "rate_limit_sid")
+    return await _list_page(request, rate_limit.buckets.values(), bucket_json, "buckets")
 
 
 async def fetch_bucket(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    bucket = _bucket(request, _rate_limit(request, service))
+    bucket = _child(request, _child(request, service.rate_limits, "rate_limit_sid").buckets)
     return json_response(bucket_json(bucket, base_url(request)))
 
 
 async def update_bucket(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service)
-    bucket = _bucket(request, rate_limit)
+    rate_limit = _child(request, service.rate_limits, "rate_limit_sid")
+    bucket = _child(request, rate_limit.buckets)
     form = await read_form(request)
     maximum = int_param(form, "Max", 1, 2**31 - 1)
     interval = int_param(form, "Interval", 1, 2**31 - 1)
@@ -264,10 +262,7 @@ async def update_bucket(request: Request) -> Response:
 
 async def delete_bucket(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    rate_limit = _rate_limit(request, service)
-    bucket = _bucket(request, rate_limit)
-    del rate_limit.buckets[bucket.sid]
-    return no_content()
+    return _delete_child(request, _child(request, service.rate_limits, "rate_limit_sid").buckets)
 
 
 # --- Webhooks ---------------------------------------------------------------------------------
@@ -290,9 +285,7 @@ def _choice(form: Form, name: str, allowed: set[str], default: str) -> str:
 async def create_webhook(request: Request) -> Response:
     service = service_of(request, live_account(request))
     form = await read_form(request)
-    friendly_name = form.get("FriendlyName")
-    if not friendly_name:
-        raise invalid("FriendlyName")
+    friendly_name = required(form, "FriendlyName")
     webhook = _store(request).add_webhook(
         service,
         friendly_name=friendly_name,
@@ -304,30 +297,19 @@ async def create_webhook(request: Request) -> Response:
     return json_response(webhook_json(webhook, base_url(request)), 201)
 
 
-def _webhook(request: Request, service: Service) -> Webhook:
-    webhook = service.webhooks.get(request.path_params["sid"])
-    if webhook is None:
-        raise _missing(request)
-    return webhook
-
-
 async def list_webhooks(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    form = await read_form(request)
-    items = [
-        webhook_json(w, base_url(request)) for w in _newest_first(list(service.webhooks.values()))
-    ]
-    return page_v2(request, form, items, "webhooks")
+    return await _list_page(request, service.webhooks.values(), webhook_json, "webhooks")
 
 
 async def fetch_webhook(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    return json_response(webhook_json(_webhook(request, service), base_url(request)))
+    return json_response(webhook_json(_child(request, service.webhooks), base_url(request)))
 
 
 async def update_webhook(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    webhook = _webhook(request, service)
+    webhook = _child(request, service.webhooks)
     form = await read_form(request)
     changes: dict[str, Any] = {}
     if "FriendlyName" in form:
@@ -348,9 +330,7 @@ async def update_webhook(request: Request) -> Response:
 
 async def delete_webhook(request: Request) -> Response:
     service = service_of(request, live_account(request))
-    webhook = _webhook(request, service)
-    del service.webhooks[webhook.sid]
-    return no_content()
+    return _delete_child(request, service.webhooks)
 
 
 def routes() -> list[BaseRoute]:
@@ -359,24 +339,21 @@ def routes() -> list[BaseRoute]:
     buckets = rate_limits + "/{rate_limit_sid}/Buckets"
     webhooks = services + "/{service_sid}/Webhooks"
     return [
-        Route(services, create_service, methods=["POST"]),
-        Route(services, list_services, methods=["GET"]),
-        Route(services + "/{sid}", fetch_service, methods=["GET"]),
-        Route(services + "/{sid}", update_service, methods=["POST"]),
-        Route(services + "/{sid}", delete_service, methods=["DELETE"]),
-        Route(rate_limits, create_rate_limit, methods=["POST"]),
-        Route(rate_limits, list_rate_limits, methods=["GET"]),
-        Route(rate_limits + "/{sid}", fetch_rate_limit, methods=["GET"]),
-        Route(rate_limits + "/{sid}", update_rate_limit, methods=["POST"]),
-        Route(rate_limits + "/{sid}", delete_rate_limit, methods=["DELETE"]),
-        Route(buckets, create_bucket, methods=["POST"]),
-        Route(buckets, list_buckets, methods=["GET"]),
-        Route(buckets + "/{sid}", fetch_bucket, methods=["GET"]),
-        Route(buckets + "/{sid}", update_bucket, methods=["POST"]),
-        Route(buckets + "/{sid}", delete_bucket, methods=["DELETE"]),
-        Route(webhooks, create_webhook, methods=["POST"]),
-        Route(webhooks, list_webhooks, methods=["GET"]),
-        Route(webhooks + "/{sid}", fetch_webhook, methods=["GET"]),
-        Route(webhooks + "/{sid}", update_webhook, methods=["POST"]),
-        Route(webhooks + "/{sid}", delete_webhook, methods=["DELETE"]),
+        *routes_for(services, get=list_services, post=create_service),
+        *routes_for(
+            services + "/{sid}", get=fetch_service, post=update_service, delete=delete_service
+        ),
+        *routes_for(rate_limits, get=list_rate_limits, post=create_rate_limit),
+        *routes_for(
+            rate_limits + "/{sid}",
+            get=fetch_rate_limit,
+            post=update_rate_limit,
+            delete=delete_rate_limit,
+        ),
+        *routes_for(buckets, get=list_buckets, post=create_bucket),
+        *routes_for(buckets + "/{sid}", get=fetch_bucket, post=update_bucket, delete=delete_bucket),
+        *routes_for(webhooks, get=list_webhooks, post=create_webhook),
+        *routes_for(
+            webhooks + "/{sid}", get=fetch_webhook, post=update_webhook, delete=delete_webhook
+        ),
     ]

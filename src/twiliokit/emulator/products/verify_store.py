@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from twiliokit.emulator.clock import EventHandle
 from twiliokit.emulator.errors import ApiError
@@ -149,6 +149,13 @@ class Verification:
         return sum(1 for check in self.checks if not check.success)
 
 
+class _Stamp(TypedDict):
+    sid: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
 def new_code(length: int) -> str:
     """A random numeric code of ``length`` digits (leading zeros allowed, as Twilio sends)."""
     return "".join(secrets.choice("0123456789") for _ in range(length))
@@ -166,19 +173,25 @@ class VerifyStore:
 
     # --- services and their children -----------------------------------------------------
 
+    def _stamp(self, prefix: str) -> _Stamp:
+        """A new record's SID, creation time (its update time too) and place in the order."""
+        now = self._state.clock.now()
+        return {
+            "sid": new_sid(prefix),
+            "date_created": now,
+            "date_updated": now,
+            "seq": self._state.next_seq(),
+        }
+
     def service(self, account_sid: str, sid: str) -> Service | None:
         found = self.services.get(sid)
         return found if found is not None and found.account_sid == account_sid else None
 
     def add_service(self, account_sid: str, friendly_name: str) -> Service:
-        now = self._state.clock.now()
         service = Service(
-            sid=new_sid("VA"),
+            **self._stamp("VA"),
             account_sid=account_sid,
             friendly_name=friendly_name,
-            date_created=now,
-            date_updated=now,
-            seq=self._state.next_seq(),
             push={"include_date": False, "apn_credential_sid": None, "fcm_credential_sid": None},
             totp={"issuer": friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
             whatsapp={"msg_service_sid": None, "from": None},
@@ -203,33 +216,25 @@ class VerifyStore:
     ) -> RateLimit:
         if any(rl.unique_name == unique_name for rl in service.rate_limits.values()):
             raise ApiError(400, 60208, f"Rate limit with UniqueName '{unique_name}' already exists")
-        now = self._state.clock.now()
         rate_limit = RateLimit(
-            sid=new_sid("RK"),
+            **self._stamp("RK"),
             service_sid=service.sid,
             account_sid=service.account_sid,
             unique_name=unique_name,
             description=description,
-            date_created=now,
-            date_updated=now,
-            seq=self._state.next_seq(),
         )
         service.rate_limits[rate_limit.sid] = rate_limit
         return rate_limit
 
     def add_bucket(self, rate_limit: RateLimit, maximum: int, interval: int) -> Bucket:
         self.check_interval_free(rate_limit, interval)
-        now = self._state.clock.now()
         bucket = Bucket(
-            sid=new_sid("BL"),
+            **self._stamp("BL"),
             rate_limit_sid=rate_limit.sid,
             service_sid=rate_limit.service_sid,
             account_sid=rate_limit.account_sid,
             max=maximum,
             interval=interval,
-            date_created=now,
-            date_updated=now,
-            seq=self._state.next_seq(),
         )
         rate_limit.buckets[bucket.sid] = bucket
         return bucket
@@ -251,9 +256,8 @@ class VerifyStore:
         status: str,
         version: str,
     ) -> Webhook:
-        now = self._state.clock.now()
         webhook = Webhook(
-            sid=new_sid("YW"),
+            **self._stamp("YW"),
             service_sid=service.sid,
             account_sid=service.account_sid,
             friendly_name=friendly_name,
@@ -261,9 +265,6 @@ class VerifyStore:
             webhook_url=webhook_url,
             status=status,
             version=version,
-            date_created=now,
-            date_updated=now,
-            seq=self._state.next_seq(),
         )
         service.webhooks[webhook.sid] = webhook
         return webhook

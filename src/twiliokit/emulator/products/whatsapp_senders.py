@@ -12,13 +12,11 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from twiliokit import phone
 from twiliokit.emulator import control
 from twiliokit.emulator.products.numbers import NumberStore, WhatsAppSender
-from twiliokit.emulator.web import state_of
-from twiliokit.errors import ValidationError
+from twiliokit.emulator.web import routes_for, state_of
 
 _METHODS = frozenset({"GET", "POST"})
 
@@ -56,23 +54,14 @@ async def configure_whatsapp_sender(request: Request) -> Response:
     sender to the development account or change where its incoming messages go."""
     state = state_of(request)
     data = await control.read_json(request)
-    raw = control.field_of(data, "number", str, required=True)
-    try:
-        address = phone.parse_address(raw, field="number", allow=frozenset({"phone", "whatsapp"}))
-    except ValidationError as exc:
-        raise control.ControlError(
-            f"'number' must be an E.164 number such as +14155238886: {raw!r}", "number"
-        ) from exc
-    assert address.e164 is not None
+    number = control.e164_field(data, "number", example="+14155238886")
     store = state.store(NumberStore)
-    sender = store.whatsapp.get(address.e164) or WhatsAppSender(
-        address.e164, state.config.account_sid
-    )
+    sender = store.whatsapp.get(number) or WhatsAppSender(number, state.config.account_sid)
     sender.sms_url = _control_url(data, "sms_url")
     sender.sms_method = _control_method(data, "sms_method")
     sender.sms_fallback_url = _control_url(data, "sms_fallback_url")
     sender.sms_fallback_method = _control_method(data, "sms_fallback_method")
-    store.whatsapp[address.e164] = sender
+    store.whatsapp[number] = sender
     return JSONResponse(_sender_json(sender), status_code=201)
 
 
@@ -82,7 +71,6 @@ async def list_whatsapp_senders(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [
-        Route("/_emulator/whatsapp-senders", configure_whatsapp_sender, methods=["POST"]),
-        Route("/_emulator/whatsapp-senders", list_whatsapp_senders, methods=["GET"]),
-    ]
+    return routes_for(
+        "/_emulator/whatsapp-senders", get=list_whatsapp_senders, post=configure_whatsapp_sender
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -86,26 +86,24 @@ def status_for(exc: TwiliokitError) -> int:
     own status is in the body); 504 no answer (timeout, unknown outcome); 502 network
     failure; 503 the server is not configured for this (no ledger, credentials, database).
     """
-    status = 500
-    if isinstance(exc, ValidationError):
-        status = 400
-    elif isinstance(exc, HourlyCapError | RateLimitError):
-        status = 429
-    elif isinstance(exc, PolicyError):
-        status = 403
-    elif isinstance(exc, ComplianceError):
-        status = 409
-    elif isinstance(exc, NotFoundError):
-        status = 404
-    elif isinstance(exc, TwilioError):
-        status = 502
-    elif isinstance(exc, TimeoutError | UnknownOutcomeError):
-        status = 504
-    elif isinstance(exc, TransportError):
-        status = 502
-    elif isinstance(exc, ConfigurationError | StorageError):
-        status = 503
-    return status
+    for kinds, status in _STATUS_BY_ERROR:
+        if isinstance(exc, kinds):
+            return status
+    return 500
+
+
+# The first row an error is an instance of gives its status (subclasses before their bases).
+_STATUS_BY_ERROR: Final[tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...]] = (
+    (ValidationError, 400),
+    ((HourlyCapError, RateLimitError), 429),
+    (PolicyError, 403),
+    (ComplianceError, 409),
+    (NotFoundError, 404),
+    (TwilioError, 502),
+    ((TimeoutError, UnknownOutcomeError), 504),
+    (TransportError, 502),
+    ((ConfigurationError, StorageError), 503),
+)
 
 
 def error_document(

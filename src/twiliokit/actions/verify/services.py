@@ -1,47 +1,42 @@
-"""Verify actions: services, rate limits and their buckets, webhooks, and sending and checking
-one-time codes.
+"""A Verify service and what belongs to it: the service itself, its rate limits and their
+buckets (how many verification starts each counted value may make), and its webhooks.
 
-Every action but ``create_verify_service``/``list_verify_services`` works on one Verify
-service, named by ``service_sid`` (VA...). Inputs are checked before any request.
+Each action but ``create_verify_service``/``list_verify_services`` names the service with
+``service_sid`` (VA...).
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
-from twiliokit.actions.inputs import (
-    AgentInput,
-    Limit,
-    PageToken,
-    Sid,
-    WebUrl,
-    names,
-    page_token_field,
-    register,
-)
+from twiliokit.actions.inputs import AgentInput, PageInput, WebUrl, names, register
 from twiliokit.actions.outputs import (
     BucketOutput,
     DeletedOutput,
-    Output,
+    PageOutput,
     RateLimitOutput,
-    VerificationCheckOutput,
-    VerificationOutput,
     VerifyServiceOutput,
     VerifyWebhookOutput,
     next_page_token_field,
 )
-from twiliokit.errors import RateLimitError, TwiliokitError, ValidationError
-from twiliokit.http.retry import TOO_MANY_REQUESTS
-from twiliokit.phone import parse_address
+from twiliokit.actions.verify.fields import (
+    GROUP,
+    BucketSid,
+    RateLimitInput,
+    RateLimitSid,
+    ServiceInput,
+    UniqueName,
+    WebhookSid,
+)
+from twiliokit.errors import TwiliokitError, ValidationError
 
 __all__ = [
+    "MAX_BUCKETS",
     "BucketInput",
     "BucketSpec",
-    "CheckVerificationInput",
     "CreateBucketInput",
     "CreateRateLimitInput",
     "CreateVerifyServiceInput",
@@ -54,11 +49,8 @@ __all__ = [
     "ListVerifyServicesOutput",
     "ListVerifyWebhooksInput",
     "ListVerifyWebhooksOutput",
-    "RateLimitInput",
-    "StartVerificationInput",
     "UpdateRateLimitInput",
     "VerifyWebhookInput",
-    "check_verification",
     "create_rate_limit",
     "create_rate_limit_bucket",
     "create_verify_service",
@@ -71,55 +63,9 @@ __all__ = [
     "list_rate_limits",
     "list_verify_services",
     "list_verify_webhooks",
-    "start_verification",
+    "rate_limit_buckets",
     "update_rate_limit",
 ]
-
-GROUP = "verify"
-#: Buckets a rate limit may have (Twilio refuses more with 60210).
-MAX_BUCKETS = 10
-# The shape of an address only (something@domain.tld): whether it exists is Twilio's
-# business, and a full RFC 5322 parser would refuse nothing an agent plausibly sends.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-ServiceSid = Annotated[
-    str, Sid(("VA",), "a Verify service", "list_verify_services or create_verify_service")
-]
-RateLimitSid = Annotated[str, Sid(("RK",), "a rate limit", "list_rate_limits")]
-BucketSid = Annotated[str, Sid(("BL",), "a bucket", "list_rate_limit_buckets")]
-WebhookSid = Annotated[str, Sid(("YW",), "a Verify webhook", "list_verify_webhooks")]
-VerificationSid = Annotated[str, Sid(("VE",), "a verification", "start_verification")]
-
-_SERVICE = "The Verify service (VA...), from list_verify_services or create_verify_service."
-UniqueName = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        description="A name for what is counted, e.g. end_user_ip_address or user_id: "
-        "letters, digits, '.', '_' and '-' (no personal data). start_verification's "
-        "rate_limits uses it as the key.",
-    ),
-]
-BucketMax = Annotated[
-    int, Field(ge=1, le=1_000_000, description="Most verification starts allowed per interval.")
-]
-BucketInterval = Annotated[
-    int,
-    Field(ge=1, le=86_400, description="The window in seconds, e.g. 60, 3600 or 86400."),
-]
-
-
-def _service_field() -> Any:
-    return Field(validation_alias=names("service_sid", "verify_service_sid"), description=_SERVICE)
-
-
-def _rate_limit_field() -> Any:
-    return Field(
-        validation_alias=names("rate_limit_sid", "sid"),
-        description="The rate limit (RK...), from list_rate_limits or create_rate_limit.",
-    )
 
 
 # --- services --------------------------------------------------------------------------------
@@ -155,8 +101,6 @@ class CreateVerifyServiceInput(AgentInput):
 @register(
     "create_verify_service",
     title="Create a Verify service",
-    input_model=CreateVerifyServiceInput,
-    output_model=VerifyServiceOutput,
     side_effect="write",
     idempotent=False,
     group=GROUP,
@@ -178,15 +122,11 @@ async def create_verify_service(
     return VerifyServiceOutput.of(service, raw=True)
 
 
-class ListVerifyServicesInput(AgentInput):
+class ListVerifyServicesInput(PageInput):
     """Arguments of list_verify_services."""
 
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
-
-class ListVerifyServicesOutput(Output):
+class ListVerifyServicesOutput(PageOutput):
     """One page of Verify services."""
 
     services: list[VerifyServiceOutput] = Field(description="The services.")
@@ -196,8 +136,6 @@ class ListVerifyServicesOutput(Output):
 @register(
     "list_verify_services",
     title="List Verify services",
-    input_model=ListVerifyServicesInput,
-    output_model=ListVerifyServicesOutput,
     group=GROUP,
 )
 async def list_verify_services(
@@ -208,13 +146,21 @@ async def list_verify_services(
     page = await context.client.list_verify_services(
         page_size=arguments.limit, page_token=arguments.page_token
     )
-    return ListVerifyServicesOutput(
-        services=[VerifyServiceOutput.of(s, raw=arguments.include_raw) for s in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListVerifyServicesOutput.of_page(page, VerifyServiceOutput.of, raw=arguments.include_raw)
 
 
 # --- rate limits -----------------------------------------------------------------------------
+
+#: Buckets a rate limit may have (Twilio refuses more with 60210).
+MAX_BUCKETS = 10
+
+BucketMax = Annotated[
+    int, Field(ge=1, le=1_000_000, description="Most verification starts allowed per interval.")
+]
+BucketInterval = Annotated[
+    int,
+    Field(ge=1, le=86_400, description="The window in seconds, e.g. 60, 3600 or 86400."),
+]
 
 
 class BucketSpec(BaseModel):
@@ -226,10 +172,17 @@ class BucketSpec(BaseModel):
     interval: BucketInterval
 
 
-class CreateRateLimitInput(AgentInput):
+async def rate_limit_buckets(
+    context: ActionContext, service_sid: str, rate_limit_sid: str
+) -> list[BucketOutput]:
+    """All the buckets of one rate limit (there are at most :data:`MAX_BUCKETS`)."""
+    page = await context.client.list_buckets(service_sid, rate_limit_sid, page_size=MAX_BUCKETS)
+    return [BucketOutput.of(b) for b in page.items]
+
+
+class CreateRateLimitInput(ServiceInput):
     """Arguments of create_rate_limit."""
 
-    service_sid: ServiceSid = _service_field()
     unique_name: UniqueName
     description: str | None = Field(
         default=None, max_length=255, description="What it limits, in words."
@@ -256,8 +209,6 @@ class CreateRateLimitInput(AgentInput):
 @register(
     "create_rate_limit",
     title="Create a Verify rate limit",
-    input_model=CreateRateLimitInput,
-    output_model=RateLimitOutput,
     side_effect="write",
     idempotent=False,
     aliases=("createRateLimit",),
@@ -293,23 +244,9 @@ async def create_rate_limit(
     return RateLimitOutput.of(limit, buckets=created, raw=True)
 
 
-class RateLimitInput(AgentInput):
-    """Arguments naming one rate limit."""
-
-    service_sid: ServiceSid = _service_field()
-    rate_limit_sid: RateLimitSid = _rate_limit_field()
-
-
-async def _buckets(context: ActionContext, service_sid: str, rate_limit_sid: str) -> list[Any]:
-    page = await context.client.list_buckets(service_sid, rate_limit_sid, page_size=MAX_BUCKETS)
-    return [BucketOutput.of(b) for b in page.items]
-
-
 @register(
     "fetch_rate_limit",
     title="Get a Verify rate limit and its buckets",
-    input_model=RateLimitInput,
-    output_model=RateLimitOutput,
     aliases=("fetchRateLimit",),
     group=GROUP,
 )
@@ -318,20 +255,15 @@ async def fetch_rate_limit(context: ActionContext, arguments: RateLimitInput) ->
     buckets (max starts per interval). Use it to audit how verification starts are limited.
     Free, read-only."""
     limit = await context.client.fetch_rate_limit(arguments.service_sid, arguments.rate_limit_sid)
-    buckets = await _buckets(context, arguments.service_sid, arguments.rate_limit_sid)
+    buckets = await rate_limit_buckets(context, arguments.service_sid, arguments.rate_limit_sid)
     return RateLimitOutput.of(limit, buckets=buckets, raw=True)
 
 
-class ListRateLimitsInput(AgentInput):
+class ListRateLimitsInput(PageInput, ServiceInput):
     """Arguments of list_rate_limits."""
 
-    service_sid: ServiceSid = _service_field()
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
-
-class ListRateLimitsOutput(Output):
+class ListRateLimitsOutput(PageOutput):
     """One page of rate limits."""
 
     rate_limits: list[RateLimitOutput] = Field(description="The rate limits (without buckets).")
@@ -341,8 +273,6 @@ class ListRateLimitsOutput(Output):
 @register(
     "list_rate_limits",
     title="List a Verify service's rate limits",
-    input_model=ListRateLimitsInput,
-    output_model=ListRateLimitsOutput,
     aliases=("listRateLimits",),
     group=GROUP,
 )
@@ -354,10 +284,7 @@ async def list_rate_limits(
     page = await context.client.list_rate_limits(
         arguments.service_sid, page_size=arguments.limit, page_token=arguments.page_token
     )
-    return ListRateLimitsOutput(
-        rate_limits=[RateLimitOutput.of(r, raw=arguments.include_raw) for r in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListRateLimitsOutput.of_page(page, RateLimitOutput.of, raw=arguments.include_raw)
 
 
 class UpdateRateLimitInput(RateLimitInput):
@@ -371,8 +298,6 @@ class UpdateRateLimitInput(RateLimitInput):
 @register(
     "update_rate_limit",
     title="Change a Verify rate limit's description",
-    input_model=UpdateRateLimitInput,
-    output_model=RateLimitOutput,
     side_effect="write",
     idempotent=True,
     group=GROUP,
@@ -391,8 +316,6 @@ async def update_rate_limit(
 @register(
     "delete_rate_limit",
     title="Delete a Verify rate limit",
-    input_model=RateLimitInput,
-    output_model=DeletedOutput,
     side_effect="destructive",
     idempotent=True,
     aliases=("deleteRateLimit",),
@@ -409,14 +332,18 @@ async def delete_rate_limit(context: ActionContext, arguments: RateLimitInput) -
 # --- buckets ---------------------------------------------------------------------------------
 
 
-class CreateBucketInput(AgentInput):
-    """Arguments of create_rate_limit_bucket."""
+class _InRateLimitInput(ServiceInput):
+    """Arguments naming the rate limit a bucket belongs to."""
 
-    service_sid: ServiceSid = _service_field()
     rate_limit_sid: RateLimitSid = Field(
         validation_alias=names("rate_limit_sid"),
         description="The rate limit (RK...) the bucket belongs to.",
     )
+
+
+class CreateBucketInput(_InRateLimitInput):
+    """Arguments of create_rate_limit_bucket."""
+
     max: BucketMax
     interval: BucketInterval
 
@@ -424,8 +351,6 @@ class CreateBucketInput(AgentInput):
 @register(
     "create_rate_limit_bucket",
     title="Add a bucket to a Verify rate limit",
-    input_model=CreateBucketInput,
-    output_model=BucketOutput,
     side_effect="write",
     idempotent=False,
     aliases=("create_bucket",),
@@ -446,17 +371,11 @@ async def create_rate_limit_bucket(
     return BucketOutput.of(bucket, raw=True)
 
 
-class ListBucketsInput(AgentInput):
+class ListBucketsInput(PageInput, RateLimitInput):
     """Arguments of list_rate_limit_buckets."""
 
-    service_sid: ServiceSid = _service_field()
-    rate_limit_sid: RateLimitSid = _rate_limit_field()
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
-
-class ListBucketsOutput(Output):
+class ListBucketsOutput(PageOutput):
     """One page of buckets."""
 
     buckets: list[BucketOutput] = Field(description="The buckets.")
@@ -466,8 +385,6 @@ class ListBucketsOutput(Output):
 @register(
     "list_rate_limit_buckets",
     title="List a Verify rate limit's buckets",
-    input_model=ListBucketsInput,
-    output_model=ListBucketsOutput,
     aliases=("list_buckets",),
     group=GROUP,
 )
@@ -483,20 +400,12 @@ async def list_rate_limit_buckets(
         page_size=arguments.limit,
         page_token=arguments.page_token,
     )
-    return ListBucketsOutput(
-        buckets=[BucketOutput.of(b, raw=arguments.include_raw) for b in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListBucketsOutput.of_page(page, BucketOutput.of, raw=arguments.include_raw)
 
 
-class BucketInput(AgentInput):
+class BucketInput(_InRateLimitInput):
     """Arguments naming one bucket."""
 
-    service_sid: ServiceSid = _service_field()
-    rate_limit_sid: RateLimitSid = Field(
-        validation_alias=names("rate_limit_sid"),
-        description="The rate limit (RK...) the bucket belongs to.",
-    )
     bucket_sid: BucketSid = Field(
         validation_alias=names("bucket_sid", "sid"),
         description="The bucket (BL...), from list_rate_limit_buckets.",
@@ -506,8 +415,6 @@ class BucketInput(AgentInput):
 @register(
     "delete_rate_limit_bucket",
     title="Delete a bucket of a Verify rate limit",
-    input_model=BucketInput,
-    output_model=DeletedOutput,
     side_effect="destructive",
     idempotent=True,
     aliases=("delete_bucket",),
@@ -525,6 +432,7 @@ async def delete_rate_limit_bucket(context: ActionContext, arguments: BucketInpu
 
 # --- webhooks --------------------------------------------------------------------------------
 
+
 EventType = Annotated[
     str,
     Field(
@@ -534,10 +442,9 @@ EventType = Annotated[
 ]
 
 
-class CreateVerifyWebhookInput(AgentInput):
+class CreateVerifyWebhookInput(ServiceInput):
     """Arguments of create_verify_webhook."""
 
-    service_sid: ServiceSid = _service_field()
     friendly_name: str = Field(
         min_length=1,
         max_length=64,
@@ -562,8 +469,6 @@ class CreateVerifyWebhookInput(AgentInput):
 @register(
     "create_verify_webhook",
     title="Create a Verify webhook",
-    input_model=CreateVerifyWebhookInput,
-    output_model=VerifyWebhookOutput,
     side_effect="write",
     idempotent=False,
     aliases=("createWebhook",),
@@ -586,16 +491,11 @@ async def create_verify_webhook(
     return VerifyWebhookOutput.of(webhook, raw=True)
 
 
-class ListVerifyWebhooksInput(AgentInput):
+class ListVerifyWebhooksInput(PageInput, ServiceInput):
     """Arguments of list_verify_webhooks."""
 
-    service_sid: ServiceSid = _service_field()
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
 
-
-class ListVerifyWebhooksOutput(Output):
+class ListVerifyWebhooksOutput(PageOutput):
     """One page of Verify webhooks."""
 
     webhooks: list[VerifyWebhookOutput] = Field(description="The webhooks.")
@@ -605,8 +505,6 @@ class ListVerifyWebhooksOutput(Output):
 @register(
     "list_verify_webhooks",
     title="List a Verify service's webhooks",
-    input_model=ListVerifyWebhooksInput,
-    output_model=ListVerifyWebhooksOutput,
     group=GROUP,
 )
 async def list_verify_webhooks(
@@ -618,16 +516,12 @@ async def list_verify_webhooks(
     page = await context.client.list_verify_webhooks(
         arguments.service_sid, page_size=arguments.limit, page_token=arguments.page_token
     )
-    return ListVerifyWebhooksOutput(
-        webhooks=[VerifyWebhookOutput.of(w, raw=arguments.include_raw) for w in page.items],
-        next_page_token=page.next_page_token,
-    )
+    return ListVerifyWebhooksOutput.of_page(page, VerifyWebhookOutput.of, raw=arguments.include_raw)
 
 
-class VerifyWebhookInput(AgentInput):
+class VerifyWebhookInput(ServiceInput):
     """Arguments naming one Verify webhook."""
 
-    service_sid: ServiceSid = _service_field()
     webhook_sid: WebhookSid = Field(
         validation_alias=names("webhook_sid", "sid"),
         description="The webhook (YW...), from list_verify_webhooks.",
@@ -637,8 +531,6 @@ class VerifyWebhookInput(AgentInput):
 @register(
     "delete_verify_webhook",
     title="Delete a Verify webhook",
-    input_model=VerifyWebhookInput,
-    output_model=DeletedOutput,
     side_effect="destructive",
     idempotent=True,
     group=GROUP,
@@ -650,209 +542,3 @@ async def delete_verify_webhook(
     its URL (find its sid with list_verify_webhooks). Cannot be undone. Free."""
     await context.client.delete_verify_webhook(arguments.service_sid, arguments.webhook_sid)
     return DeletedOutput(sid=arguments.webhook_sid, deleted=True)
-
-
-# --- verifications ---------------------------------------------------------------------------
-
-
-def _code_text(value: Any) -> Any:
-    """A code given as a number (123456) is the same code as text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-class StartVerificationInput(AgentInput):
-    """Arguments of start_verification."""
-
-    service_sid: ServiceSid = _service_field()
-    to: str = Field(
-        min_length=1,
-        max_length=320,
-        validation_alias=names("to", "phone_number", "recipientPhoneNumber"),
-        description="Who to verify: a phone number in E.164 (+14155552671), or an email "
-        "address when channel is email.",
-    )
-    channel: Literal["sms", "call", "whatsapp", "email"] = Field(
-        default="sms",
-        description="How to send the code: sms (the default), call (spoken), whatsapp or email "
-        "(needs email set up on the service).",
-    )
-    locale: str | None = Field(
-        default=None,
-        pattern=r"^[a-zA-Z]{2}(-[a-zA-Z0-9]{2,4})?$",
-        description="Language of the message, e.g. en, es, pt-BR (default: from the number).",
-    )
-    rate_limits: dict[UniqueName, Annotated[str, Field(min_length=1, max_length=255)]] | None = (
-        Field(
-            default=None,
-            description="Values counted by the service's rate limits, by unique_name, e.g. "
-            '{"end_user_ip_address": "203.0.113.7"}.',
-        )
-    )
-
-    @model_validator(mode="after")
-    def _recipient(self) -> Self:
-        if self.channel == "email":
-            if not _EMAIL.match(self.to):
-                raise ValidationError(
-                    f"'to' must be an email address for channel email, not {self.to[:40]!r}",
-                    field="to",
-                    hint="Give an address such as ada@example.com, or another channel.",
-                )
-            return self
-        number = parse_address(self.to, field="to", allow=frozenset({"phone"})).value
-        object.__setattr__(self, "to", number)  # frozen model: normalise to E.164 once
-        return self
-
-
-@register(
-    "start_verification",
-    title="Send a one-time verification code",
-    input_model=StartVerificationInput,
-    output_model=VerificationOutput,
-    side_effect="write",
-    costs_money=True,
-    idempotent=False,
-    group=GROUP,
-)
-async def start_verification(
-    context: ActionContext, arguments: StartVerificationInput
-) -> VerificationOutput:
-    """Send a one-time code to a phone number (by SMS, voice call or WhatsApp) or email
-    address through a Verify service, to prove the user controls it; then pass the code the
-    user gives you to check_verification. Twilio makes and keeps the code. It costs money
-    (the channel's price, plus a fee per successful verification). Starting again for the
-    same recipient within 10 minutes re-sends the same code (at most 5 sends). The output
-    has status pending and the verification sid."""
-    try:
-        verification = await context.client.create_verification(
-            arguments.service_sid,
-            to=arguments.to,
-            channel=arguments.channel,
-            locale=arguments.locale,
-            rate_limits=arguments.rate_limits,
-        )
-    except RateLimitError as exc:
-        if not arguments.rate_limits or exc.code not in (None, TOO_MANY_REQUESTS):
-            raise
-        raise await _service_limit_refusal(context, arguments, exc) from exc
-    return VerificationOutput.of(verification)
-
-
-async def _service_limit_refusal(
-    context: ActionContext, arguments: StartVerificationInput, exc: RateLimitError
-) -> RateLimitError:
-    """The 429 of a start that named service rate limits, saying which limits and buckets
-    could have refused it and when they refill (Twilio's own answer names neither)."""
-    named = set(arguments.rate_limits or ())
-    try:
-        page = await context.client.list_rate_limits(arguments.service_sid, page_size=100)
-        limits = [
-            (limit, await _buckets(context, arguments.service_sid, limit.sid))
-            for limit in page.items
-            if limit.unique_name in named
-        ]
-    except TwiliokitError:
-        return exc  # cannot say more than Twilio did; it was not retried all the same
-    buckets = [(limit, bucket) for limit, found in limits for bucket in found if bucket.interval]
-    if not buckets:
-        return exc  # no bucket counts these values: the 429 came from elsewhere
-    refill = max(bucket.interval or 0 for _, bucket in buckets)
-    if len(buckets) == 1:
-        ((limit, bucket),) = buckets
-        what = (
-            f"the service rate limit '{limit.unique_name}' ({limit.sid}) is full for the value "
-            f"passed in rate_limits: its bucket {bucket.sid} allows at most {bucket.max} "
-            f"starts per {bucket.interval} seconds"
-        )
-    else:
-        what = "one of these service rate limit buckets is full for the values passed in " + (
-            "rate_limits: "
-            + "; ".join(
-                f"'{limit.unique_name}' ({limit.sid}) bucket {bucket.sid}, at most "
-                f"{bucket.max} starts per {bucket.interval} seconds"
-                for limit, bucket in buckets
-            )
-        )
-    error = RateLimitError(
-        f"Twilio refused the verification start: {what}. It refills within {refill} seconds.",
-        retry_after=refill,
-        status=exc.status or 429,
-        code=exc.code,
-        more_info=exc.more_info,
-        request_id=exc.request_id,
-        method=exc.method,
-        url=exc.url,
-        hint=f"Retrying in a few seconds does not help: a bucket counts starts over its "
-        f"whole interval, so a start for this value is allowed again within {refill} "
-        "seconds. Repeated starts for one value are what the limit is there to stop; if "
-        "this traffic is legitimate, give the bucket a higher max (delete_rate_limit_bucket, "
-        "then create_rate_limit_bucket).",
-    )
-    error.field = "rate_limits"
-    return error
-
-
-class CheckVerificationInput(AgentInput):
-    """Arguments of check_verification."""
-
-    service_sid: ServiceSid = _service_field()
-    code: Annotated[str, BeforeValidator(_code_text)] = Field(
-        pattern=r"^[A-Za-z0-9]{4,10}$",
-        description="The code the user gave (4-10 digits or letters).",
-    )
-    to: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=320,
-        validation_alias=names("to", "phone_number"),
-        description="The phone number (E.164) or email the code was sent to. Give this or "
-        "verification_sid.",
-    )
-    verification_sid: VerificationSid | None = Field(
-        default=None,
-        description="The verification (VE...) from start_verification. Give this or to.",
-    )
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Self:
-        if (self.to is None) == (self.verification_sid is None):
-            raise ValidationError(
-                "give exactly one of 'to' and 'verification_sid'",
-                field="to",
-                hint="Pass the phone number or email the code went to, or the verification's "
-                "sid from start_verification.",
-            )
-        if self.to is not None and not _EMAIL.match(self.to):
-            number = parse_address(self.to, field="to", allow=frozenset({"phone"})).value
-            object.__setattr__(self, "to", number)  # frozen model: normalise to E.164 once
-        return self
-
-
-@register(
-    "check_verification",
-    title="Check a one-time verification code",
-    input_model=CheckVerificationInput,
-    output_model=VerificationCheckOutput,
-    side_effect="write",
-    costs_money=True,
-    idempotent=False,
-    group=GROUP,
-)
-async def check_verification(
-    context: ActionContext, arguments: CheckVerificationInput
-) -> VerificationCheckOutput:
-    """Check the code a user gave against the verification started with
-    start_verification. approved is true when it is right (Twilio then closes it and bills
-    the successful verification: it costs money); a wrong code gives approved false and
-    status pending, not an error, and the user may try again (5 tries in all). After
-    approval, expiry (10 minutes) or too many tries, checking again fails with not_found
-    (20404): start a new verification."""
-    check = await context.client.check_verification(
-        arguments.service_sid,
-        code=arguments.code,
-        to=arguments.to,
-        verification_sid=arguments.verification_sid,
-    )
-    return VerificationCheckOutput.of(check)
