@@ -578,7 +578,7 @@ def resolve_connection_with_sources(
 
 
 def _override_layer(overrides: Mapping[str, str | None], source: str) -> dict[str, _Value]:
-    from twiliokit.config import PROFILE_KEYS
+    from twiliokit.config_file import PROFILE_KEYS
 
     layer = {}
     for name, value in overrides.items():
@@ -607,7 +607,7 @@ def _profile_layer(
     environ: Mapping[str, str], config_path: Path | None, profile: str | None
 ) -> tuple[dict[str, _Value], Path]:
     """The chosen profile's values, and the config file path that was looked at."""
-    from twiliokit.config import (
+    from twiliokit.config_file import (
         CONFIG_ENV,
         PROFILE_ENV,
         default_config_path,

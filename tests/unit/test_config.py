@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twiliokit.config import Config, default_config_path, parse_config
+from twiliokit.config_file import Config, default_config_path, parse_config
 from twiliokit.errors import ConfigurationError
 
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twiliokit.cli.config_init import with_profile
-from twiliokit.config import parse_config
+from twiliokit.config_file import parse_config
 from twiliokit.errors import ConfigurationError
 
 VALUES = {"account_sid": "AC" + "1" * 32, "auth_token": "vault:twilio-dev"}

@@ -23,7 +23,7 @@ import typer
 from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption
 from twiliokit.cli.vault import KeyFile, VaultPath, open_vault
-from twiliokit.config import VAULT_PREFIX, default_config_path, parse_config
+from twiliokit.config_file import VAULT_PREFIX, default_config_path, parse_config
 from twiliokit.connections import ENV_VARS
 from twiliokit.errors import ConfigurationError, ValidationError
 

@@ -13,7 +13,7 @@ import typer
 
 from twiliokit.cli.output import fail
 from twiliokit.cli.vault import open_vault
-from twiliokit.config import CONFIG_ENV, PROFILE_ENV
+from twiliokit.config_file import CONFIG_ENV, PROFILE_ENV
 from twiliokit.connections import ENV_VARS, Connection, resolve_connection_with_sources
 from twiliokit.errors import TwiliokitError
 from twiliokit.vault import Vault

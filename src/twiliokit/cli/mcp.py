@@ -37,7 +37,7 @@ from twiliokit.cli.service_config import (
     configure_logging,
     guardrails_from,
 )
-from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
+from twiliokit.config_file import DATABASE_URL_ENV, PUBLIC_URL_ENV
 
 if TYPE_CHECKING:
     from twiliokit.compliance import ComplianceSettings

@@ -38,7 +38,7 @@ from twiliokit.redaction import redact
 
 if TYPE_CHECKING:
     from twiliokit.actions.context import ActionContext
-    from twiliokit.http.config import RetryPolicy
+    from twiliokit.http.policies import RetryPolicy
     from twiliokit.http.retry_notice import RetryNotice
 
 __all__ = [
@@ -227,7 +227,7 @@ def _say_retry(notice: RetryNotice) -> None:
 def retry_policy() -> RetryPolicy:
     """The default retry policy, saying on stderr what each retry does ("Twilio answered
     429; retrying in 2 s, attempt 2 of 4"): a long wait is never silent."""
-    from twiliokit.http.config import RetryPolicy
+    from twiliokit.http.policies import RetryPolicy
 
     return RetryPolicy(on_retry=_say_retry)
 

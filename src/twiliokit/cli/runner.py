@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 import typer
 
 from twiliokit.cli import output
-from twiliokit.config import CONFIG_ENV, DATABASE_URL_ENV, PROFILE_ENV
+from twiliokit.config_file import CONFIG_ENV, DATABASE_URL_ENV, PROFILE_ENV
 from twiliokit.connections import ENV_VARS
 from twiliokit.errors import ConfigurationError, ValidationError
 
@@ -280,7 +280,7 @@ def _compliance(common: Common, environ: Mapping[str, str]) -> _Compliance:
     from twiliokit.cli.service_config import config_sections
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.compliance.settings import SECTION
-    from twiliokit.config import PUBLIC_URL_ENV, default_config_path
+    from twiliokit.config_file import PUBLIC_URL_ENV, default_config_path
 
     sections = config_sections(environ, common.config)
     where = str(common.config if common.config is not None else default_config_path(environ))

@@ -25,7 +25,7 @@ from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption, ProfileOption
 from twiliokit.cli.service_config import configure_logging
 from twiliokit.cli.webhooks import public_url_from, webhook_section
-from twiliokit.config import DATABASE_URL_ENV, PUBLIC_URL_ENV
+from twiliokit.config_file import DATABASE_URL_ENV, PUBLIC_URL_ENV
 from twiliokit.errors import ConfigurationError
 from twiliokit.serving.limits import (
     DEFAULT_KEEP_ALIVE_TIMEOUT,
@@ -107,7 +107,7 @@ def build_settings(
 
 
 def _forwarder(section: Mapping[str, Any], urls: list[str], environ: Mapping[str, str]) -> Any:
-    from twiliokit.config import vault_reference
+    from twiliokit.config_file import vault_reference
     from twiliokit.webhooks.forward import Forwarder, ForwardSettings
 
     targets = tuple(urls) or tuple(section.get("forward_urls", ()))

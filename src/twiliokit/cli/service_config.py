@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twiliokit.config import CONFIG_ENV, default_config_path, load_config
+from twiliokit.config_file import CONFIG_ENV, default_config_path, load_config
 
 if TYPE_CHECKING:
     from twiliokit.compliance import ComplianceSettings

@@ -16,7 +16,7 @@ import typer
 from twiliokit.cli import output
 from twiliokit.cli.common_options import with_common_options
 from twiliokit.cli.runner import Common, ConfigOption, ProfileOption, given
-from twiliokit.config import CONFIG_ENV, PUBLIC_URL_ENV, default_config_path, load_config
+from twiliokit.config_file import CONFIG_ENV, PUBLIC_URL_ENV, default_config_path, load_config
 from twiliokit.errors import ConfigurationError, ValidationError
 
 __all__ = ["PUBLIC_URL_ENV", "public_url_from", "webhook_section", "webhooks_app"]

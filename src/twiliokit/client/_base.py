@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from twiliokit.errors import ConfigurationError, TwiliokitError, ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 
 if TYPE_CHECKING:
     from twiliokit.connections import Connection

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import phonenumbers
 
-from twiliokit.config import unknown_key_error
+from twiliokit.config_file import unknown_key_error
 from twiliokit.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from twiliokit.config import Config
+    from twiliokit.config_file import Config
 
 __all__ = ["SECTION", "SECTION_KEYS", "ComplianceSettings", "QuietHours"]
 

@@ -8,8 +8,8 @@ Public here: :class:`Timeout`, :class:`RetryPolicy` (and the :class:`RetryNotice
 
 from __future__ import annotations
 
-from twiliokit.http.config import RetryPolicy, Timeout
 from twiliokit.http.paging import Page
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.retry_notice import RetryNotice
 
 __all__ = ["Page", "RetryNotice", "RetryPolicy", "Timeout"]

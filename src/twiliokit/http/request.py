@@ -29,7 +29,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from twiliokit.errors import ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.products import Routing, forwarded_host, resolve_url
 
 __all__ = [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
-from twiliokit.http.config import RetryPolicy
+from twiliokit.http.policies import RetryPolicy
 
 __all__ = [
     "AMBIGUOUS_STATUSES",

@@ -2,7 +2,7 @@
 
 :class:`RetryNotice` is built by the exchange (``twiliokit.http.exchange``) just before it
 waits to try again, and passed to :attr:`RetryPolicy.on_retry
-<twiliokit.http.config.RetryPolicy.on_retry>`; the decision whether and how long to wait
+<twiliokit.http.policies.RetryPolicy.on_retry>`; the decision whether and how long to wait
 stays in the pure functions of ``twiliokit.http.retry``. :meth:`RetryNotice.describe` is the
 sentence a person reads. Pure, no I/O.
 """

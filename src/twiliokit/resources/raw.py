@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import TwilioError, ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.request import (
     FileValue,
     Params,

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from twiliokit.actions.hooks import SendHooks, SendIntent, chain_hooks
-from twiliokit.config import unknown_key_error
+from twiliokit.config_file import unknown_key_error
 from twiliokit.errors import ConfigurationError, PolicyError, UnknownOutcomeError
 from twiliokit.server.dry_run import (
     WouldSend,

@@ -32,7 +32,7 @@ from twiliokit.server.dry_run import RequestPreview, WouldWrite
 if TYPE_CHECKING:
     from twiliokit.client import AsyncClient
     from twiliokit.connections import Connection
-    from twiliokit.http.config import RetryPolicy
+    from twiliokit.http.policies import RetryPolicy
     from twiliokit.ledger import LedgerStore
     from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
 

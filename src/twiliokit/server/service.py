@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.connections import Connection
-    from twiliokit.http.config import RetryPolicy
+    from twiliokit.http.policies import RetryPolicy
     from twiliokit.ledger import LedgerStore
     from twiliokit.server.guardrails import GuardedCatalogue
     from twiliokit.server.metrics import Metrics

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
-from twiliokit.config import unknown_key_error
+from twiliokit.config_file import unknown_key_error
 from twiliokit.errors import ConfigurationError
 
 __all__ = [

@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.http.config import RetryPolicy
+from twiliokit.http.policies import RetryPolicy
 
 #: Fast retries: what is tested is whether and how often, not the real delays.
 FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05, jitter=0)

@@ -8,7 +8,7 @@ import pytest
 
 from twiliokit.client import AsyncClient, Client
 from twiliokit.connections import Connection
-from twiliokit.http.config import RetryPolicy
+from twiliokit.http.policies import RetryPolicy
 
 #: Fast retries: the behaviour under test is whether and how often, not the real delays.
 FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)

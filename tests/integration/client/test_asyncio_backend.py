@@ -20,7 +20,7 @@ from twiliokit.client import AsyncClient
 from twiliokit.connections import Connection
 from twiliokit.errors import ConnectError
 from twiliokit.http.asyncio_backend import AsyncioBackend, use_asyncio_streams
-from twiliokit.http.config import RetryPolicy
+from twiliokit.http.policies import RetryPolicy
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 

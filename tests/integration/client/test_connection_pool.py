@@ -14,7 +14,7 @@ import pytest
 from twiliokit.client import AsyncClient, Client
 from twiliokit.connections import Connection
 from twiliokit.errors import ConfigurationError, ConnectError, ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.serving import serve_in_thread
 
 ACCOUNT_SID = "AC" + "0" * 32

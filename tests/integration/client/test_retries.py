@@ -16,7 +16,7 @@ from twiliokit.errors import (
     TwilioError,
     UnknownOutcomeError,
 )
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from twiliokit.compliance import ComplianceSettings, QuietHours
-from twiliokit.config import parse_config
+from twiliokit.config_file import parse_config
 from twiliokit.errors import ConfigurationError
 
 

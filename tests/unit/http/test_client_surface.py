@@ -12,7 +12,7 @@ import pytest
 from twiliokit.client import AsyncClient, Client
 from twiliokit.connections import Connection
 from twiliokit.errors import ConfigurationError, TwiliokitError, ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 
 TOKEN = "0123456789abcdef" * 2
 

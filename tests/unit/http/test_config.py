@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from twiliokit.errors import ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 
 
 def test_timeout_from_a_number_applies_to_every_phase() -> None:

@@ -16,9 +16,9 @@ from twiliokit.errors import (
     TwilioError,
     UnknownOutcomeError,
 )
-from twiliokit.http.config import RetryPolicy, Timeout
 from twiliokit.http.errors import Reply
 from twiliokit.http.exchange import Send, Sleep, exchange
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.request import PreparedRequest, RequestSpec, encode_params, prepare
 
 SENT_AT = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)

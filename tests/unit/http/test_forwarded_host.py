@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.request import RequestSpec, prepare
 
 

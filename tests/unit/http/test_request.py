@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from twiliokit.errors import ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.request import RequestSpec, encode_params, httpx_arguments, prepare
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from twiliokit.errors import TwiliokitError, ValidationError
-from twiliokit.http.config import RetryPolicy, Timeout
+from twiliokit.http.policies import RetryPolicy, Timeout
 from twiliokit.http.request import prepare
 from twiliokit.resources import calls, content, lookups, messages, phone_numbers, raw, verify
 from twiliokit.resources._base import next_page_operation

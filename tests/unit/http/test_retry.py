@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from twiliokit.http.config import RetryPolicy
+from twiliokit.http.policies import RetryPolicy
 from twiliokit.http.retry import (
     backoff_delay,
     delay_after_failure,
