@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +45,40 @@ _INITIALIZED = b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n'
 
 
 def _exchange(env: dict[str, str], *args: str, lines: bytes) -> list[dict[str, Any]]:
-    """Run `twiliokit mcp ARGS` with ``lines`` as its whole input; the messages it wrote."""
-    done = subprocess.run(
-        [TWILIOKIT, "mcp", *args], input=lines, env=env, capture_output=True,
-        check=False, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr.decode()
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    """Run `twiliokit mcp ARGS`, write ``lines`` and read until every request in them is
+    answered, then close its input as a client leaving would; the messages it wrote.
+
+    Input stays open until then, as with a real client: a server whose client has gone may
+    drop a call still running, and closing at once made the last answer a race.
+    """
+    expected = sum(1 for line in lines.splitlines() if "id" in json.loads(line))
+    with (
+        tempfile.TemporaryFile() as stderr,
+        subprocess.Popen(
+            [TWILIOKIT, "mcp", *args], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        ) as process,
+    ):  # fmt: skip
+        assert process.stdin is not None
+        assert process.stdout is not None
+        watchdog = threading.Timer(120, process.kill)  # a hung server fails the test, not CI
+        watchdog.start()
+        try:
+            process.stdin.write(lines)
+            process.stdin.flush()
+            answers: list[dict[str, Any]] = []
+            while sum(1 for answer in answers if "id" in answer) < expected:
+                line = process.stdout.readline()
+                if not line:
+                    break
+                answers.append(json.loads(line))
+            process.stdin.close()
+            process.wait()
+        finally:
+            watchdog.cancel()
+        stderr.seek(0)
+        assert process.returncode == 0, stderr.read().decode()
+    return answers
 
 
 def test_first_answers_equal_the_sdks_and_nothing_is_answered_twice(
