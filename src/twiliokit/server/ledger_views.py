@@ -32,9 +32,16 @@ __all__ = [
 
 #: The JSON Schema of a time query parameter (``since``, ``until``, ``before``).
 TIME_BOUND_SCHEMA: dict[str, Any] = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
-    "examples": ["2026-12-06", "2026-12-06T09:30:00Z"],
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "pattern": "^(today|yesterday|([0-9]{1,7}[smhdw])+)$"},
+    ],
+    "examples": ["2026-12-06", "2026-12-06T09:30:00Z", "today", "7d"],
 }
+#: The relative forms a query parameter takes: the schema's pattern, as the CLI and actions
+#: read them (twiliokit.datefilters), without the spaces and "ago" they also allow.
+_RELATIVE = re.compile(r"today|yesterday|(?:[0-9]{1,7}[smhdw])+")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # ISO 8601 as people write it (RFC 3339, a space for the T, seconds optional, any zone or none);
 # checked here because datetime.fromisoformat also takes forms nobody means (20261206, weeks).
@@ -49,12 +56,14 @@ def parse_time_bound(
 ) -> datetime | None:
     """A time query parameter as an aware UTC instant (``None`` when not given).
 
-    A day (``2026-12-06``) means that whole day in UTC, as in the actions: ``edge="start"``
-    gives its first instant (``since``, ``before``), ``"end"`` the instant just after it
-    (``until``, exclusive, so the day is included). A timestamp without a zone is UTC.
-    Anything else (``0.5``, ``yesterday``) is a ValidationError naming the parameter.
+    A day (``2026-12-06``, or ``today``/``yesterday``) means that whole day in UTC, as in
+    the actions: ``edge="start"`` gives its first instant (``since``, ``before``), ``"end"``
+    the instant just after it (``until``, exclusive, so the day is included). A timestamp
+    without a zone is UTC; a duration (``7d``, ``36h``) is that long before now. Anything else
+    (``0.5``, ``last week``) is a ValidationError naming the parameter.
     """
     from twiliokit.actions.inputs import end_of, start_of
+    from twiliokit.datefilters import RELATIVE_EXAMPLES, relative_bound
 
     if text is None:
         return None
@@ -70,9 +79,15 @@ def parse_time_bound(
             return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         pass  # a month 13, or an instant before year 1 in UTC: the same error as junk
+    if _RELATIVE.fullmatch(value):
+        bound = relative_bound(value, now=datetime.now(UTC))
+        if isinstance(bound, datetime):
+            return bound
+        if isinstance(bound, date):
+            return start_of(bound) if edge == "start" else end_of(bound)
     raise ValidationError(
-        f"'{name}' must be a day (YYYY-MM-DD) or an ISO 8601 timestamp such as "
-        f"2026-12-06T09:30:00Z, not {value[:40]!r}",
+        f"'{name}' must be a day (YYYY-MM-DD), an ISO 8601 timestamp such as "
+        f"2026-12-06T09:30:00Z, or {RELATIVE_EXAMPLES}; not {value[:40]!r}",
         field=name,
         hint="A day means that whole day in UTC; a timestamp without a time zone is UTC.",
     )

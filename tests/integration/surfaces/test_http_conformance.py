@@ -112,11 +112,12 @@ def test_a_body_that_is_not_a_json_object_is_refused(serve: Serve, body: bytes, 
         assert f"must be a JSON object, not {kind}" in error["message"]
 
 
-def test_time_parameters_take_days_and_timestamps_in_utc(
+def test_time_parameters_take_days_timestamps_and_durations_in_utc(
     serve: Serve, emulator: RunningEmulator
 ) -> None:
     """A day is that whole day in UTC (since: from its start; until: through its end); a
-    timestamp without a zone is UTC; anything else is a 400 naming the parameter."""
+    timestamp without a zone is UTC; 7d-style durations work as in the CLI; anything else is a
+    400 naming the parameter."""
     client = serve()
     sent = client.post("/v1/actions/send_sms", json={"to": TO, "body": "hi"}, headers=AUTH)
     assert sent.status_code == 200, sent.text
@@ -137,6 +138,8 @@ def test_time_parameters_take_days_and_timestamps_in_utc(
     assert found(until=previous_day) == 0
     assert found(since=naive_before) == 1
     assert found(since=day, until=day) == 1
+    assert found(since="36500d") == 1  # a duration before now, as the CLI and actions read it
+    assert found(until="36500d") == 0
 
     def conversation(before: str) -> int:
         response = client.get(f"/v1/conversations/{TO}", params={"before": before}, headers=AUTH)
@@ -148,7 +151,7 @@ def test_time_parameters_take_days_and_timestamps_in_utc(
     for path, params in [
         ("/v1/messages", {"until": "0.5"}),
         ("/v1/messages", {"since": "2026-13-01"}),
-        ("/v1/messages", {"since": "yesterday"}),
+        ("/v1/messages", {"since": "last week"}),
         (f"/v1/conversations/{TO}", {"before": "1733443200"}),
     ]:
         response = client.get(path, params=params, headers=AUTH)
@@ -156,7 +159,8 @@ def test_time_parameters_take_days_and_timestamps_in_utc(
         error = _error(response)
         [name] = params
         assert error["field"] == name
-        assert f"'{name}' must be a day (YYYY-MM-DD) or an ISO 8601 timestamp" in error["message"]
+        assert f"'{name}' must be a day (YYYY-MM-DD), an ISO 8601 timestamp" in error["message"]
+        assert "7d" in error["message"]
     reversed_range = client.get(
         "/v1/messages", params={"since": next_day, "until": previous_day}, headers=AUTH
     )

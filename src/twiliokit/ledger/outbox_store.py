@@ -1,0 +1,148 @@
+"""``OutboxStore``: the outbox's storage, shared by every worker that uses the same database.
+
+Implemented by the SQL ledger (SQLite for one machine; PostgreSQL for any number of workers on
+any number of machines) and by the in-memory ledger (tests, ``memory://``). Claims and paces are
+decided by the database in one short transaction each, never by check-then-write in Python:
+on PostgreSQL with row locks (``FOR UPDATE SKIP LOCKED`` on items, ``FOR UPDATE`` on the
+sender's pace), on SQLite under ``BEGIN IMMEDIATE``.
+
+Pacing is a virtual schedule per sender (GCRA): claiming an item of sender S gives it the
+slot ``max(S.next_at, now)`` and moves ``S.next_at`` on by ``1 / S.rate``. A worker sleeps until
+its item's slot, then sends: so the pace holds across every worker sharing the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from twiliokit.ledger.outbox_records import (
+    BatchProgress,
+    ClaimedItem,
+    NewBatch,
+    NewOutboxItem,
+    OutboxBatch,
+    OutboxItem,
+    OutboxKind,
+    OutboxOutcome,
+    OutboxQuery,
+    SenderPace,
+)
+
+__all__ = ["OutboxStore"]
+
+
+class OutboxStore(Protocol):
+    """The outbox's storage (see the module docstring)."""
+
+    async def enqueue(
+        self, items: Sequence[NewOutboxItem], *, batch: NewBatch | None = None
+    ) -> None:
+        """Record items (and their batch) in one transaction. Fast for 100,000 items (one
+        statement per chunk, not per item)."""
+        ...
+
+    async def get_item(self, item_id: str) -> OutboxItem | None:
+        """One item, its ``twilio_status`` read from the ledger's current status."""
+        ...
+
+    async def find_item(
+        self, *, sid: str | None = None, idempotency_key: str | None = None
+    ) -> OutboxItem | None:
+        """The item that got this SID, or was sent under this idempotency key."""
+        ...
+
+    async def list_items(self, query: OutboxQuery) -> list[OutboxItem]:
+        """Items matching every filter, newest first."""
+        ...
+
+    async def cancel_item(self, item_id: str, *, at: datetime) -> OutboxItem | None:
+        """Cancel the item if it is still ``queued``; return it as it now stands (``None``:
+        no such item). An item already claimed or finished is returned unchanged."""
+        ...
+
+    async def get_batch(self, batch_id: str) -> OutboxBatch | None: ...
+
+    async def batch_progress(self, batch_id: str, *, now: datetime) -> BatchProgress | None:
+        """The batch's counts by state (``delivered``/``failed`` read from the ledger's
+        statuses for items sent) and each sender's rate over the last minute."""
+        ...
+
+    async def cancel_batch(self, batch_id: str, *, at: datetime) -> int:
+        """Cancel every item of the batch still ``queued``; how many were canceled."""
+        ...
+
+    async def claim_due(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        horizon: timedelta,
+        max_in_flight: int | None = None,
+        kinds: Collection[OutboxKind] | None = None,
+        default_rate: float = 1.0,
+    ) -> list[ClaimedItem]:
+        """Claim up to ``limit`` queued items that are due (``not_before <= now``), oldest
+        first, whose sender's next slot falls within ``now + horizon``; each gets a slot from
+        its sender's pace (senders without a pace row get ``default_rate``), state
+        ``sending``, ``lease_owner = owner`` and ``lease_until = slot + lease``. With
+        ``max_in_flight``, never more items in ``sending`` (unexpired leases, all owners)
+        than that. Items of a canceled batch are not claimed."""
+        ...
+
+    async def take_slot(
+        self, sender: str, *, now: datetime, default_rate: float | None = None
+    ) -> datetime:
+        """Reserve ``sender``'s next pacing slot for a send that leaves at once (recorded
+        already claimed, so ``claim_due`` never gives it one): the slot is
+        ``max(next_at, now)`` and ``next_at`` moves on by ``1 / rate`` (halved while slowed),
+        in one transaction, exactly as a claim does; the caller waits until the slot, then
+        sends. A sender without a pace row gets ``default_rate`` (its row is created); with
+        ``default_rate=None`` such a sender is not paced: ``now`` is returned and nothing is
+        written. (Added by E2 for the immediate send path, actions/sending.py.)"""
+        ...
+
+    async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
+        """The request for this item is about to leave: set ``request_started_at`` and count
+        an attempt. ``False`` (send nothing) when ``owner`` no longer holds its lease."""
+        ...
+
+    async def extend_lease(self, item_id: str, *, owner: str, until: datetime) -> bool:
+        """Keep holding the item (a long request); ``False`` when the lease was lost."""
+        ...
+
+    async def finish(self, item_id: str, outcome: OutboxOutcome, *, owner: str | None) -> bool:
+        """Record how the item ended (or requeue it, outcome ``retry``). With ``owner``, only
+        while that owner holds the lease (``False`` otherwise, and nothing changes); ``None``
+        for a person's or reconciliation's decision."""
+        ...
+
+    async def expire_leases(self, *, now: datetime) -> list[OutboxItem]:
+        """Items in ``sending`` whose lease ran out: those whose request never started go
+        back to ``queued`` (nothing left); those whose request had started become
+        ``unknown`` and are returned, for reconciliation."""
+        ...
+
+    async def unknown_items(self, *, limit: int = 100) -> list[OutboxItem]:
+        """Items in ``unknown``, oldest first (reconciliation's work list)."""
+        ...
+
+    async def set_pace(self, sender: str, *, rate: float) -> None:
+        """Set a sender's rate (messages per second), creating its pace row."""
+        ...
+
+    async def slow_sender(self, sender: str, *, until: datetime, next_at: datetime) -> None:
+        """A 429/20429/30001 for this sender: nothing of it leaves before ``next_at``, and its
+        rate is halved until ``until``."""
+        ...
+
+    async def paces(self) -> list[SenderPace]:
+        """Every sender's pace."""
+        ...
+
+    async def depth(self) -> dict[str, int]:
+        """Items queued or sending, by sender (the outbox depth metric)."""
+        ...
