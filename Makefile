@@ -10,6 +10,8 @@ CONSTRAINTS := constraints.txt
 INSTALL := $(PIP) install --constraint $(CONSTRAINTS)
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# The browser tests use Debian's Chromium (scripts/ensure-chromium.sh), never Playwright's own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test lint types pytest bench clean emulator dist lock
 
@@ -49,6 +51,7 @@ types: $(TEST_STAMP)
 
 pytest: $(TEST_STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 -q
 
 test: lint types pytest

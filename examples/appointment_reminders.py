@@ -1,36 +1,34 @@
 """Appointment reminders sent later: a CSV of appointments in, one scheduled SMS each out.
 
 For each row of the CSV (``appointment_id,name,phone,starts_at``, times in ISO 8601 UTC) it
-sends "see you at ..." a chosen time before the appointment (``--lead``, default 24 hours):
+sends "see you at ..." a chosen time before the appointment (``--lead-hours``, default 24):
 
-- scheduled with Twilio's own scheduler (``send_sms`` with ``send_at``) when that time is
-  between 5 minutes and 35 days ahead, the window Twilio accepts;
-- sent now when that time is less than 5 minutes ahead (or past) and the appointment is not;
+- scheduled (``send_sms`` with ``send_at``) when that time is ahead, up to 35 days: twiliokit
+  holds the reminder in its outbox, in the ledger, and a worker sends it then (``twiliokit
+  worker``, or the one ``twiliokit serve`` runs), checking opt-outs and the other rules again
+  when it leaves; no Messaging Service is needed;
+- sent now when that time has passed and the appointment has not;
 - skipped, with the reason printed, when the appointment has started or the reminder is more
   than 35 days ahead (a later run schedules it).
 
-Twilio schedules only messages sent through a Messaging Service, so this needs one:
+The sender is the connection's (TWILIO_PHONE_NUMBER), or a Messaging Service with
 ``--messaging-service MG...`` or TWILIO_MESSAGING_SERVICE_SID.
 
 **Safe to re-run.** Each reminder is sent with an idempotency key made of the appointment's
 id and time, kept in the ledger (TWILIOKIT_DATABASE_URL, else twiliokit's default SQLite
 ledger): running the script again within 24 hours (how long keys are kept) sends nothing new
-and says so, while a moved appointment gets a new reminder. Runs more than 24 hours apart can
-send a reminder again: run it when appointments are booked or changed, not from a cron job.
-Cancelling a reminder whose appointment is cancelled is not shown here. twiliokit's own
-outbox (planned: sends with ``send_at`` kept by twiliokit, for any sender) will remember
-every reminder for good; until then this uses what Twilio offers.
+and says so, while a moved appointment gets a new reminder. A reminder whose appointment is
+cancelled can be cancelled before it leaves with ``cancel_send`` and the printed outbox id.
 
-Against the emulator (no account needed; any well-formed MG... SID is a Messaging Service
-there)::
+Against the emulator (no account needed)::
 
     twiliokit emulator            # in another terminal; paste the `export ...` line it prints
-    export TWILIO_MESSAGING_SERVICE_SID=MG00000000000000000000000000000001
     python examples/appointment_reminders.py examples/appointments.csv
+    twiliokit worker              # sends each reminder when it is due
 
-Against Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or an API key) and the SID of one
-of your Messaging Services, leave TWILIOKIT_BASE_URL unset, and use a CSV of people who agreed
-to be texted: each reminder is a real SMS, which costs money. Edit the dates in
+Against Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or an API key) and
+TWILIO_PHONE_NUMBER, leave TWILIOKIT_BASE_URL unset, and use a CSV of people who agreed to be
+texted: each reminder is a real SMS, which costs money. Edit the dates in
 examples/appointments.csv first; appointments in the past are skipped.
 """
 
@@ -51,8 +49,7 @@ from twiliokit.ledger import open_ledger
 from twiliokit.server.guardrails import GuardedCatalogue, Guardrails
 from twiliokit.server.runtime import AgentRuntime, open_runtime
 
-#: Twilio schedules messages between 5 minutes and 35 days ahead.
-SOONEST = timedelta(minutes=5)
+#: twiliokit holds a scheduled send for up to 35 days.
 LATEST = timedelta(days=35)
 
 
@@ -94,7 +91,7 @@ def plan(appointment: Appointment, lead: timedelta, now: datetime) -> datetime |
     remind_at = appointment.starts_at - lead
     if remind_at - now > LATEST:
         return "more than 35 days ahead: a later run schedules it"
-    if remind_at - now < SOONEST:
+    if remind_at <= now:
         return None
     return remind_at
 
@@ -115,20 +112,14 @@ async def remind(runtime: AgentRuntime, appointment: Appointment, when: datetime
     outcome = await runtime.call("send_sms", arguments)
     message = outcome.output
     verb = "already accepted in an earlier run" if outcome.replayed else "accepted"
-    return f"{verb}: {message['sid']} ({message['status']})"
+    # A scheduled reminder has no message SID until it leaves: its outbox item names it.
+    return f"{verb}: {message['sid'] or message['outbox_id']} ({message['status']})"
 
 
 async def run(path: Path, lead: timedelta, service: str | None) -> int:
     appointments = read_appointments(path)
     overrides = {"messaging_service_sid": service} if service else None
     connection = resolve_connection(environ=os.environ, overrides=overrides)
-    if not connection.messaging_service_sid:
-        print(
-            "error: scheduling needs a Messaging Service: pass --messaging-service MG... or set "
-            "TWILIO_MESSAGING_SERVICE_SID",
-            file=sys.stderr,
-        )
-        return 2
     failures = 0
     async with (
         await open_ledger(os.environ.get("TWILIOKIT_DATABASE_URL")) as ledger,
@@ -137,7 +128,7 @@ async def run(path: Path, lead: timedelta, service: str | None) -> int:
         ) as runtime,
     ):
         for appointment in appointments:
-            # The clock send_sms checks Twilio's scheduling window with.
+            # The clock send_sms checks the scheduling window with.
             decision = plan(appointment, lead, runtime.context.now())
             label = f"{appointment.appointment_id} {appointment.phone}"
             if isinstance(decision, str):

@@ -4,7 +4,6 @@ Account operations, paging through 1,000+ messages, Twilio's documented errors a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
@@ -15,31 +14,11 @@ from twilio.rest import Client
 
 from tests.helpers.sdk import sdk_client
 from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
-from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
+from twiliokit.emulator import TEST_ACCOUNT_SID
 from twiliokit.emulator.testing import RunningEmulator
 
 FROM = "+14155550100"
 TO = "+14155550123"
-
-
-@pytest.fixture
-def client(emulator: RunningEmulator) -> Client:
-    """Twilio's SDK with the development credentials, pointed at the emulator."""
-    return sdk_client(emulator.base_url, emulator.account_sid, emulator.auth_token)
-
-
-@pytest.fixture
-def test_client(emulator: RunningEmulator) -> Client:
-    """Twilio's SDK with Twilio-style test credentials."""
-    return sdk_client(emulator.base_url, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for callbacks and webhooks."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def twilio_error(call: object) -> TwilioRestException:

@@ -23,12 +23,6 @@ TO = "+14155552671"
 
 
 @pytest.fixture
-def client(emulator: RunningEmulator) -> Client:
-    """Twilio's SDK with the development credentials."""
-    return sdk_client(emulator.base_url, emulator.account_sid, emulator.auth_token)
-
-
-@pytest.fixture
 def service_sid(client: Client) -> str:
     """A Verify service."""
     sid: str = client.verify.v2.services.create(friendly_name="My App").sid

@@ -20,6 +20,7 @@ _PRODUCTS = (
     ("/v2/PhoneNumbers", "twilio_lookups_v2.json", "https://lookups.twilio.com"),
     ("/v2/", "twilio_verify_v2.json", "https://verify.twilio.com"),
     ("/v1/Content", "twilio_content_v1.json", "https://content.twilio.com"),
+    ("/v1/Services", "twilio_messaging_v1.json", "https://messaging.twilio.com"),
 )
 
 

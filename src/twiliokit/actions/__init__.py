@@ -24,6 +24,8 @@ _ACTION_MODULES: tuple[str, ...] = (
     "numbers",
     "raw",
     "ledger_actions",
+    "outbox_actions",
+    "bulk_send",
 )
 
 

@@ -30,6 +30,11 @@ class ActionContext:
     around every send (compliance checks, ledger records: see ``actions.hooks``); ``extras``
     carries surface-specific collaborators (guardrails); ``progress``, when a surface sets it
     for one call, is how an action that waits reports how far it got.
+
+    ``pace``, set by surfaces that run the outbox (from ``twiliokit.outbox``'s defaults and the
+    config file), gives the rate (messages per second) of a sender the outbox keeps no pace
+    for yet; a send that leaves at once then waits for its sender's slot like a queued one.
+    ``None``: only senders with a pace row (configured, or slowed after a 429) hold it.
     """
 
     client: AsyncClient
@@ -39,3 +44,4 @@ class ActionContext:
     hooks: SendHooks = field(default_factory=NoHooks)
     extras: dict[str, Any] = field(default_factory=dict)
     progress: ProgressReporter | None = None
+    pace: Callable[[str], float] | None = None

@@ -81,11 +81,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "path": "/2010-04-01/Accounts/{AccountSid}/Messages.json",
         "query": {"PageSize": 5},
     },
+    "send_bulk": {
+        "recipients": [
+            {"to": "+14155552671", "variables": {"first_name": "Ada"}},
+            {"to": "+14155552672", "variables": {"first_name": "Alan"}},
+        ],
+        "body": "Hi {first_name}, your order has shipped.",
+        "rate": 1,
+    },
+    "get_batch": {"batch_id": "BT" + _SID},
+    "cancel_batch": {"batch_id": "BT" + _SID},
+    "get_send": {"outbox_id": "OB" + _SID},
+    "cancel_send": {"outbox_id": "OB" + _SID},
+    "list_outbox": {"status": "queued", "due_before": "2030-03-01T09:00:00Z", "limit": 20},
 }
 
 _GROUP_TITLES = {
     "messaging": "Messaging",
     "ledger": "Delivery and conversations (ledger)",
+    "outbox": "Outbox and bulk sends",
     "numbers": "Phone numbers",
     "voice": "Voice",
     "verify": "Verify",

@@ -1,20 +1,25 @@
 """Hooks around every send: where compliance checks and the ledger plug into the actions.
 
-Send actions (``send_sms``, ``send_whatsapp``, ``make_call``) describe what they are about to
-send as a ``SendIntent`` and call ``before_send`` (which may refuse with a ``ComplianceError`` or
-return an adjusted intent, e.g. with the receiver's status callback URL filled in), then
-``after_send`` with Twilio's answer, or ``send_failed`` with the error. The default hooks do
+Send actions (``send_sms``, ``send_whatsapp``, ``make_call``, ``start_verification``) describe
+what they are about to send as a ``SendIntent``; the pipeline (:mod:`twiliokit.actions.sending`)
+calls ``before_send`` (which may refuse with a ``ComplianceError`` or return an adjusted
+intent, e.g. with the receiver's status callback URL filled in), then ``after_send`` with
+Twilio's answer, or ``send_failed`` with the error. The default hooks do
 nothing, so the catalogue works without a ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Channel = Literal["sms", "mms", "whatsapp", "call"]
+from twiliokit.errors import TwiliokitError
+
+Channel = Literal["sms", "mms", "whatsapp", "call", "email"]
+#: What a send asks Twilio for (an outbox item's kind).
+IntentKind = Literal["message", "call", "verification"]
 
 
 class NothingSent(Exception):
@@ -34,8 +39,21 @@ class SendIntent:
     content_sid: str | None = None
     media_urls: tuple[str, ...] = ()
     status_callback: str | None = None
-    #: Extra action-specific details (e.g. the call's url/twiml), for records and dry runs.
+    #: Extra action-specific details: the request's other parameters by the client's names
+    #: (``twiliokit.actions.outbox_requests``), and ``send_at`` for a scheduled send.
     details: dict[str, Any] = field(default_factory=dict)
+    #: The Verify service (VA...) of a verification; ``None`` for messages and calls.
+    service_sid: str | None = None
+    #: The outbox item recording this send, once the pipeline recorded it (``after_send``
+    #: and ``send_failed`` see it; ``None`` without a ledger).
+    outbox_id: str | None = None
+
+    @property
+    def kind(self) -> IntentKind:
+        """``verification`` (a Verify code, by ``channel``), ``call`` or ``message``."""
+        if self.service_sid is not None:
+            return "verification"
+        return "call" if self.channel == "call" else "message"
 
 
 class SendHooks(Protocol):
@@ -44,7 +62,8 @@ class SendHooks(Protocol):
         ...
 
     async def after_send(self, intent: SendIntent, result: Any) -> None:
-        """Twilio accepted the send; ``result`` is the resource (Message or Call)."""
+        """Twilio accepted the send; ``result`` is the resource (Message, Call or
+        Verification)."""
         ...
 
     async def send_failed(self, intent: SendIntent, error: Exception) -> None:
@@ -52,11 +71,45 @@ class SendHooks(Protocol):
         ...
 
 
+#: What a bulk check answers per intent: the intent to send (maybe adjusted), or the error
+#: that refuses it (one recipient's refusal never stops the others).
+Verdict = SendIntent | TwiliokitError
+
+
+class BulkSendHooks(SendHooks, Protocol):
+    """Hooks that can judge many sends at once (``send_bulk``), with one query per rule."""
+
+    async def before_send_many(self, intents: Sequence[SendIntent]) -> list[Verdict]:
+        """For each intent, in order: the intent to send (possibly adjusted, e.g. a later
+        ``details["send_at"]`` for quiet hours) or the error that refuses it."""
+        ...
+
+
+async def before_send_many(hooks: SendHooks, intents: Sequence[SendIntent]) -> list[Verdict]:
+    """Judge many sends with ``hooks``: in one go when they can (:class:`BulkSendHooks`),
+    else one ``before_send`` per intent, a refusal (a ``TwiliokitError``) becoming that
+    intent's verdict. Anything else (a dry-run stop) propagates."""
+    many = getattr(hooks, "before_send_many", None)
+    if many is not None:
+        verdicts: list[Verdict] = await many(intents)
+        return verdicts
+    answers: list[Verdict] = []
+    for intent in intents:
+        try:
+            answers.append(await hooks.before_send(intent))
+        except TwiliokitError as refusal:
+            answers.append(refusal)
+    return answers
+
+
 class NoHooks:
     """Send hooks that do nothing."""
 
     async def before_send(self, intent: SendIntent) -> SendIntent:
         return intent
+
+    async def before_send_many(self, intents: Sequence[SendIntent]) -> list[Verdict]:
+        return list(intents)
 
     async def after_send(self, intent: SendIntent, result: Any) -> None:
         return None
@@ -84,6 +137,24 @@ class _ChainedHooks:
                 raise
             approved.append(hook)
         return intent
+
+    async def before_send_many(self, intents: Sequence[SendIntent]) -> list[Verdict]:
+        """Each hook judges what the previous ones approved; a hook's refusal is told to the
+        hooks that had approved that intent, as in ``before_send``."""
+        verdicts: list[Verdict] = list(intents)
+        for position, hook in enumerate(self.hooks):
+            pending = [(i, v) for i, v in enumerate(verdicts) if isinstance(v, SendIntent)]
+            try:
+                answers = await before_send_many(hook, [intent for _, intent in pending])
+            except Exception as stop:  # a dry-run stop, or a hook that failed outright
+                for _, intent in pending:
+                    await _abandon(list(self.hooks[:position]), intent, stop)
+                raise
+            for (i, intent), answer in zip(pending, answers, strict=True):
+                if isinstance(answer, TwiliokitError) and position:
+                    await _abandon(list(self.hooks[:position]), intent, answer)
+                verdicts[i] = answer
+        return verdicts
 
     async def after_send(self, intent: SendIntent, result: Any) -> None:
         await _each(self.hooks, lambda h: h.after_send(intent, result))

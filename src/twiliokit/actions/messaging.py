@@ -10,7 +10,7 @@ an :class:`~twiliokit.errors.UnknownOutcomeError` saying how to check.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -44,7 +44,7 @@ from twiliokit.actions.outputs import (
     TemplateOutput,
     next_page_token_field,
 )
-from twiliokit.actions.sending import send_with_hooks
+from twiliokit.actions.sending import Scheduled, outbox_id_field, schedule, send_now
 from twiliokit.errors import ValidationError
 from twiliokit.phone import (
     ALL_KINDS,
@@ -81,9 +81,6 @@ __all__ = [
 ]
 
 GROUP = "messaging"
-#: Twilio schedules messages between 5 minutes and 35 days ahead.
-SCHEDULE_MIN = timedelta(seconds=300)
-SCHEDULE_MAX = timedelta(days=35)
 #: Countries whose carriers refuse alphanumeric sender IDs (Twilio answers 21612).
 NO_SENDER_ID_REGIONS = frozenset({"US", "CA"})
 #: WhatsApp carries one media file per message.
@@ -133,6 +130,17 @@ def _check_media(urls: list[str] | None, most: int, channel: str) -> None:
             field="media_urls",
             hint=f"Send at most {most} per message; send the rest in further messages.",
         )
+
+
+def send_at_field() -> Any:
+    """The ``send_at`` argument of a send action: twiliokit holds the send until then."""
+    return Field(
+        default=None,
+        description="Send it later, at this time (ISO 8601 in UTC, ending in Z), at most 35 "
+        "days from now: twiliokit holds it in its outbox (needs the ledger; no "
+        "Messaging Service needed) and a worker sends it then, checking the rules again. "
+        "The answer has status scheduled, outbox_id and no sid yet.",
+    )
 
 
 # --- send_sms --------------------------------------------------------------------------------
@@ -191,7 +199,7 @@ class SendSmsInput(AgentInput):
     messaging_service_sid: ServiceSid | None = Field(
         default=None,
         description="Send through this Messaging Service (MG...) instead of one number; it "
-        "picks the sender. Needed for send_at.",
+        "picks the sender.",
     )
     validity_period: int | None = Field(
         default=None,
@@ -200,11 +208,7 @@ class SendSmsInput(AgentInput):
         description="Give up if the message cannot be sent within this many seconds "
         "(1-36000; Twilio's default is 36000). For codes that go stale.",
     )
-    send_at: Instant | None = Field(
-        default=None,
-        description="Schedule it for this time (UTC, e.g. 2030-03-01T09:00:00Z), between 5 "
-        "minutes and 35 days ahead. Needs a Messaging Service.",
-    )
+    send_at: Instant | None = send_at_field()
     smart_encoded: bool | None = Field(
         default=None,
         description="Let Twilio replace look-alike Unicode (curly quotes, long dashes) with "
@@ -227,7 +231,17 @@ class SendSmsInput(AgentInput):
 
 
 class SendMessageOutput(MessageOutput):
-    """The message as Twilio accepted it, with what its body costs in segments."""
+    """The message as Twilio accepted it, with what its body costs in segments; or, for a
+    send_at, the send as scheduled (status scheduled, no sid yet)."""
+
+    sid: str | None = Field(  # type: ignore[assignment]
+        description="The message SID (SM... or MM...): its unique id. Null while a send_at "
+        "send waits in the outbox (see outbox_id)."
+    )
+    outbox_id: str | None = outbox_id_field()
+    send_at: datetime | None = Field(
+        default=None, description="When a scheduled send leaves (UTC); null for a send now."
+    )
 
     encoding: Literal["GSM-7", "UCS-2"] | None = Field(
         default=None,
@@ -246,8 +260,9 @@ class SendMessageOutput(MessageOutput):
     )
 
     @classmethod
-    def sent(cls, message: Message, info: SegmentInfo | None) -> Self:
+    def sent(cls, message: Message, info: SegmentInfo | None, outbox_id: str | None = None) -> Self:
         base = MessageOutput.of(message).model_dump(by_alias=True)
+        base["outbox_id"] = outbox_id
         if info is not None:
             base.update(
                 encoding=info.encoding,
@@ -255,6 +270,52 @@ class SendMessageOutput(MessageOutput):
                 ucs2_characters=list(info.unicode_characters),
             )
         return cls.model_validate(base)
+
+    @classmethod
+    def scheduled(cls, scheduled: Scheduled, info: SegmentInfo | None) -> Self:
+        """The answer to a send_at send: what will leave, and when."""
+        intent = scheduled.intent
+        base: dict[str, Any] = dict.fromkeys(MessageOutput.model_fields)
+        base.update(
+            status="scheduled",
+            direction="outbound-api",
+            from_=intent.from_,
+            to=intent.to,
+            body=intent.body,
+            num_media=len(intent.media_urls),
+            account_sid=None,
+            messaging_service_sid=intent.messaging_service_sid,
+            outbox_id=scheduled.outbox_id,
+            send_at=scheduled.send_at,
+        )
+        if info is not None:
+            base.update(
+                encoding=info.encoding,
+                segments=info.segments,
+                ucs2_characters=list(info.unicode_characters),
+            )
+        return cls.model_validate(base)
+
+
+async def _send_message(
+    context: ActionContext,
+    intent: SendIntent,
+    *,
+    action: str,
+    send_at: datetime | None,
+    idempotency_key: str | None,
+    info: SegmentInfo | None,
+) -> SendMessageOutput:
+    """Send the message now, or hold it until ``send_at`` (twiliokit.actions.sending)."""
+    from twiliokit.resources.messages import Message
+
+    if send_at is not None:
+        held = await schedule(
+            context, intent, action=action, send_at=send_at, idempotency_key=idempotency_key
+        )
+        return SendMessageOutput.scheduled(held, info)
+    sent = await send_now(context, intent, Message, action=action, idempotency_key=idempotency_key)
+    return SendMessageOutput.sent(sent.result, info, sent.outbox_id)
 
 
 def _check_sender_id(sender: str | None, to: str) -> None:
@@ -303,25 +364,6 @@ def _default_sender(
     return default, None
 
 
-def _check_schedule(context: ActionContext, send_at: datetime | None, service: str | None) -> None:
-    if send_at is None:
-        return
-    if service is None:
-        raise ValidationError(
-            "'send_at' needs a Messaging Service: Twilio schedules only through one",
-            field="send_at",
-            hint="Pass messaging_service_sid (MG...), or set TWILIO_MESSAGING_SERVICE_SID.",
-        )
-    now = context.now()
-    if not SCHEDULE_MIN <= send_at - now <= SCHEDULE_MAX:
-        raise ValidationError(
-            f"'send_at' must be between 5 minutes and 35 days from now "
-            f"({now.strftime('%Y-%m-%dT%H:%M:%SZ')}), not {send_at.isoformat()}",
-            field="send_at",
-            hint="Pick a time in that window, or leave send_at out to send now.",
-        )
-
-
 @register(
     "send_sms",
     title="Send an SMS or MMS",
@@ -342,7 +384,6 @@ async def send_sms(context: ActionContext, arguments: SendSmsInput) -> SendMessa
     from_, service = _default_sender(
         context, arguments.to, arguments.from_, arguments.messaging_service_sid, whatsapp=False
     )
-    _check_schedule(context, arguments.send_at, service)
     intent = SendIntent(
         channel="mms" if arguments.media_urls else "sms",
         to=arguments.to,
@@ -352,30 +393,21 @@ async def send_sms(context: ActionContext, arguments: SendSmsInput) -> SendMessa
         media_urls=tuple(arguments.media_urls or ()),
         status_callback=arguments.status_callback,
         details={
-            "send_at": arguments.send_at,
             "validity_period": arguments.validity_period,
             "smart_encoded": arguments.smart_encoded,
         },
     )
-
-    async def send(approved: SendIntent) -> Message:
-        return await context.client.create_message(
-            to=approved.to,
-            body=approved.body,
-            from_=approved.from_,
-            messaging_service_sid=approved.messaging_service_sid,
-            media_url=list(approved.media_urls) or None,
-            status_callback=approved.status_callback,
-            send_at=arguments.send_at,
-            validity_period=arguments.validity_period,
-            smart_encoded=arguments.smart_encoded,
-        )
-
-    approved, message = await send_with_hooks(context, intent, send)
     info = None
-    if not approved.media_urls:
-        info = analyze(approved.body or "", smart_encoding=bool(arguments.smart_encoded))
-    return SendMessageOutput.sent(message, info)
+    if not arguments.media_urls:
+        info = analyze(arguments.body or "", smart_encoding=bool(arguments.smart_encoded))
+    return await _send_message(
+        context,
+        intent,
+        action="send_sms",
+        send_at=arguments.send_at,
+        idempotency_key=arguments.idempotency_key,
+        info=info,
+    )
 
 
 # --- send_whatsapp ---------------------------------------------------------------------------
@@ -464,6 +496,7 @@ class SendWhatsAppInput(AgentInput):
         default=None,
         description="Send through this Messaging Service (MG...) with a WhatsApp sender.",
     )
+    send_at: Instant | None = send_at_field()
     idempotency_key: str | None = idempotency_key_field()
 
     @model_validator(mode="after")
@@ -524,21 +557,14 @@ async def send_whatsapp(context: ActionContext, arguments: SendWhatsAppInput) ->
         status_callback=arguments.status_callback,
         details={"content_variables": arguments.content_variables},
     )
-
-    async def send(approved: SendIntent) -> Message:
-        return await context.client.create_message(
-            to=approved.to,
-            body=approved.body,
-            from_=approved.from_,
-            messaging_service_sid=approved.messaging_service_sid,
-            media_url=list(approved.media_urls) or None,
-            content_sid=approved.content_sid,
-            content_variables=arguments.content_variables,
-            status_callback=approved.status_callback,
-        )
-
-    _, message = await send_with_hooks(context, intent, send)
-    return SendMessageOutput.sent(message, None)
+    return await _send_message(
+        context,
+        intent,
+        action="send_whatsapp",
+        send_at=arguments.send_at,
+        idempotency_key=arguments.idempotency_key,
+        info=None,
+    )
 
 
 # --- get / redact / delete -------------------------------------------------------------------

@@ -3,7 +3,10 @@ retries and errors as the typed actions, and no other host.
 
 For what the catalogue has no action for (Conversations, Studio, Messaging Services, ...).
 The request is sent only to ``*.twilio.com`` (or the connection's emulator): it carries the
-account's credentials. The answer goes into an agent's context, so secrets Twilio includes
+account's credentials. A POST that creates a message, a call or a verification is refused
+with the action to use instead: every send walks one pipeline (compliance, the outbox record,
+pacing: :mod:`twiliokit.actions.sending`), and a raw form is no way around it. The answer
+goes into an agent's context, so secrets Twilio includes
 (``auth_token`` of an account or subaccount, the connection's own credentials anywhere in the
 body or headers) are masked first.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -32,6 +36,13 @@ _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length"})
 #: Keys whose values Twilio answers with but an agent must never see (GET /Accounts/{Sid}.json
 #: and the subaccount list include each account's auth token).
 _SECRET_KEYS = frozenset({"auth_token", "secret", "api_key_secret", "password"})
+
+#: Paths whose POST sends (creates a message, call or verification), and the action to use.
+_SEND_PATHS = (
+    (re.compile(r"/2010-04-01/Accounts/[^/]+/Messages(\.json)?/?", re.IGNORECASE), "send_sms"),
+    (re.compile(r"/2010-04-01/Accounts/[^/]+/Calls(\.json)?/?", re.IGNORECASE), "make_call"),
+    (re.compile(r"/v2/Services/[^/]+/Verifications/?", re.IGNORECASE), "start_verification"),
+)
 
 Scalar = str | int | float | bool
 ParamValue = Scalar | list[Scalar]
@@ -209,6 +220,8 @@ class RawRequestInput(AgentInput):
                 field="path",
                 hint="E.g. /2010-04-01/Accounts/{AccountSid}/Messages.json with product api.",
             )
+        if self.method == "POST":
+            _refuse_send(self.resolved_path("AC"))
         return self
 
     def resolved_path(self, account_sid: str) -> str:
@@ -219,6 +232,26 @@ class RawRequestInput(AgentInput):
         if self.product == "api" and path.startswith("/Accounts"):
             path = "/2010-04-01" + path
         return path
+
+
+def _refuse_send(path: str) -> None:
+    """Refuse a raw POST that would send: the send actions run it through the pipeline.
+
+    Refused rather than run through the pipeline from the raw form: that would be a second,
+    looser reading of the same request next to the send actions' checked arguments, and two
+    ways in drift apart; the actions already send everything these endpoints take.
+    """
+    if "://" in path:
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    path = path.split("?", 1)[0]
+    for pattern, action in _SEND_PATHS:
+        if pattern.fullmatch(path):
+            raise ValidationError(
+                "raw_request does not send messages, calls or verification codes: every send "
+                "is checked by the compliance rules and recorded in the outbox first",
+                field="path",
+                hint=f"Use {action} (it takes the same parameters, and send_at to schedule).",
+            )
 
 
 class RawRequestOutput(Output):

@@ -7,7 +7,8 @@ after a lost answer: that is an :class:`~twiliokit.errors.UnknownOutcomeError`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -17,6 +18,7 @@ from twiliokit.actions.idempotency import idempotency_key_field
 from twiliokit.actions.inputs import (
     AgentInput,
     DateBound,
+    Instant,
     Limit,
     PageToken,
     Sid,
@@ -29,18 +31,16 @@ from twiliokit.actions.inputs import (
     register,
 )
 from twiliokit.actions.outputs import CallOutput, PageOutput, next_page_token_field
-from twiliokit.actions.sending import send_with_hooks
+from twiliokit.actions.sending import outbox_id_field, schedule, send_now
 from twiliokit.errors import ValidationError
 from twiliokit.twiml import Response, parse_voice_verbs
-
-if TYPE_CHECKING:
-    from twiliokit.resources.calls import Call
 
 __all__ = [
     "CallSidInput",
     "ListCallsInput",
     "ListCallsOutput",
     "MakeCallInput",
+    "MakeCallOutput",
     "end_call",
     "get_call",
     "list_calls",
@@ -161,6 +161,12 @@ class MakeCallInput(AgentInput):
         "DetectMessageEnd (also waits for the greeting to end, to leave a message). Costs "
         "extra.",
     )
+    send_at: Instant | None = Field(
+        default=None,
+        description="Place the call later, at this time (ISO 8601 in UTC, ending in Z), at "
+        "most 35 days from now: twiliokit holds it in its outbox (needs the ledger) and "
+        "a worker places it then. The answer has status scheduled, outbox_id and no sid yet.",
+    )
     idempotency_key: str | None = idempotency_key_field()
 
     @model_validator(mode="after")
@@ -197,6 +203,18 @@ class MakeCallInput(AgentInput):
         return self.url, self.twiml
 
 
+class MakeCallOutput(CallOutput):
+    """The call as Twilio accepted it; or, for a send_at, as scheduled (no sid yet)."""
+
+    sid: str | None = Field(  # type: ignore[assignment]
+        description="The call SID (CA...). Null while a send_at call waits in the outbox."
+    )
+    outbox_id: str | None = outbox_id_field()
+    send_at: datetime | None = Field(
+        default=None, description="When a scheduled call is placed (UTC); null for a call now."
+    )
+
+
 @register(
     "make_call",
     title="Place a phone call",
@@ -206,7 +224,7 @@ class MakeCallInput(AgentInput):
     aliases=("makeCall",),
     group=GROUP,
 )
-async def make_call(context: ActionContext, arguments: MakeCallInput) -> CallOutput:
+async def make_call(context: ActionContext, arguments: MakeCallInput) -> MakeCallOutput:
     """Call a phone number and, when it answers, speak a text (say, with optional voice and
     language), run TwiML (twiml) or let your app decide (url). Use it for voice alerts,
     reminders or to connect someone. It costs money per minute (and extra for recording
@@ -236,25 +254,36 @@ async def make_call(context: ActionContext, arguments: MakeCallInput) -> CallOut
         from_=from_,
         body=arguments.say,
         status_callback=arguments.status_callback,
-        details={"url": url, "twiml": twiml},
+        details={
+            "url": url,
+            "twiml": twiml,
+            "status_callback_event": arguments.status_callback_events,
+            "ring_timeout": arguments.timeout,
+            "time_limit": arguments.time_limit,
+            "record": arguments.record,
+            "machine_detection": arguments.machine_detection,
+        },
     )
-
-    async def send(approved: SendIntent) -> Call:
-        return await context.client.create_call(
-            to=approved.to,
-            from_=approved.from_,
-            url=url,
-            twiml=twiml,
-            status_callback=approved.status_callback,
-            status_callback_event=arguments.status_callback_events,
-            ring_timeout=arguments.timeout,
-            time_limit=arguments.time_limit,
-            record=arguments.record,
-            machine_detection=arguments.machine_detection,
+    key = arguments.idempotency_key
+    if arguments.send_at is not None:
+        held = await schedule(
+            context, intent, action="make_call", send_at=arguments.send_at, idempotency_key=key
         )
+        values: dict[str, Any] = dict.fromkeys(CallOutput.model_fields)
+        values.update(
+            status="scheduled",
+            to=held.intent.to,
+            from_=held.intent.from_,
+            direction="outbound-api",
+            outbox_id=held.outbox_id,
+            send_at=held.send_at,
+        )
+        return MakeCallOutput.model_validate(values)
+    from twiliokit.resources.calls import Call
 
-    _, call = await send_with_hooks(context, intent, send)
-    return CallOutput.of(call)
+    sent = await send_now(context, intent, Call, action="make_call", idempotency_key=key)
+    base = CallOutput.of(sent.result).model_dump(by_alias=True)
+    return MakeCallOutput.model_validate({**base, "outbox_id": sent.outbox_id})
 
 
 class CallSidInput(AgentInput):

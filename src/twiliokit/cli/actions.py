@@ -97,7 +97,7 @@ def schema_command(
             "--group",
             metavar="GROUP,...",
             help="Only the actions of these areas: messaging, voice, verify, lookup, numbers, "
-            "ledger, raw.",
+            "ledger, outbox, raw.",
         ),
     ] = None,
 ) -> None:

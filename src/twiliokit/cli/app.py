@@ -46,12 +46,14 @@ def _register() -> None:
         lookup,
         mcp,
         messaging,
+        outbox,
         raw,
         serve,
         vault,
         verify,
         voice,
         webhooks,
+        worker,
     )
 
     # The groups, then the single commands (the order `twiliokit --help` lists them in).
@@ -62,11 +64,13 @@ def _register() -> None:
         ("sms", messaging.sms_app),
         ("whatsapp", messaging.whatsapp_app),
         ("messages", messaging.messages_app),
+        ("outbox", outbox.outbox_app),
         ("calls", voice.calls_app),
         ("verify", verify.verify_app),
         ("webhooks", webhooks.webhooks_app),
         ("vault", vault.vault_app),
         ("serve", serve.serve_command),
+        ("worker", worker.worker_command),
         ("mcp", mcp.mcp_command),
         ("emulator", emulator.emulator_command),
         ("lookup", lookup.lookup_command),

@@ -104,8 +104,16 @@ def wire_in_background(demo: EmulatorDemo, service_url: str) -> None:
     threading.Thread(target=run, name="twiliokit-demo", daemon=True).start()
 
 
-def guide(*, service_url: str, token: ApiToken, demo: EmulatorDemo | None, ledger: str) -> str:
-    """What `make run` prints: where everything is and how to use it.
+def guide(
+    *,
+    service_url: str,
+    token: ApiToken,
+    demo: EmulatorDemo | None,
+    ledger: str,
+    console: bool = True,
+) -> str:
+    """What `make run` prints: where everything is and how to use it (``console``: whether
+    the web console is served).
 
     The token itself is shown only on the run that generated it; otherwise the guide says
     where it is, and its commands read it from there (``$TWILIOKIT_API_TOKEN``, the file).
@@ -130,6 +138,11 @@ def guide(*, service_url: str, token: ApiToken, demo: EmulatorDemo | None, ledge
     )
     lines = [
         "twiliokit is running" + (" on the built-in Twilio emulator" if demo else ""),
+        *(
+            [f"  console:    {service_url}/console   (in a browser; sign in with the API token)"]
+            if console
+            else []
+        ),
         f"  HTTP API:   {service_url}/v1/actions   (OpenAPI: {service_url}/openapi.json)",
         f"  MCP:        {service_url}/mcp   (streamable HTTP, same bearer token)",
         f"  webhooks:   {service_url}/webhooks/twilio/...",

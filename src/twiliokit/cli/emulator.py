@@ -69,6 +69,15 @@ def emulator_command(
         float,
         typer.Option("--time-rate", help="Virtual seconds per real second; 0 freezes time."),
     ] = 1.0,
+    sender_mps: Annotated[
+        float | None,
+        typer.Option(
+            "--sender-mps",
+            min=0.001,
+            help="Segments per second every sender hands to carriers (default: Twilio's rate "
+            "for its kind, 1 for a US long code).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Twilio emulator and print its base URL and credentials when ready."""
     import uvicorn
@@ -87,6 +96,7 @@ def emulator_command(
             auth_token=token or defaults.auth_token,
             latency_ms=latency_ms,
             time_rate=time_rate,
+            sender_mps=sender_mps,
         )
         if shown is None:  # the documented dev token: nothing to hide
             shown = shlex.quote(config.auth_token)

@@ -80,7 +80,7 @@ GroupOption = Annotated[
         "--group",
         metavar="GROUP,...",
         help="Offer only the tools of these areas: messaging, voice, verify, lookup, numbers, "
-        "ledger, raw (with --only: the tools either chooses).",
+        "ledger, outbox, raw (with --only: the tools either chooses).",
     ),
 ]
 

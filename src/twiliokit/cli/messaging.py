@@ -1,4 +1,4 @@
-"""`twiliokit sms send`, `whatsapp send|templates`, `messages list|get|redact|delete|media`.
+"""`twiliokit sms send|bulk`, `whatsapp send|templates`, `messages list|get|redact|delete|media`.
 
 Each command only maps its options onto a catalogue action's arguments and runs it through
 ``twiliokit.cli.runner.execute`` (that is, ``invoke``).
@@ -7,6 +7,7 @@ Each command only maps its options onto a catalogue action's arguments and runs 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -101,7 +102,8 @@ def sms_send(
         typer.Option(
             "--send-at",
             metavar="ISO-8601",
-            help="Schedule the message (needs a Messaging Service), e.g. 2030-01-01T09:00:00Z.",
+            help="Send it at this time instead of now (up to 35 days ahead; held in the "
+            "ledger until a worker sends it), e.g. 2030-01-01T09:00:00Z.",
         ),
     ] = None,
     smart_encoded: Annotated[
@@ -132,6 +134,81 @@ def sms_send(
         }
     )
     execute("send_sms", arguments, common, show=output.show_record)
+
+
+@sms_app.command("bulk")
+@with_common_options(ledger=True)
+def sms_bulk(
+    contacts: Annotated[
+        Path,
+        typer.Argument(
+            metavar="CONTACTS.CSV",
+            help="A CSV file: a 'phone' (or 'to') column, the other columns variables.",
+            dir_okay=False,
+        ),
+    ],
+    body: Annotated[
+        str | None,
+        typer.Option(
+            "--body",
+            help="The text, with {column} placeholders filled from each line, e.g. "
+            "'Hi {first_name}'. Or --content-sid.",
+        ),
+    ] = None,
+    content_sid: Annotated[
+        str | None,
+        typer.Option(
+            "--content-sid",
+            metavar="HX...",
+            help="A Content template to send instead; each line's columns are its variables.",
+        ),
+    ] = None,
+    sender: From = None,
+    messaging_service_sid: MessagingService = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            "--rate",
+            metavar="PER_SECOND",
+            help="Messages per second from the sender (default: its kind's pace, about 1/s "
+            "for a US long code).",
+        ),
+    ] = None,
+    send_at: Annotated[
+        str | None,
+        typer.Option(
+            "--send-at",
+            metavar="ISO-8601",
+            help="Start at this time (up to 35 days ahead), e.g. 2030-01-01T09:00:00Z.",
+        ),
+    ] = None,
+    status_callback: StatusCallback = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Wait until the batch is done, with a progress bar (counts by state, rate "
+            "per sender). A worker sends it: `twiliokit serve` or `twiliokit worker`.",
+        ),
+    ] = False,
+    *,
+    common: Common,
+) -> None:
+    """Send one message to every recipient of a CSV file, at the sender's pace."""
+    from twiliokit.cli.bulk_send import run_bulk
+
+    arguments = given(
+        {
+            "body": body,
+            "content_sid": content_sid,
+            "from": sender,
+            "messaging_service_sid": messaging_service_sid,
+            "rate": rate,
+            "send_at": send_at,
+            "status_callback": status_callback,
+        }
+    )
+    run_bulk(contacts, arguments, common, wait=wait)
 
 
 @whatsapp_app.command("send")

@@ -217,8 +217,12 @@ def shape_option(name: str | None) -> Shape:
 
 
 #: The actions whose request goes through ``SendHooks`` (``twiliokit.actions.sending``): the
-#: ones compliance checks and the ledger records. ``start_verification`` does not yet.
-SEND_ACTIONS: Final = frozenset({"send_sms", "send_whatsapp", "make_call"})
+#: ones compliance checks and the outbox records.
+SEND_ACTIONS: Final = frozenset(
+    {"send_sms", "send_whatsapp", "make_call", "start_verification", "send_bulk"}
+)
+#: The action groups that read or write the ledger (and the outbox in it).
+LEDGER_GROUPS: Final = frozenset({"ledger", "outbox"})
 
 
 def _sends(action: Action[Any, Any]) -> bool:
@@ -229,18 +233,16 @@ def _sends(action: Action[Any, Any]) -> bool:
 def _needs_ledger(action: Action[Any, Any], arguments: Mapping[str, Any], common: Common) -> bool:
     """Whether to open the ledger for this action: sends, the ledger actions, and a keyed run
     (the key is kept there). Refuses ``--no-ledger`` where the action cannot do without it."""
-    from twiliokit.actions.ledger_actions import GROUP as LEDGER_GROUP
-
     keyed = arguments.get("idempotency_key") is not None
     if not common.no_ledger:
-        return _sends(action) or action.group == LEDGER_GROUP or keyed
+        return _sends(action) or action.group in LEDGER_GROUPS or keyed
     if common.db is not None:
         raise ConfigurationError(
             "--db and --no-ledger were both given",
             field="no_ledger",
             hint="Give --db URL to use that ledger, or --no-ledger to run without one.",
         )
-    if action.group == LEDGER_GROUP:
+    if action.group in LEDGER_GROUPS:
         raise ConfigurationError(
             f"{action.name} reads the ledger, and --no-ledger turns it off",
             field="no_ledger",

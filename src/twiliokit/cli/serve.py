@@ -265,6 +265,21 @@ def serve_command(
             "monitoring network reaches the server.",
         ),
     ] = False,
+    no_console: Annotated[
+        bool,
+        typer.Option(
+            "--no-console",
+            help="Do not serve the web console at /console (signed in with the API token).",
+        ),
+    ] = False,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Do not run an outbox worker in the server (scheduled sends, bulk batches "
+            "and forwarded webhooks then wait for `twiliokit worker`).",
+        ),
+    ] = False,
     profile: ProfileOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -336,6 +351,8 @@ def serve_command(
             ),
             metrics=not no_metrics,
             metrics_public=metrics_public,
+            worker=not no_worker,
+            console=not no_console,
         )
 
 
@@ -401,6 +418,8 @@ def _serve(
     limits: ConnectionLimits,
     metrics: bool,
     metrics_public: bool,
+    worker: bool = True,
+    console: bool = True,
 ) -> None:
     from twiliokit.cli.service_config import service_settings
     from twiliokit.ledger.urls import resolve_ledger_url
@@ -433,6 +452,9 @@ def _serve(
         metrics_public=metrics_public,
     )
     secrets.extend(found)
+    if worker:
+        settings = dataclasses.replace(settings, outbox=_outbox_settings(environ, config))
+    settings = _with_console(settings, console=console, demo=demo)
     # Checked: now take the port. Binding first would let a taken port hide a config error.
     sock = stack.enter_context(_listening_socket(host, port))
     local = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
@@ -449,7 +471,15 @@ def _serve(
     def ready(*_: object) -> None:
         from twiliokit.cli.demo import guide, wire_in_background
 
-        typer.echo(guide(service_url=local, token=token, demo=demo, ledger=_describe(target)))
+        typer.echo(
+            guide(
+                service_url=local,
+                token=token,
+                demo=demo,
+                ledger=_describe(target),
+                console=console,
+            )
+        )
         if webhooks.public_url and demo is None:
             typer.echo(
                 "Point a number here: twiliokit webhooks connect --number +1... "
@@ -466,6 +496,29 @@ def _serve(
         create_service_app(settings), log_level="warning", on_ready=ready, limits=limits
     )
     server.run(sockets=[sock])
+
+
+def _with_console(settings: Any, *, console: bool, demo: Any) -> Any:
+    """The service settings with the console off (``--no-console``), or, on the emulator,
+    with its handset page texting the emulator's number."""
+    if not console:
+        return dataclasses.replace(settings, console=None)
+    if demo is None:
+        return settings
+    from twiliokit.emulator import MAGIC_FROM
+    from twiliokit.server.console import ConsoleSettings
+
+    handset = ConsoleSettings(emulator_url=demo.base_url, twilio_number=MAGIC_FROM)
+    return dataclasses.replace(settings, console=handset)
+
+
+def _outbox_settings(environ: Mapping[str, str], config: Path | None) -> Any:
+    """The config file's ``[outbox]`` table, for the worker the server runs."""
+    from twiliokit.cli.service_config import config_sections, config_where
+    from twiliokit.outbox.settings import SECTION, OutboxSettings
+
+    sections = config_sections(environ, config)
+    return OutboxSettings.from_section(sections.get(SECTION), where=config_where(environ, config))
 
 
 def _worker_app(settings: Any, secrets: tuple[str, ...]) -> Any:

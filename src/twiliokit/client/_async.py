@@ -4,7 +4,6 @@ sent over :class:`~twiliokit.http.transport.AsyncTransport`."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twiliokit.client._base import take
@@ -55,12 +54,7 @@ class AsyncClient(ClientMethods["httpx.AsyncBaseTransport"], asynchronous=True):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:

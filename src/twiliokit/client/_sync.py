@@ -4,7 +4,6 @@ functions, sent over :class:`~twiliokit.http.transport.SyncTransport`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twiliokit.client._base import take
@@ -50,12 +49,7 @@ class Client(ClientMethods["httpx.BaseTransport"], asynchronous=False):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:

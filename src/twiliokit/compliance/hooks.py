@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from twiliokit.actions.ledger_records import call_record, message_record, opt_out_from_error
 from twiliokit.compliance import rules
+from twiliokit.compliance.bulk_checks import check_many, person_addresses
 from twiliokit.compliance.settings import ComplianceSettings
 from twiliokit.errors import ConfigurationError, StorageError, ValidationError
 from twiliokit.ledger.rules import sender_key
@@ -33,7 +34,7 @@ from twiliokit.resources.calls import Call
 from twiliokit.resources.messages import Message
 
 if TYPE_CHECKING:
-    from twiliokit.actions.hooks import SendIntent
+    from twiliokit.actions.hooks import SendIntent, Verdict
     from twiliokit.ledger.store import LedgerStore
 
 __all__ = ["CALL_STATUS_PATH", "MESSAGE_STATUS_PATH", "LedgerHooks", "status_callback_for"]
@@ -85,12 +86,6 @@ def status_callback_for(intent: SendIntent, base_url: str) -> str:
     return base_url + (CALL_STATUS_PATH if intent.channel == "call" else MESSAGE_STATUS_PATH)
 
 
-def _recipients(address: str) -> tuple[str, ...]:
-    """One person's addresses as the ledger stores them: ``+1...`` and ``whatsapp:+1...``."""
-    number = address.removeprefix("whatsapp:")
-    return (number, "whatsapp:" + number) if number.startswith("+") else (address,)
-
-
 class LedgerHooks:
     """Send hooks that check compliance against the ledger and record every send in it.
 
@@ -129,6 +124,12 @@ class LedgerHooks:
         without raising (for dry runs)."""
         settings = self.settings
         now = self._now()
+        if intent.channel == "email":
+            return None  # an emailed verification code: no rule about phone numbers applies
+        if intent.kind == "verification":
+            # A code the user asked for: countries and opt-outs apply; quiet hours, the
+            # WhatsApp window (Verify sends a template) and the daily cap of messages do not.
+            return await self._verification_refusal(intent)
         messaging = intent.channel != "call"
         if settings.allowed_countries is not None:
             refusal = rules.country_refusal(recipient=intent.to, allowed=settings.allowed_countries)
@@ -168,9 +169,31 @@ class LedgerHooks:
         if messaging and settings.daily_cap is not None:
             since = now - rules.DAILY_CAP_PERIOD
             sent = 0
-            for recipient in _recipients(intent.to):
+            for recipient in person_addresses(intent.to):
                 sent += await self.ledger.count_outbound_since(recipient, since)
             return rules.daily_cap_refusal(sent=sent, cap=settings.daily_cap, recipient=intent.to)
+        return None
+
+    async def _verification_refusal(self, intent: SendIntent) -> rules.Refusal | None:
+        """A verification (start_verification) is refused to a country not allowed, and by
+        sms or whatsapp to someone who replied STOP to any of our senders."""
+        settings = self.settings
+        if settings.allowed_countries is not None:
+            refusal = rules.country_refusal(recipient=intent.to, allowed=settings.allowed_countries)
+            if refusal is not None:
+                return refusal
+        if intent.channel == "call" or not settings.opt_outs:
+            return None
+        for recipient in person_addresses(intent.to):
+            opted = await self.ledger.list_opt_outs(recipient=recipient)
+            if opted:
+                return rules.Refusal(
+                    "opted_out",
+                    f"{intent.to} replied STOP to {opted[0].sender_key}, so no verification "
+                    f"code is sent to them by {intent.channel} either: nothing was sent.",
+                    "They must text START to that sender to receive messages again; or verify "
+                    "them by voice (channel call) or email.",
+                )
         return None
 
     async def before_send(self, intent: SendIntent) -> SendIntent:
@@ -179,10 +202,30 @@ class LedgerHooks:
         refusal = await self.check(intent)
         if refusal is not None:
             raise refusal.error()
+        return self._with_callback(intent)
+
+    def _with_callback(self, intent: SendIntent) -> SendIntent:
         if intent.status_callback is None and self.status_callback_url is not None:
             callback = status_callback_for(intent, self.status_callback_url)
             intent = dataclasses.replace(intent, status_callback=callback)
         return intent
+
+    async def before_send_many(self, intents: Sequence[SendIntent]) -> list[Verdict]:
+        """:meth:`before_send` for many sends (a bulk send), with one ledger query per rule
+        and chunk of recipients, not per recipient. A refusal is that intent's verdict (the
+        others go on); quiet hours *defer* an intent (``details["send_at"]`` moved to when
+        they end in the recipient's local time) rather than refuse it."""
+        refusals = await check_many(self.ledger, self.settings, intents, now=self._now())
+        verdicts: list[Verdict] = []
+        for intent, refusal in zip(intents, refusals, strict=True):
+            if isinstance(refusal, rules.Refusal):
+                verdicts.append(refusal.error())
+            elif refusal is not None:
+                details = {**intent.details, "send_at": refusal}
+                verdicts.append(self._with_callback(dataclasses.replace(intent, details=details)))
+            else:
+                verdicts.append(self._with_callback(intent))
+        return verdicts
 
     # -- after -----------------------------------------------------------------------------
 
@@ -194,6 +237,8 @@ class LedgerHooks:
                 await self.ledger.record_call(call_record(result, now=now, intent=intent))
             elif isinstance(result, Message):
                 await self.ledger.record_message(message_record(result, now=now, intent=intent))
+            elif intent.kind == "verification":
+                return  # Verify keeps the code's message; the outbox item records the send
             else:
                 logger.warning(
                     "not recording a %s send: Twilio's answer is a %s, not a Message or Call",

@@ -19,12 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Final, Literal
 
-import phonenumbers
-from phonenumbers import timezone as phone_timezones
-
 from twiliokit.compliance.settings import QuietHours
 from twiliokit.errors import ComplianceError, OptedOutError, PolicyError, WhatsAppWindowError
-from twiliokit.phone import region_of
+from twiliokit.number_ranges import number_facts
 
 __all__ = [
     "DAILY_CAP_PERIOD",
@@ -37,6 +34,7 @@ __all__ = [
     "in_quiet_hours",
     "next_allowed",
     "opt_out_refusal",
+    "quiet_hours_end",
     "quiet_hours_refusal",
     "recipient_timezone",
     "whatsapp_window_refusal",
@@ -48,8 +46,6 @@ WHATSAPP_WINDOW: Final = timedelta(hours=24)
 #: The daily cap counts messages over this rolling period.
 DAILY_CAP_PERIOD: Final = timedelta(hours=24)
 _WHATSAPP = "whatsapp:"
-#: What ``phonenumbers`` answers when it does not know a number's time zone.
-_UNKNOWN_ZONE = "Etc/Unknown"
 _SHOWN_ZONES = 3
 
 Rule = Literal["opted_out", "whatsapp_window", "quiet_hours", "country", "daily_cap"]
@@ -191,17 +187,11 @@ class TimeZoneChoice:
 
 
 def recipient_timezone(recipient: str, fallback: str) -> TimeZoneChoice:
-    """The recipient's time zone from the number; ``fallback`` when the number does not say."""
-    try:
-        parsed = phonenumbers.parse(_number(recipient), None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is not None and phonenumbers.is_valid_number(parsed):
-        zones = tuple(
-            z for z in phone_timezones.time_zones_for_number(parsed) if z != _UNKNOWN_ZONE
-        )
-        if zones:
-            return TimeZoneChoice(zones[0], zones, from_number=True)
+    """The recipient's time zone from the number; ``fallback`` when the number does not say.
+    (Read per numbering-plan range, cached: a bulk send judges 100,000 recipients.)"""
+    zones = number_facts(_number(recipient)).time_zones
+    if zones:
+        return TimeZoneChoice(zones[0], zones, from_number=True)
     return TimeZoneChoice(fallback, (), from_number=False)
 
 
@@ -220,6 +210,15 @@ def next_allowed(at: datetime, end: time, zone: zoneinfo.ZoneInfo) -> datetime:
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
     return candidate.astimezone(at.tzinfo)
+
+
+def quiet_hours_end(*, recipient: str, at: datetime, quiet: QuietHours) -> datetime | None:
+    """When quiet hours end for the recipient if ``at`` falls inside them (their local time),
+    else ``None``: where a bulk send defers a recipient to, rather than refusing it."""
+    zone = recipient_timezone(recipient, quiet.fallback_timezone).zone
+    if not in_quiet_hours(at.astimezone(zone).time(), quiet.start, quiet.end):
+        return None
+    return next_allowed(at, quiet.end, zone)
 
 
 def quiet_hours_refusal(
@@ -251,7 +250,7 @@ def quiet_hours_refusal(
 
 def country_refusal(*, recipient: str, allowed: frozenset[str]) -> Refusal | None:
     """Refuse a destination outside the allowed countries (or one whose country is unknown)."""
-    region = region_of(_number(recipient))
+    region = number_facts(_number(recipient)).region
     if region is not None and region in allowed:
         return None
     listed = ", ".join(sorted(allowed))

@@ -14,6 +14,7 @@ from twiliokit.emulator.config import (
     TEST_ACCOUNT_SID,
     TEST_AUTH_TOKEN,
     EmulatorConfig,
+    Throughput,
 )
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "TEST_ACCOUNT_SID",
     "TEST_AUTH_TOKEN",
     "EmulatorConfig",
+    "Throughput",
     "create_app",
 ]

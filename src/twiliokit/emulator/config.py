@@ -22,6 +22,25 @@ DEFAULT_WHATSAPP_SENDER = "+14155238886"
 
 
 @dataclass(frozen=True, slots=True)
+class Throughput:
+    """Segments per second one sender hands to carriers, by kind: Twilio's documented defaults
+    (shared/reference/twilio-behaviour.md section 6). WhatsApp's 80 is Meta's default for a
+    business phone number."""
+
+    #: US and Canadian 10-digit numbers (10DLC unregistered / P2P): 1 MPS.
+    long_code: float = 1.0
+    #: US and Canadian toll-free numbers: 3 MPS.
+    toll_free: float = 3.0
+    #: Short codes: 100 MPS.
+    short_code: float = 100.0
+    #: Alphanumeric sender IDs: 10 MPS, like international long codes.
+    alphanumeric: float = 10.0
+    #: Numbers outside the US and Canada: 10 MPS.
+    international: float = 10.0
+    whatsapp: float = 80.0
+
+
+@dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     """How the emulator behaves. Every field has a documented default.
 
@@ -38,8 +57,17 @@ class EmulatorConfig:
     #: Added to every REST API response (not the control API), for realistic benchmarks.
     latency_ms: float = 0.0
     time_rate: float = 1.0
-    #: Segments per second each sender hands to carriers (Twilio: 1 for a US long code).
-    sender_mps: float = 10.0
+    #: Segments per second one sender hands to carriers, by kind of sender (Twilio's defaults).
+    throughput: Throughput = Throughput()
+    #: When set, every sender's rate whatever its kind (the control API still overrides it).
+    sender_mps: float | None = None
+    #: Longest backlog a sender's queue holds, in seconds of its throughput (Twilio: 10 hours);
+    #: beyond it a create is 21611, or a Messaging Service message fails 30001.
+    queue_limit_seconds: float = 36_000.0
+    #: A well-formed ``MG`` SID that names no Messaging Service acts as one whose pool is the
+    #: account's numbers (what the emulator did before Services were resources). ``False``
+    #: answers Twilio's 21701 instead.
+    implicit_messaging_services: bool = True
     #: Countries (ISO codes) messages and calls may go to: Messaging Geo Permissions.
     geo_permissions: frozenset[str] = frozenset({"US", "CA", "GB", "DE", "FR", "ES", "AU"})
     #: Virtual seconds between status steps (queued -> sending -> sent -> delivered).

@@ -27,6 +27,7 @@ COVERED: Final[dict[str, tuple[str, ...]]] = {
     "verify": ("/v2/Services",),
     "lookups": ("/v2/PhoneNumbers/",),
     "content": ("/v1/Content",),
+    "messaging": ("/v1/Services",),
 }
 #: Product names as Twilio's docs spell them, for the error message (others are capitalised).
 _NAMES: Final[dict[str, str]] = {

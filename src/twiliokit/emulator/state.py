@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from twiliokit.emulator.clock import Scheduler, VirtualClock
 from twiliokit.emulator.config import EmulatorConfig
@@ -21,6 +21,27 @@ if TYPE_CHECKING:
     from twiliokit.emulator.faults import FaultTable
 
 StoreT = TypeVar("StoreT")
+
+
+@dataclass
+class Record:
+    """What a product's stored resource starts with: its SID, account, when it was created
+    and last changed, and its place in the list order (see :meth:`EmulatorState.stamp`)."""
+
+    sid: str
+    account_sid: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
+
+
+class Stamp(TypedDict):
+    """A new :class:`Record`'s fields but its account, from :meth:`EmulatorState.stamp`."""
+
+    sid: str
+    date_created: datetime
+    date_updated: datetime
+    seq: int
 
 
 @dataclass
@@ -66,6 +87,16 @@ class EmulatorState:
     def next_seq(self) -> int:
         """A monotonic number: list order (newest first) among records created at one instant."""
         return next(self._seq)
+
+    def stamp(self, prefix: str) -> Stamp:
+        """A new record's SID, creation time (its update time too) and place in the order."""
+        now = self.clock.now()
+        return {
+            "sid": new_sid(prefix),
+            "date_created": now,
+            "date_updated": now,
+            "seq": self.next_seq(),
+        }
 
     @property
     def main_account(self) -> Account:

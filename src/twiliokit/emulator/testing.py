@@ -83,6 +83,15 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("POST", "/_emulator/api-keys", {})
         return result
 
+    def set_throughput(
+        self, mps: float, *, sender: str | None = None, kind: str | None = None
+    ) -> dict[str, Any]:
+        """Segments per second for one ``sender`` or every sender of a ``kind`` (``long_code``,
+        ``toll_free``, ``short_code``, ``alphanumeric``, ``international``, ``whatsapp``)."""
+        body = {"sender": sender} if sender is not None else {"kind": kind}
+        result: dict[str, Any] = self._call("POST", "/_emulator/throughput", {**body, "mps": mps})
+        return result
+
     def request(self, method: str, path: str, json: Any = None) -> Any:
         """Any other control call."""
         return self._call(method, path, json)

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -147,6 +147,27 @@ def iso8601(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _Dated(Protocol):
+    @property
+    def date_created(self) -> datetime: ...
+    @property
+    def date_updated(self) -> datetime: ...
+
+
+def same_names(record: object, *names: str) -> dict[str, Any]:
+    """The attributes ``names`` of ``record`` under the same keys: the part of a resource's
+    JSON that Twilio spells as the emulator stores it (one place instead of ``"x": r.x`` lines)."""
+    return {name: getattr(record, name) for name in names}
+
+
+def iso8601_dates(record: _Dated) -> dict[str, str | None]:
+    """A v1/v2 resource's ``date_created`` and ``date_updated``."""
+    return {
+        "date_created": iso8601(record.date_created),
+        "date_updated": iso8601(record.date_updated),
+    }
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     return JSONResponse(data, status_code=status)
 
@@ -242,7 +263,7 @@ def page_2010(request: Request, form: Form, items: Sequence[dict[str, Any]], key
 
 def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
     """A v1/v2 product API list page: ``{key: [...], meta: {...}}`` with absolute URLs."""
-    found = _page_of(form, items, str(request.base_url).rstrip("/") + request.url.path)
+    found = _page_of(form, items, base_of(request) + request.url.path)
     meta = {
         "page": found.page,
         "page_size": found.size,
@@ -253,6 +274,18 @@ def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: 
         "key": key,
     }
     return json_response({key: found.chunk, "meta": meta})
+
+
+def base_of(request: Request) -> str:
+    """The emulator's own base URL as this request reached it, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def not_found_v(request: Request) -> ApiError:
+    """Twilio's 404 for the v1/v2 product resource this request names (path without its
+    version: ``/v2/Services/VA…`` -> ``/Services/VA…``)."""
+    _, _, rest = request.url.path.lstrip("/").partition("/")
+    return not_found("/" + rest)
 
 
 def not_found_2010(request: Request) -> ApiError:

@@ -2,7 +2,8 @@
 webhook deliveries, opt-outs and consent events.
 
 ``open_ledger(url)`` gives a :class:`LedgerStore`: SQLite (WAL) in the user data directory by
-default, PostgreSQL by URL, or the in-memory fake with ``memory://``. See ``docs/ledger.md``.
+default, PostgreSQL by URL, or the in-memory fake with ``memory://``; every store is also the
+outbox (:class:`OutboxStore`: what is waiting to leave, claims, pacing). See ``docs/ledger.md``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,21 @@ from __future__ import annotations
 from twiliokit.ledger.connect import open_ledger
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import current_revision, downgrade, head_revision, upgrade
+from twiliokit.ledger.outbox_records import (
+    BatchProgress,
+    ClaimedItem,
+    NewBatch,
+    NewOutboxItem,
+    OutboxBatch,
+    OutboxItem,
+    OutboxKind,
+    OutboxOutcome,
+    OutboxQuery,
+    OutboxState,
+    OutcomeKind,
+    SenderPace,
+)
+from twiliokit.ledger.outbox_store import OutboxStore
 from twiliokit.ledger.records import (
     BatchResult,
     CallDirection,
@@ -43,6 +59,7 @@ from twiliokit.ledger.store import LedgerStore
 from twiliokit.ledger.urls import default_ledger_path, default_ledger_url
 
 __all__ = [
+    "BatchProgress",
     "BatchResult",
     "CallDirection",
     "CallRecord",
@@ -50,6 +67,7 @@ __all__ = [
     "CallStatusEvent",
     "Channel",
     "Claim",
+    "ClaimedItem",
     "ConversationItem",
     "Direction",
     "IdempotencyState",
@@ -60,10 +78,21 @@ __all__ = [
     "MemoryLedger",
     "MessageRecord",
     "MessageStatus",
+    "NewBatch",
+    "NewOutboxItem",
     "OptOut",
     "OptOutAction",
     "OptOutEvent",
     "OptOutSource",
+    "OutboxBatch",
+    "OutboxItem",
+    "OutboxKind",
+    "OutboxOutcome",
+    "OutboxQuery",
+    "OutboxState",
+    "OutboxStore",
+    "OutcomeKind",
+    "SenderPace",
     "SqlLedger",
     "StatusEvent",
     "StatusOutcome",

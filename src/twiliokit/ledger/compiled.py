@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack, closing
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -43,9 +44,22 @@ __all__ = [
 
 
 class CompiledWrite:
-    """One INSERT (or upsert) compiled for a dialect, for rows with exactly ``keys``."""
+    """One INSERT (or upsert) compiled for a dialect, for rows with exactly ``keys``.
 
-    def __init__(self, statement: Insert, dialect: Dialect, keys: Sequence[str]) -> None:
+    With ``shared_times``, :meth:`parameters_many` processes each distinct datetime once per
+    call: rows written together in bulk (an outbox batch) share a few times, and processing a
+    datetime for SQLite costs more than the rest of its row.
+    """
+
+    def __init__(
+        self,
+        statement: Insert,
+        dialect: Dialect,
+        keys: Sequence[str],
+        *,
+        shared_times: bool = False,
+    ) -> None:
+        self._shared_times = shared_times
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         self.sql = str(compiled)
         binds = compiled.binds
@@ -74,6 +88,33 @@ class CompiledWrite:
             name: row[name] if processor is None else processor(row[name])
             for name, processor in self._plan
         }
+
+    def parameters_many(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> list[Sequence[Any] | dict[str, Any]]:
+        """:meth:`parameters` of each row (see ``shared_times``)."""
+        if not self._shared_times:
+            return [self.parameters(row) for row in rows]
+        done: dict[tuple[str, datetime], Any] = {}  # processed times, by column and value
+
+        def process(name: str, processor: Callable[[Any], Any] | None, value: Any) -> Any:
+            if processor is None or value is None:
+                return value
+            if type(value) is not datetime:
+                return processor(value)
+            key = (name, value)
+            found = done.get(key, _MISSING)
+            if found is _MISSING:
+                found = done[key] = processor(value)
+            return found
+
+        plan = self._plan
+        if self._positional:
+            return [[process(name, p, row[name]) for name, p in plan] for row in rows]
+        return [{name: process(name, p, row[name]) for name, p in plan} for row in rows]
+
+
+_MISSING = object()
 
 
 def set_source(insert: Any, table: Table) -> Insert:
@@ -205,7 +246,7 @@ class RawWrites:
             for wave in write.waves(rows):
                 self._cursor.execute(write.sql, write.parameters([rows[i] for i in wave]))
             return
-        self._cursor.executemany(write.sql, [write.parameters(row) for row in rows])
+        self._cursor.executemany(write.sql, write.parameters_many(rows))
 
     def run_all(self, writes: Sequence[tuple[Write, Sequence[Mapping[str, Any]]]]) -> None:
         """Execute each write for its rows (each write into a different table, none reading

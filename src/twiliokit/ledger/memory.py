@@ -1,6 +1,7 @@
 """``MemoryLedger``: the public in-memory fake, for tests and for ``memory://``.
 
-It passes the same contract suite as the SQL store. Each ``write`` runs without awaiting, so
+It passes the same contract suite as the SQL store (the outbox's part is in
+:mod:`~twiliokit.ledger.outbox_memory`, mixed in). Each ``write`` runs without awaiting, so
 on one event loop it is as atomic as a database transaction. Nothing survives the process.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from twiliokit.ledger.outbox_memory import MemoryOutbox
 from twiliokit.ledger.records import (
     BatchResult,
     CallRecord,
@@ -42,7 +44,7 @@ _E = TypeVar("_E", StatusEvent, CallStatusEvent)
 _R = TypeVar("_R", MessageRecord, CallRecord)
 
 
-class MemoryLedger(BaseLedger):
+class MemoryLedger(MemoryOutbox, BaseLedger):
     """A ledger held in dictionaries; see :class:`twiliokit.ledger.LedgerStore`."""
 
     def __init__(self) -> None:

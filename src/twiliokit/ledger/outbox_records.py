@@ -25,7 +25,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from twiliokit.errors import ValidationError
+from twiliokit.ledger.records import (
+    ADDRESS_LENGTH,
+    SID_LENGTH,
+    _check,
+    _fits,
+    _limit,
+    _required,
+)
+
 __all__ = [
+    "FINAL_STATES",
     "BatchProgress",
     "ClaimedItem",
     "NewBatch",
@@ -118,6 +129,36 @@ class NewOutboxItem:
     reason: str | None = None
     """Why it was refused (state ``refused``)."""
 
+    def __post_init__(self) -> None:
+        _required(self, "id", "action", "sender", "to")
+        _fits(
+            self,
+            id=OUTBOX_ID_LENGTH,
+            batch_id=OUTBOX_ID_LENGTH,
+            action=64,
+            sender=ADDRESS_LENGTH,
+            to=ADDRESS_LENGTH,
+            idempotency_key=255,
+            lease_owner=255,
+        )
+        _check(
+            self,
+            enums={"kind": OutboxKind, "state": OutboxState},
+            times=("created_at", "not_before", "lease_until"),
+        )
+        if self.state not in _NEW_STATES:
+            raise ValidationError(
+                f"a new outbox item is queued, sending or refused, not {self.state}",
+                field="state",
+            )
+        if (self.state is OutboxState.SENDING) != (
+            self.lease_owner is not None and self.lease_until is not None
+        ):
+            raise ValidationError(
+                "an item recorded as sending needs lease_owner and lease_until (and only it)",
+                field="lease_owner",
+            )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxItem:
@@ -158,7 +199,14 @@ class ClaimedItem:
     leave_at: datetime
 
 
+OUTBOX_ID_LENGTH = 34
+"""``OB``/``BT`` and 32 hex digits."""
+_NEW_STATES = frozenset({OutboxState.QUEUED, OutboxState.SENDING, OutboxState.REFUSED})
+
+
 class OutcomeKind(StrEnum):
+    """How a claimed item ended, as its worker (or reconciliation) reports it."""
+
     SENT = "sent"
     FAILED = "failed"
     REFUSED = "refused"
@@ -180,6 +228,10 @@ class OutboxOutcome:
     reason: str | None = None
     retry_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        _fits(self, sid=SID_LENGTH)
+        _check(self, enums={"kind": OutcomeKind}, times=("at", "retry_at"))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewBatch:
@@ -194,6 +246,15 @@ class NewBatch:
     rate: float | None = None
     """Messages per second per sender for this batch (``None``: the sender's pace)."""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _required(self, "id", "action")
+        _fits(self, id=OUTBOX_ID_LENGTH, action=64)
+        _check(self, enums={}, times=("created_at",))
+        if self.rate is not None and not self.rate > 0:
+            raise ValidationError(
+                "a batch's rate must be positive (messages per second)", field="rate"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,3 +308,7 @@ class OutboxQuery:
     due_after: datetime | None = None
     due_before: datetime | None = None
     limit: int = 100
+
+    def __post_init__(self) -> None:
+        _check(self, enums={"state": OutboxState}, times=("due_after", "due_before"))
+        _limit(self)

@@ -13,7 +13,7 @@ its item's slot, then sends: so the pace holds across every worker sharing the d
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -84,13 +84,17 @@ class OutboxStore(Protocol):
         max_in_flight: int | None = None,
         kinds: Collection[OutboxKind] | None = None,
         default_rate: float = 1.0,
+        rate_for: Callable[[str], float] | None = None,
     ) -> list[ClaimedItem]:
         """Claim up to ``limit`` queued items that are due (``not_before <= now``), oldest
         first, whose sender's next slot falls within ``now + horizon``; each gets a slot from
-        its sender's pace (senders without a pace row get ``default_rate``), state
-        ``sending``, ``lease_owner = owner`` and ``lease_until = slot + lease``. With
-        ``max_in_flight``, never more items in ``sending`` (unexpired leases, all owners)
-        than that. Items of a canceled batch are not claimed."""
+        its sender's pace (a sender without a pace row gets one, at ``rate_for(sender)`` or
+        else ``default_rate``), state ``sending``, ``lease_owner = owner`` and
+        ``lease_until = slot + lease``. An item of a batch with a rate leaves no faster than
+        that rate. With ``max_in_flight``, never more items in ``sending`` (unexpired leases,
+        all owners) than that. Items of a canceled batch are not claimed. Senders are served
+        in order of their slots, so one sender's backlog does not hold the others back.
+        Returned in order of ``leave_at``."""
         ...
 
     async def take_slot(
@@ -117,7 +121,8 @@ class OutboxStore(Protocol):
     async def finish(self, item_id: str, outcome: OutboxOutcome, *, owner: str | None) -> bool:
         """Record how the item ended (or requeue it, outcome ``retry``). With ``owner``, only
         while that owner holds the lease (``False`` otherwise, and nothing changes); ``None``
-        for a person's or reconciliation's decision."""
+        for a person's or reconciliation's decision, which applies only while the item is
+        ``unknown`` (a late decision never requeues an item already requeued and claimed)."""
         ...
 
     async def expire_leases(self, *, now: datetime) -> list[OutboxItem]:
@@ -134,9 +139,12 @@ class OutboxStore(Protocol):
         """Set a sender's rate (messages per second), creating its pace row."""
         ...
 
-    async def slow_sender(self, sender: str, *, until: datetime, next_at: datetime) -> None:
+    async def slow_sender(
+        self, sender: str, *, until: datetime, next_at: datetime, default_rate: float = 1.0
+    ) -> None:
         """A 429/20429/30001 for this sender: nothing of it leaves before ``next_at``, and its
-        rate is halved until ``until``."""
+        rate is halved until ``until`` (neither moves back; a sender without a pace row gets
+        one at ``default_rate``)."""
         ...
 
     async def paces(self) -> list[SenderPace]:

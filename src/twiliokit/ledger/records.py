@@ -11,12 +11,12 @@ several per request at thousands of requests a second, and the stores map them t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ValidationError
@@ -77,7 +77,28 @@ class Channel(StrEnum):
     """WhatsApp (addresses are ``whatsapp:+E164``)."""
 
 
-class MessageStatus(StrEnum):
+class _Lifecycle(StrEnum):
+    """A status that only moves forward: :attr:`rank` orders the members (see
+    :data:`_RANKS`), and from rank 4 on a status is final."""
+
+    @property
+    def rank(self) -> int:
+        """Position in the lifecycle; a status only replaces one of lower rank."""
+        return _RANKS[type(self)][self]
+
+    @property
+    def is_final(self) -> bool:
+        """No further change is expected (a message's ``read`` may still follow
+        ``delivered``; a call has ended)."""
+        return self.rank >= 4
+
+    @classmethod
+    def parse(cls, value: str) -> Self:
+        """The member for a Twilio status string; ValidationError naming the valid values."""
+        return _parse_enum(cls, value, "status")
+
+
+class MessageStatus(_Lifecycle):
     """Twilio's message status; :attr:`rank` orders them so a message never moves backwards.
 
     Outbound: ``accepted``/``scheduled`` < ``queued`` < ``sending`` < ``sent`` <
@@ -113,21 +134,6 @@ class MessageStatus(StrEnum):
     RECEIVED = "received"
     """Inbound message received."""
 
-    @property
-    def rank(self) -> int:
-        """Position in the lifecycle; a status only replaces one of lower rank."""
-        return _MESSAGE_RANK[self]
-
-    @property
-    def is_final(self) -> bool:
-        """No further change is expected (``read`` may still follow ``delivered``)."""
-        return self.rank >= 4
-
-    @classmethod
-    def parse(cls, value: str) -> MessageStatus:
-        """The member for a Twilio status string; ValidationError naming the valid values."""
-        return _parse_enum(cls, value, "status")
-
 
 _MESSAGE_RANK: dict[MessageStatus, int] = {
     MessageStatus.ACCEPTED: 0,
@@ -157,7 +163,7 @@ class CallDirection(StrEnum):
     """A child leg started by TwiML ``<Dial>``."""
 
 
-class CallStatus(StrEnum):
+class CallStatus(_Lifecycle):
     """Twilio's call status, ordered by :attr:`rank` like :class:`MessageStatus`."""
 
     QUEUED = "queued"
@@ -179,21 +185,6 @@ class CallStatus(StrEnum):
     CANCELED = "canceled"
     """Canceled while queued or ringing."""
 
-    @property
-    def rank(self) -> int:
-        """Position in the lifecycle; a status only replaces one of lower rank."""
-        return _CALL_RANK[self]
-
-    @property
-    def is_final(self) -> bool:
-        """The call has ended."""
-        return self.rank >= 4
-
-    @classmethod
-    def parse(cls, value: str) -> CallStatus:
-        """The member for a Twilio call status string; ValidationError naming the valid values."""
-        return _parse_enum(cls, value, "status")
-
 
 _CALL_RANK: dict[CallStatus, int] = {
     CallStatus.QUEUED: 0,
@@ -205,6 +196,12 @@ _CALL_RANK: dict[CallStatus, int] = {
     CallStatus.FAILED: 4,
     CallStatus.NO_ANSWER: 4,
     CallStatus.CANCELED: 4,
+}
+
+#: Each lifecycle's ranks, by enum (a table per enum: members of both compare equal as text).
+_RANKS: dict[type[_Lifecycle], Mapping[Any, int]] = {
+    MessageStatus: _MESSAGE_RANK,
+    CallStatus: _CALL_RANK,
 }
 
 

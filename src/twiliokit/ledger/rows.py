@@ -46,65 +46,38 @@ def latest(a: datetime | None, b: datetime) -> datetime:
 def message_row(m: MessageRecord) -> dict[str, Any]:
     assert m.channel is not None  # set by MessageRecord.__post_init__
     return {
-        "sid": m.sid,
-        "account_sid": m.account_sid,
-        "direction": m.direction.value,
-        "from_addr": m.from_,
-        "to_addr": m.to,
-        "contact": m.contact,
+        **_party_row(m),
         "body": m.body,
         "num_segments": m.num_segments,
         "num_media": m.num_media,
         "media_urls": list(m.media_urls) or None,
         "messaging_service_sid": m.messaging_service_sid,
         "channel": m.channel.value,
-        "price": None if m.price is None else str(m.price),
-        "price_unit": m.price_unit,
-        "date_created": m.date_created,
-        "date_updated": m.date_updated,
         "date_sent": m.date_sent,
     }
 
 
 def message_from_row(r: Row[Any]) -> MessageRecord:
     return MessageRecord(
-        sid=r.sid,
-        account_sid=r.account_sid,
+        **_party_fields(r),
         direction=Direction(r.direction),
-        from_=r.from_addr,
-        to=r.to_addr,
         status=MessageStatus(r.status),
-        date_created=r.date_created,
         body=r.body,
         num_segments=r.num_segments,
         num_media=r.num_media,
         media_urls=tuple(r.media_urls or ()),
         messaging_service_sid=r.messaging_service_sid,
-        error_code=r.error_code,
-        error_message=r.error_message,
         channel=Channel(r.channel),
-        price=None if r.price is None else Decimal(r.price),
-        price_unit=r.price_unit,
-        date_updated=latest(r.date_updated, r.status_at),
         date_sent=r.date_sent,
     )
 
 
 def call_row(c: CallRecord) -> dict[str, Any]:
     return {
-        "sid": c.sid,
-        "account_sid": c.account_sid,
-        "direction": c.direction.value,
-        "from_addr": c.from_,
-        "to_addr": c.to,
-        "contact": c.contact,
-        "date_created": c.date_created,
-        "date_updated": c.date_updated,
+        **_party_row(c),
         "start_time": c.start_time,
         "end_time": c.end_time,
         "duration": c.duration,
-        "price": None if c.price is None else str(c.price),
-        "price_unit": c.price_unit,
         "parent_call_sid": c.parent_call_sid,
         "answered_by": c.answered_by,
     }
@@ -112,24 +85,48 @@ def call_row(c: CallRecord) -> dict[str, Any]:
 
 def call_from_row(r: Row[Any]) -> CallRecord:
     return CallRecord(
-        sid=r.sid,
-        account_sid=r.account_sid,
+        **_party_fields(r),
         direction=CallDirection(r.direction),
-        from_=r.from_addr,
-        to=r.to_addr,
         status=CallStatus(r.status),
-        date_created=r.date_created,
-        date_updated=latest(r.date_updated, r.status_at),
         start_time=r.start_time,
         end_time=r.end_time,
         duration=r.duration,
-        price=None if r.price is None else Decimal(r.price),
-        price_unit=r.price_unit,
         parent_call_sid=r.parent_call_sid,
         answered_by=r.answered_by,
-        error_code=r.error_code,
-        error_message=r.error_message,
     )
+
+
+def _party_row(r: MessageRecord | CallRecord) -> dict[str, Any]:
+    """The columns the messages and calls tables share: who, which way, when, at what price."""
+    return {
+        "sid": r.sid,
+        "account_sid": r.account_sid,
+        "direction": r.direction.value,
+        "from_addr": r.from_,
+        "to_addr": r.to,
+        "contact": r.contact,
+        "price": None if r.price is None else str(r.price),
+        "price_unit": r.price_unit,
+        "date_created": r.date_created,
+        "date_updated": r.date_updated,
+    }
+
+
+def _party_fields(r: Row[Any]) -> dict[str, Any]:
+    """What a message's and a call's row give their record alike (all but the direction and
+    status, whose enums differ): the current status's error and time come from the join."""
+    return {
+        "sid": r.sid,
+        "account_sid": r.account_sid,
+        "from_": r.from_addr,
+        "to": r.to_addr,
+        "date_created": r.date_created,
+        "date_updated": latest(r.date_updated, r.status_at),
+        "price": None if r.price is None else Decimal(r.price),
+        "price_unit": r.price_unit,
+        "error_code": r.error_code,
+        "error_message": r.error_message,
+    }
 
 
 def event_row(e: StatusEvent | CallStatusEvent) -> dict[str, Any]:

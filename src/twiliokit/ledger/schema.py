@@ -7,6 +7,11 @@ Current statuses live in their own table (``twiliokit_statuses``, one row per me
 SID) rather than on the message row, so that a status callback arriving before its message is
 recorded still has a row to upsert: both writers then meet on one primary key, which the
 database serialises.
+
+The outbox (``twiliokit_outbox_*``) keeps what is waiting to leave, what left, each bulk send
+(batch) and each sender's pace; see :mod:`twiliokit.ledger.outbox_store` and docs/ledger.md.
+An item's delivery is not copied onto it: it is read from ``twiliokit_statuses`` by SID, so the
+webhook write path stays as it was.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -39,6 +45,9 @@ __all__ = [
     "messages",
     "metadata",
     "opt_outs",
+    "outbox_batches",
+    "outbox_items",
+    "outbox_paces",
     "status_events",
     "statuses",
     "webhook_deliveries",
@@ -214,4 +223,61 @@ idempotency_keys = Table(
     Column("state", ENUM, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("output", JSON(none_as_null=True)),
+)
+
+OUTBOX_ID = String(34)  # OB/BT + 32 hex digits
+
+outbox_items = Table(
+    "twiliokit_outbox_items",
+    metadata,
+    Column("outbox_id", OUTBOX_ID, primary_key=True),
+    Column("kind", ENUM, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("sender", ADDRESS, nullable=False),
+    Column("to_addr", ADDRESS, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("state", ENUM, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("batch_id", OUTBOX_ID),
+    Column("idempotency_key", String(255)),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_owner", String(255)),
+    Column("lease_until", UTCDateTime),
+    Column("request_started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("sid", SID),
+    Column("twilio_status", ENUM),
+    Column("error_code", Integer),
+    Column("reason", Text),
+    # Due items and leases by state; a sender's due items oldest first (claims, pacing);
+    # a batch's counts and recent rate (read from the index alone); callbacks and idempotent
+    # retries finding their item.
+    Index(None, "state", "not_before"),
+    Index(None, "state", "sender", "not_before"),
+    Index(None, "batch_id", "state", "finished_at"),
+    Index(None, "sid"),
+    Index(None, "idempotency_key"),
+)
+
+outbox_batches = Table(
+    "twiliokit_outbox_batches",
+    metadata,
+    Column("batch_id", OUTBOX_ID, primary_key=True),
+    Column("action", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("rate", Double),
+    Column("canceled_at", UTCDateTime),
+    Column("details", JSON(none_as_null=True)),
+)
+
+outbox_paces = Table(
+    "twiliokit_outbox_paces",
+    metadata,
+    Column("sender", ADDRESS, primary_key=True),
+    Column("rate", Double, nullable=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("slowed_until", UTCDateTime),
 )

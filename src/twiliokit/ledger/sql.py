@@ -7,6 +7,8 @@ Atomicity comes from the database, never from check-then-write:
   nothing), then the current status is an upsert whose ``DO UPDATE ... WHERE`` only lets a
   higher rank through (the SQL form of :func:`twiliokit.ledger.rules.advance`).
 
+The outbox's operations are in :mod:`~twiliokit.ledger.outbox_sql` (mixed in).
+
 Each ``write`` is one short transaction. Queries are plain functions of a synchronous
 ``Connection``; a :mod:`runner <twiliokit.ledger.runners>` runs them in threads (one writer
 that group-commits; on SQLite its transactions start with ``BEGIN IMMEDIATE``).
@@ -15,7 +17,6 @@ that group-commits; on SQLite its transactions start with ``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,8 +27,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from twiliokit.errors import StorageError
 from twiliokit.ledger import schema as t
 from twiliokit.ledger.compiled import RawWrites, Write
-from twiliokit.ledger.database import translated
+from twiliokit.ledger.database import translated_ledger
 from twiliokit.ledger.group_plan import GroupPlan
+from twiliokit.ledger.outbox_sql import SqlOutbox
+from twiliokit.ledger.outbox_statements import OutboxStatements
 from twiliokit.ledger.records import (
     BatchResult,
     CallRecord,
@@ -72,7 +75,7 @@ __all__ = ["SqlLedger"]
 T = TypeVar("T")
 
 
-class SqlLedger(BaseLedger):
+class SqlLedger(SqlOutbox, BaseLedger):
     """A ledger in SQLite or PostgreSQL; open it with :func:`twiliokit.ledger.open_ledger`.
 
     The schema must exist (``open_ledger`` migrates it). The runner is owned by the ledger and
@@ -86,7 +89,9 @@ class SqlLedger(BaseLedger):
         if dialect.name not in {"sqlite", "postgresql"}:
             raise StorageError(f"the ledger supports SQLite and PostgreSQL, not {dialect.name}")
         self._runner = runner
-        self._sql = Statements(dialect, sets=set_writes and dialect.name == "postgresql")
+        sets = set_writes and dialect.name == "postgresql"
+        self._sql = Statements(dialect, sets=sets)
+        self._outbox = OutboxStatements(dialect)
         # Writes run on the DBAPI cursor (see compiled.py), so its errors are translated too.
         self._errors: tuple[type[Exception], ...] = (SQLAlchemyError, dialect.loaded_dbapi.Error)
 
@@ -103,7 +108,7 @@ class SqlLedger(BaseLedger):
 
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(connection)`` where the ledger's reads run (for tests and tools)."""
-        with _translated("read", self._errors):
+        with translated_ledger("read", self._errors):
             return await self._runner.read(work)
 
     async def _all(self, query: Select[Any]) -> Sequence[Row[Any]]:
@@ -115,7 +120,7 @@ class SqlLedger(BaseLedger):
     # -- writes ----------------------------------------------------------------------------
 
     async def write(self, batch: LedgerBatch) -> BatchResult:
-        with _translated("write", self._errors):
+        with translated_ledger("write", self._errors):
             result = await self._runner.write_each(self._write_group, batch)
         if result.claimed and (
             batch.messages or batch.statuses or batch.calls or batch.call_statuses
@@ -213,7 +218,7 @@ class SqlLedger(BaseLedger):
                 return None
             return idempotent_from_row(conn.execute(select(k).where(k.c.key == request.key)).one())
 
-        with _translated("write", self._errors):
+        with translated_ledger("write", self._errors):
             return await self._runner.write(work)
 
     async def finish_idempotent(self, key: str, output: dict[str, Any]) -> None:
@@ -235,7 +240,7 @@ class SqlLedger(BaseLedger):
         def work(conn: Connection) -> None:
             conn.execute(statement)
 
-        with _translated("write", self._errors):
+        with translated_ledger("write", self._errors):
             await self._runner.write(work)
 
     # -- reads -----------------------------------------------------------------------------
@@ -342,16 +347,3 @@ class SqlLedger(BaseLedger):
             )
         )
         return int(rows[0][0])
-
-
-def _translated(
-    operation: str, errors: tuple[type[Exception], ...]
-) -> AbstractContextManager[None]:
-    """Database errors become StorageError, without SQL or parameters (they hold numbers)."""
-    return translated(operation, errors, hint=_HINT)
-
-
-_HINT = (
-    "check that the ledger database is reachable and migrated (twiliokit.ledger.upgrade), "
-    "and that the disk is not full"
-)

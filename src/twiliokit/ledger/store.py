@@ -1,7 +1,8 @@
 """The ledger interface every store implements, and the parts they share.
 
-:class:`LedgerStore` is the whole contract: the SQL store (SQLite, PostgreSQL) and the public
-in-memory fake both pass the same contract suite (``tests/integration/ledger``).
+:class:`LedgerStore` is the whole contract (the outbox's part included): the SQL store
+(SQLite, PostgreSQL) and the public in-memory fake both pass the same contract suite
+(``tests/integration/ledger``).
 
 Writes are atomic and idempotent:
 
@@ -26,6 +27,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from twiliokit.errors import ValidationError
+from twiliokit.ledger.outbox_store import OutboxStore
 from twiliokit.ledger.records import (
     BatchResult,
     CallRecord,
@@ -47,8 +49,9 @@ from twiliokit.ledger.records import (
 __all__ = ["BaseLedger", "LedgerStore"]
 
 
-class LedgerStore(Protocol):
-    """Storage of every message, call, status, webhook delivery and consent event."""
+class LedgerStore(OutboxStore, Protocol):
+    """Storage of every message, call, status, webhook delivery and consent event, and the
+    outbox (:class:`~twiliokit.ledger.outbox_store.OutboxStore`)."""
 
     # -- writes ----------------------------------------------------------------------------
 

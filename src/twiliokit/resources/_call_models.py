@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from twiliokit.resources._model import Rfc2822, TwilioModel
+from twiliokit.resources._model import AccountResource, Rfc2822
 
 __all__ = ["Call"]
 
 
-class Call(TwilioModel):
+class Call(AccountResource):
     """A phone call.
 
     ``status`` is one of ``queued, ringing, in-progress, completed, busy, failed, no-answer,
@@ -20,8 +20,6 @@ class Call(TwilioModel):
     in seconds, ``queue_time`` in milliseconds.
     """
 
-    sid: str
-    account_sid: str | None = None
     parent_call_sid: str | None = None
     from_: str | None = Field(default=None, alias="from")
     from_formatted: str | None = None
@@ -41,6 +39,3 @@ class Call(TwilioModel):
     price_unit: str | None = None
     group_sid: str | None = None
     trunk_sid: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from twiliokit.resources._model import Iso8601, TwilioModel
+from twiliokit.resources._model import ProductResource, TwilioModel
 
 __all__ = ["Content", "ContentApproval", "WhatsAppApproval"]
 
 
-class Content(TwilioModel):
+class Content(ProductResource):
     """A message template (``HX...``): per-channel ``types`` and ``{{1}}``-style
     ``variables`` with their sample values. ``approval_requests`` is filled by
     :func:`list_with_approvals`."""
 
-    sid: str
-    account_sid: str | None = None
     friendly_name: str | None = None
     language: str | None = None
     variables: dict[str, Any] | None = None
     types: dict[str, Any] | None = None
     approval_requests: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
     links: dict[str, str] | None = None
 
     @property

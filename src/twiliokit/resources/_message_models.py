@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from twiliokit.resources._model import Rfc2822, TwilioModel
+from twiliokit.resources._model import AccountResource, Rfc2822
 
 __all__ = ["Media", "Message"]
 
 
-class Message(TwilioModel):
+class Message(AccountResource):
     """An SMS, MMS, WhatsApp or RCS message.
 
     ``status`` is one of ``queued, sending, sent, failed, delivered, undelivered, receiving,
@@ -21,8 +21,6 @@ class Message(TwilioModel):
     are plain strings.
     """
 
-    sid: str
-    account_sid: str | None = None
     messaging_service_sid: str | None = None
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
@@ -35,22 +33,14 @@ class Message(TwilioModel):
     price_unit: str | None = None
     error_code: int | None = None
     error_message: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
     date_sent: Rfc2822 = None
-    uri: str | None = None
 
 
-class Media(TwilioModel):
+class Media(AccountResource):
     """A media file attached to a message (MMS, WhatsApp)."""
 
-    sid: str
-    account_sid: str | None = None
     parent_sid: str | None = None
     content_type: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None
 
     @property
     def content_path(self) -> str | None:

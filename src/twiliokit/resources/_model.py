@@ -15,7 +15,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from twiliokit.errors import TwiliokitError
 
-__all__ = ["Iso8601", "Rfc2822", "TwilioModel"]
+__all__ = [
+    "AccountResource",
+    "Iso8601",
+    "ProductResource",
+    "Rfc2822",
+    "ServiceResource",
+    "TwilioModel",
+]
 
 
 def _rfc2822(value: Any) -> Any:
@@ -70,3 +77,34 @@ class TwilioModel(BaseModel):
                 f"at {'.'.join(str(p) for p in exc.errors()[0]['loc'])}",
                 hint="The raw answer is still available through a raw request.",
             ) from exc
+
+
+class _OwnedResource(TwilioModel):
+    """A resource with a SID that belongs to an account."""
+
+    sid: str
+    account_sid: str | None = None
+
+
+class AccountResource(_OwnedResource):
+    """What every resource of the 2010 API (``/2010-04-01/Accounts/...``) has: its SID, its
+    account, RFC 2822 dates and its ``uri``."""
+
+    date_created: Rfc2822 = None
+    date_updated: Rfc2822 = None
+    uri: str | None = None
+
+
+class ProductResource(_OwnedResource):
+    """What every resource of the product APIs (Verify, Content, ...: v1/v2) has: its SID,
+    its account, ISO 8601 dates and its ``url``."""
+
+    date_created: Iso8601 = None
+    date_updated: Iso8601 = None
+    url: str | None = None
+
+
+class ServiceResource(ProductResource):
+    """A product resource that belongs to a service (``service_sid``)."""
+
+    service_sid: str | None = None

@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Self
 
-from twiliokit.resources._model import Rfc2822, TwilioModel
+from twiliokit.resources._model import AccountResource, Rfc2822, TwilioModel
 
 __all__ = ["Account", "IncomingPhoneNumber"]
 
 
-class IncomingPhoneNumber(TwilioModel):
+class IncomingPhoneNumber(AccountResource):
     """A phone number the account owns, with where its messages and calls go."""
 
-    sid: str
-    account_sid: str | None = None
     phone_number: str | None = None
     friendly_name: str | None = None
     capabilities: dict[str, Any] | None = None
@@ -35,9 +33,6 @@ class IncomingPhoneNumber(TwilioModel):
     status_callback_method: str | None = None
     origin: str | None = None
     status: str | None = None
-    date_created: Rfc2822 = None
-    date_updated: Rfc2822 = None
-    uri: str | None = None
 
 
 class Account(TwilioModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twiliokit.resources._model import Iso8601, TwilioModel
+from twiliokit.resources._model import Iso8601, ProductResource, ServiceResource, TwilioModel
 
 __all__ = [
     "Bucket",
@@ -17,11 +17,9 @@ __all__ = [
 ]
 
 
-class VerifyService(TwilioModel):
+class VerifyService(ProductResource):
     """A Verify service (``VA...``): the settings verifications are sent with."""
 
-    sid: str
-    account_sid: str | None = None
     friendly_name: str | None = None
     code_length: int | None = None
     lookup_enabled: bool | None = None
@@ -37,64 +35,40 @@ class VerifyService(TwilioModel):
     totp: dict[str, Any] | None = None
     whatsapp: dict[str, Any] | None = None
     passkeys: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
     links: dict[str, str] | None = None
 
 
-class RateLimit(TwilioModel):
+class RateLimit(ServiceResource):
     """A service rate limit (``RK...``): what is counted, by ``unique_name``."""
 
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
     unique_name: str | None = None
     description: str | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
     links: dict[str, str] | None = None
 
 
-class Bucket(TwilioModel):
+class Bucket(ServiceResource):
     """A rate-limit bucket (``BL...``): at most ``max`` starts per ``interval`` seconds."""
 
-    sid: str
     rate_limit_sid: str | None = None
-    service_sid: str | None = None
-    account_sid: str | None = None
     max: int | None = None
     interval: int | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
 
 
-class VerifyWebhook(TwilioModel):
+class VerifyWebhook(ServiceResource):
     """A Verify webhook (``YW...``): where verification events are posted."""
 
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
     friendly_name: str | None = None
     event_types: list[str] | None = None
     status: str | None = None
     version: str | None = None
     webhook_url: str | None = None
     webhook_method: str | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
 
 
-class Verification(TwilioModel):
+class Verification(ServiceResource):
     """A verification (``VE...``). ``status``: ``pending, approved, canceled,
     max_attempts_reached, deleted, failed, expired``."""
 
-    sid: str
-    service_sid: str | None = None
-    account_sid: str | None = None
     to: str | None = None
     channel: str | None = None
     status: str | None = None
@@ -104,9 +78,6 @@ class Verification(TwilioModel):
     payee: str | None = None
     send_code_attempts: list[dict[str, Any]] | None = None
     sna: dict[str, Any] | None = None
-    date_created: Iso8601 = None
-    date_updated: Iso8601 = None
-    url: str | None = None
 
 
 class VerificationCheck(TwilioModel):

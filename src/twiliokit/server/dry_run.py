@@ -95,6 +95,15 @@ def preview_of_intent(action: str, intent: SendIntent) -> DryRunPreview:
     """The preview of a send the hooks approved (segments and encoding for SMS)."""
     from twiliokit.segments import analyze
 
+    if intent.kind == "verification":  # Verify writes the code's message, and bills the start
+        return DryRunPreview(
+            action=action,
+            summary=f"Dry run: would send a verification code by {intent.channel} to "
+            f"{intent.to}. Nothing was sent.",
+            to=intent.to,
+            cost_class="billable_request",
+        )
+
     encoding: Literal["GSM-7", "UCS-2"] | None = None
     segments: int | None = None
     ucs2: list[str] = []

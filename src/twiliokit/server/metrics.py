@@ -16,6 +16,10 @@ process, as in tests, never share counts). What it counts, where it is fed from:
   the time to answer it.
 - ``twiliokit_ledger_write_seconds`` and ``twiliokit_ledger_group_size``: each commit of the
   ledger's writer and how many writes it held (SQLite and PostgreSQL ledgers).
+- ``twiliokit_outbox_finished_total{outcome}``: outbox items this process's worker finished
+  (``sent``, ``failed``, ``refused``, ``unknown``, ``retry``); ``twiliokit_outbox_depth{sender}``
+  (items queued or sending) and ``twiliokit_outbox_pace{sender}`` (messages per second): the
+  outbox as the worker last saw it (every few seconds), shared by every worker on the database.
 
 prometheus-client is imported only when a service builds its metrics.
 """
@@ -23,7 +27,7 @@ prometheus-client is imported only when a service builds its metrics.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from twiliokit.errors import (
@@ -82,6 +86,7 @@ class Metrics:
         from prometheus_client import (
             CollectorRegistry,
             Counter,
+            Gauge,
             Histogram,
             disable_created_metrics,
         )
@@ -128,6 +133,25 @@ class Metrics:
             registry=registry,
         )
         self._webhook_series: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._outbox_snapshot: Callable[[], Any] | None = None
+        self._outbox_finished = Counter(
+            "twiliokit_outbox_finished",
+            "Outbox items this process's worker finished, by outcome.",
+            ["outcome"],
+            registry=registry,
+        )
+        self._outbox_depth = Gauge(
+            "twiliokit_outbox_depth",
+            "Outbox items queued or sending, by sender.",
+            ["sender"],
+            registry=registry,
+        )
+        self._outbox_pace = Gauge(
+            "twiliokit_outbox_pace",
+            "Each sender's pace in the outbox (messages per second).",
+            ["sender"],
+            registry=registry,
+        )
         self.ledger_group_size = Histogram(
             "twiliokit_ledger_group_size",
             "Writes committed together in one ledger transaction.",
@@ -173,10 +197,31 @@ class Metrics:
         self.ledger_write_seconds.observe(seconds)
         self.ledger_group_size.observe(size)
 
+    def outbox_finished(self, outcome: str) -> None:
+        """Count one outbox item the worker finished (its ``observe``)."""
+        self._outbox_finished.labels(outcome).inc()
+
+    def watch_outbox(self, snapshot: Callable[[], Any]) -> None:
+        """Show the outbox's depth and paces from ``snapshot()`` (a
+        :class:`twiliokit.outbox.worker.WorkerSnapshot`) at each scrape."""
+        self._outbox_snapshot = snapshot
+
+    def _show_outbox(self) -> None:
+        if self._outbox_snapshot is None:
+            return
+        seen = self._outbox_snapshot()
+        self._outbox_depth.clear()  # a sender with nothing queued drops out
+        for sender, count in seen.depth.items():
+            self._outbox_depth.labels(sender).set(count)
+        self._outbox_pace.clear()
+        for pace in seen.paces:
+            self._outbox_pace.labels(pace.sender).set(pace.rate)
+
     def render(self) -> bytes:
         """Every metric in Prometheus' text format."""
         from prometheus_client import generate_latest
 
+        self._show_outbox()
         return generate_latest(self.registry)
 
 

@@ -10,9 +10,10 @@ ledger and one guarded catalogue.
 
 Routes: ``/v1/...`` and ``/openapi.json`` (:mod:`twiliokit.server.http_api`), ``/mcp`` (the
 :mod:`twiliokit.server.mcp` tools and resources), ``/webhooks/twilio/...``
-(:mod:`twiliokit.webhooks`). ``/v1`` and ``/mcp`` need ``Authorization: Bearer <token>``;
-the webhooks are checked by Twilio's signature instead. The lifespan opens the client and
-the ledger at startup and closes them at shutdown.
+(:mod:`twiliokit.webhooks`), ``/console`` (the web console, :mod:`twiliokit.server.console`:
+signed in with the same token on its sign-in page). ``/v1`` and ``/mcp`` need
+``Authorization: Bearer <token>``; the webhooks are checked by Twilio's signature instead.
+The lifespan opens the client and the ledger at startup and closes them at shutdown.
 
 The token is ``$TWILIOKIT_API_TOKEN``, else the one kept in the user config directory
 (``api-token``, mode 0600), generated there on first use (:func:`resolve_api_token`), so it
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twiliokit.errors import ConfigurationError
+from twiliokit.server.console.settings import ConsoleSettings
 from twiliokit.server.guardrails import Guardrails
 
 if TYPE_CHECKING:
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
     from twiliokit.connections import Connection
     from twiliokit.http.policies import RetryPolicy
     from twiliokit.ledger import LedgerStore
+    from twiliokit.outbox.settings import OutboxSettings
+    from twiliokit.outbox.worker import OutboxWorker
+    from twiliokit.server.console import Console
     from twiliokit.server.guardrails import GuardedCatalogue
     from twiliokit.server.metrics import Metrics
     from twiliokit.server.runtime import AgentRuntime
@@ -87,7 +92,12 @@ class ServiceSettings:
     and the WhatsApp window); every send is also recorded in the ledger, with the receiver's
     status callback when ``webhooks.public_url`` is set. ``metrics``: serve ``/metrics``
     (Prometheus, :mod:`twiliokit.server.metrics`), behind the bearer token unless ``metrics_public``
-    (acceptable when only your monitoring network can reach the server).
+    (acceptable when only your monitoring network can reach the server). ``console``: the web
+    console at ``/console`` (:mod:`twiliokit.server.console`), ``None`` to serve none; its
+    cookies are ``Secure`` when ``webhooks.public_url`` is https. ``outbox``: run an outbox
+    worker in the service with these settings (:mod:`twiliokit.outbox`; it is
+    ``app.state.outbox_worker`` while served), forwarded webhooks then waiting in the outbox;
+    ``None`` (the default): no worker.
     """
 
     connection: Connection
@@ -105,6 +115,8 @@ class ServiceSettings:
     compliance: ComplianceSettings | None = None
     metrics: bool = True
     metrics_public: bool = False
+    outbox: OutboxSettings | None = None
+    console: ConsoleSettings | None = field(default_factory=ConsoleSettings)
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_token, str) or len(self.api_token) < MIN_TOKEN_LENGTH:
@@ -141,19 +153,26 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
     holder = _Holder()
     routes: list[BaseRoute] = []
     metrics = _metrics_route(settings, catalogue, routes)
+    console = _console_routes(settings, holder, routes)
 
     receiver = None
     if settings.webhooks is not None:
+        from twiliokit.webhooks.handlers import Handlers
         from twiliokit.webhooks.receiver import WebhookReceiver
 
         receiver = WebhookReceiver(
             settings.webhooks,
             None,
-            _receiver_handlers(settings, holder),
+            Handlers.combined(
+                console.events.handlers() if console is not None else None,
+                _receiver_handlers(settings, holder),
+            ),
             forwarder=settings.forwarder,
             observe=metrics.webhook if metrics is not None else None,
         )
         routes.extend(receiver.routes)
+        if console is not None:
+            console.state.receiver = receiver  # its recent signature failures
 
     manager = None
     if settings.mcp:
@@ -220,6 +239,14 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
                 await stack.enter_async_context(receiver_lifespan(receiver, ledger))
             if manager is not None:
                 await stack.enter_async_context(manager.run())
+            if settings.outbox is not None:
+                # Sends made at once take their sender's slot at the same pace as the worker.
+                holder.runtime.context.pace = settings.outbox.rate_for
+                app.state.outbox_worker = await _start_outbox_worker(
+                    stack, settings, ledger, metrics
+                )
+            if console is not None:
+                stack.callback(console.events.close)  # open event streams end
             yield
 
     app = Starlette(
@@ -263,6 +290,57 @@ def _metrics_route(
         )
         routes.append(Route("/metrics", endpoint=guarded, methods=["GET"]))
     return metrics
+
+
+def _console_routes(
+    settings: ServiceSettings, runtime: _Holder, routes: list[BaseRoute]
+) -> Console | None:
+    """``/console`` (signed in with the API token), unless ``settings.console`` is None."""
+    if settings.console is None:
+        return None
+    import dataclasses
+
+    from twiliokit.server.console import Console
+
+    chosen = settings.console
+    public_url = settings.webhooks.public_url if settings.webhooks is not None else None
+    if public_url is not None and public_url.lower().startswith("https:"):
+        chosen = dataclasses.replace(chosen, secure_cookies=True)
+    console = Console(chosen, api_token=settings.api_token, runtime=runtime)
+    routes.extend(console.routes())
+    return console
+
+
+async def _start_outbox_worker(
+    stack: contextlib.AsyncExitStack,
+    settings: ServiceSettings,
+    ledger: LedgerStore,
+    metrics: Metrics | None,
+) -> OutboxWorker:
+    """Run an outbox worker for the life of the service (stopped first at shutdown) on its
+    ledger, with a client of its own (it handles 429s itself: ``worker_client``); forwarded
+    webhooks then wait in the outbox too."""
+    from twiliokit.outbox.running import running_worker, worker_client
+
+    client = await stack.enter_async_context(
+        worker_client(settings.connection, transport=settings.transport)
+    )
+    if settings.forwarder is not None:
+        settings.forwarder.use_outbox(ledger)
+    public_url = settings.webhooks.public_url if settings.webhooks is not None else None
+    worker = await stack.enter_async_context(
+        running_worker(
+            ledger,
+            client,
+            settings=settings.outbox,
+            compliance=settings.compliance,
+            status_callback_url=public_url,
+            observe=metrics.outbox_finished if metrics is not None else None,
+        )
+    )
+    if metrics is not None:
+        metrics.watch_outbox(lambda: worker.snapshot)
+    return worker
 
 
 def _receiver_handlers(settings: ServiceSettings, runtime: _Holder) -> Handlers | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias, TypedDict
 
 from twiliokit.errors import ValidationError
 from twiliokit.ledger import (
@@ -278,6 +278,31 @@ def _status(values: Mapping[str, str], names: tuple[str, ...], what: str) -> str
     )
 
 
+class _CallbackFields(TypedDict):
+    account_sid: str | None
+    from_: str | None
+    to: str | None
+    error_code: int | None
+    error_message: str | None
+    idempotency_token: str | None
+    params: Pairs
+
+
+def _callback_fields(
+    values: Mapping[str, str], params: Pairs, idempotency_token: str | None
+) -> _CallbackFields:
+    """What every status callback carries the same way, for messages and calls alike."""
+    return {
+        "account_sid": _optional(values, "AccountSid"),
+        "from_": _optional(values, "From"),
+        "to": _optional(values, "To"),
+        "error_code": _integer(values, "ErrorCode"),
+        "error_message": _optional(values, "ErrorMessage"),
+        "idempotency_token": idempotency_token,
+        "params": params,
+    }
+
+
 def opt_out_for(
     *,
     body: str,
@@ -359,14 +384,8 @@ def parse_message_status(
         sid=sid,
         status=MessageStatus.parse(raw),
         received_at=received_at,
-        account_sid=_optional(values, "AccountSid"),
-        from_=_optional(values, "From"),
-        to=_optional(values, "To"),
         messaging_service_sid=_optional(values, "MessagingServiceSid"),
-        error_code=_integer(values, "ErrorCode"),
-        error_message=_optional(values, "ErrorMessage"),
-        idempotency_token=idempotency_token,
-        params=params,
+        **_callback_fields(values, params, idempotency_token),
     )
 
 
@@ -406,17 +425,11 @@ def parse_call_status(
         sid=_required(values, "CallSid", what),
         status=CallStatus.parse(status),
         received_at=received_at,
-        account_sid=_optional(values, "AccountSid"),
-        from_=_optional(values, "From"),
-        to=_optional(values, "To"),
         direction=_optional(values, "Direction"),
         duration=_integer(values, "CallDuration"),
         sequence_number=_integer(values, "SequenceNumber"),
         answered_by=_optional(values, "AnsweredBy"),
-        error_code=_integer(values, "ErrorCode"),
-        error_message=_optional(values, "ErrorMessage"),
-        idempotency_token=idempotency_token,
-        params=params,
+        **_callback_fields(values, params, idempotency_token),
     )
 
 

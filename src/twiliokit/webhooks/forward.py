@@ -11,8 +11,16 @@ with ``X-Twiliokit-Signature: sha256=<hex HMAC-SHA256 of the body, keyed by the 
 
 Delivery runs in the background and never slows the webhook answer. Failures (network
 errors, 408, 425, 429, 5xx) are retried with exponential backoff and jitter, up to
-``max_attempts``; other answers are final. Everything is bounded: at most ``queue_size``
-deliveries wait, and more are dropped with a warning.
+``max_attempts``; other answers are final.
+
+Where the deliveries wait:
+
+- **the outbox** (``twiliokit serve``, or :meth:`Forwarder.use_outbox`): each delivery is an
+  outbox item of kind ``forward`` in the ledger, delivered by the outbox workers
+  (:class:`ForwardDelivery`) with the same retries. Nothing is dropped: a delivery waits out
+  restarts and a dead endpoint, and one that gives up is kept as ``failed`` with the reason.
+- **memory** (a ``Forwarder`` on its own): at most ``queue_size`` deliveries wait, and more
+  are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -27,22 +35,34 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
-from twiliokit.errors import ConfigurationError
+if TYPE_CHECKING:
+    from twiliokit.ledger.outbox_store import OutboxStore
+
+from twiliokit.errors import ConfigurationError, TwiliokitError
+from twiliokit.ledger.outbox_records import (
+    NewOutboxItem,
+    OutboxItem,
+    OutboxKind,
+    OutboxOutcome,
+    OutcomeKind,
+)
 from twiliokit.webhooks.events import Event
 from twiliokit.webhooks.request import shown_url
 
 __all__ = [
     "SIGNATURE_HEADER",
+    "ForwardDelivery",
     "ForwardSettings",
     "Forwarder",
     "event_document",
+    "forward_items",
     "retry_delay",
     "should_retry",
     "sign_body",
@@ -118,7 +138,14 @@ def should_retry(status: int | None) -> bool:
     return status is None or status >= 500 or status in _RETRY_STATUSES
 
 
-def retry_delay(attempt: int, settings: ForwardSettings, jitter: float) -> float:
+class _Backoff(Protocol):
+    @property
+    def first_delay(self) -> float: ...
+    @property
+    def max_delay(self) -> float: ...
+
+
+def retry_delay(attempt: int, settings: _Backoff, jitter: float) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1-based).
 
     ``first_delay * 2**(attempt-1)`` capped at ``max_delay``, times ``jitter`` (0.9 to 1.1 is
@@ -154,6 +181,140 @@ def event_document(event: Event, *, delivery_id: str, created_at: datetime) -> d
     }
 
 
+def _encoded(event: Event, created_at: datetime) -> tuple[str, bytes]:
+    """A new delivery id and the JSON body forwarded for ``event``."""
+    delivery_id = str(uuid.uuid4())
+    document = event_document(event, delivery_id=delivery_id, created_at=created_at)
+    return delivery_id, json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _headers(body: bytes, secret: str, kind: str, delivery_id: str) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign_body(body, secret),
+        "X-Twiliokit-Event": kind,
+        "X-Twiliokit-Delivery": delivery_id,
+        "User-Agent": "twiliokit-forwarder",
+    }
+
+
+def forward_items(event: Event, settings: ForwardSettings, *, now: datetime) -> list[NewOutboxItem]:
+    """The outbox items that forward ``event``: one per URL, signed now (the secret is not
+    stored, only the signature), with the retry policy they are delivered under."""
+    delivery_id, body = _encoded(event, now)
+    headers = _headers(body, settings.secret, event.kind, delivery_id)
+    return [
+        NewOutboxItem(
+            id="OB" + uuid.uuid4().hex,
+            kind=OutboxKind.FORWARD,
+            action="forward",
+            sender=urlsplit(url).hostname or url,
+            to=shown_url(url),
+            request={
+                "url": url,
+                "headers": headers,
+                "body": body.decode(),
+                "max_attempts": settings.max_attempts,
+                "first_delay": settings.first_delay,
+                "max_delay": settings.max_delay,
+                "timeout": settings.timeout,
+            },
+            created_at=now,
+            not_before=now,
+        )
+        for url in settings.urls
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredPolicy:
+    """The retry policy a stored delivery carries (``ForwardSettings`` when it was queued)."""
+
+    max_attempts: int
+    first_delay: float
+    max_delay: float
+    timeout: float
+
+    @classmethod
+    def of(cls, request: Mapping[str, Any]) -> _StoredPolicy:
+        defaults = _DEFAULT_POLICY
+        return cls(
+            max_attempts=int(request.get("max_attempts", defaults.max_attempts)),
+            first_delay=float(request.get("first_delay", defaults.first_delay)),
+            max_delay=float(request.get("max_delay", defaults.max_delay)),
+            timeout=float(request.get("timeout", defaults.timeout)),
+        )
+
+
+# ForwardSettings' own defaults (its fields), for a stored delivery that names none.
+_DEFAULTS: Final[dict[str, Any]] = {
+    spec.name: spec.default for spec in dataclasses.fields(ForwardSettings)
+}
+_DEFAULT_POLICY: Final = _StoredPolicy(
+    max_attempts=_DEFAULTS["max_attempts"],
+    first_delay=_DEFAULTS["first_delay"],
+    max_delay=_DEFAULTS["max_delay"],
+    timeout=_DEFAULTS["timeout"],
+)
+
+
+class ForwardDelivery:
+    """Delivers the outbox's ``forward`` items (what an outbox worker calls): one POST each;
+    2xx is ``sent``, a failure worth retrying is tried again later (backoff with jitter) up
+    to the item's ``max_attempts``, anything else ``failed`` with the reason. Use
+    ``async with`` (or ``aclose``)."""
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._client = httpx.AsyncClient(transport=transport, follow_redirects=False)
+        self._random = random.Random()  # noqa: S311 - jitter, not security
+
+    def __repr__(self) -> str:
+        return "ForwardDelivery()"
+
+    async def __aenter__(self) -> ForwardDelivery:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def deliver(self, item: OutboxItem, now: datetime) -> OutboxOutcome:
+        """POST the stored delivery once; its outcome (``now``: when it was started)."""
+        request = item.request
+        policy = _StoredPolicy.of(request)
+        attempt = item.attempts + 1
+        url = str(request["url"])
+        status: int | None = None
+        try:
+            response = await self._client.post(
+                url,
+                content=str(request["body"]).encode(),
+                headers=dict(request.get("headers") or {}),
+                timeout=policy.timeout,
+            )
+            status = response.status_code
+            problem = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            problem = type(exc).__name__
+        if status is not None and status < 300:
+            return OutboxOutcome(kind=OutcomeKind.SENT, at=now, twilio_status=str(status))
+        if should_retry(status) and attempt < policy.max_attempts:
+            delay = retry_delay(attempt, policy, self._random.uniform(0.9, 1.1))
+            return OutboxOutcome(
+                kind=OutcomeKind.RETRY,
+                at=now,
+                retry_at=now + timedelta(seconds=delay),
+                reason=f"forwarding to {shown_url(url)} failed ({problem}); attempt {attempt}",
+            )
+        return OutboxOutcome(
+            kind=OutcomeKind.FAILED,
+            at=now,
+            reason=f"gave up forwarding to {shown_url(url)} after {attempt} attempt(s): {problem}",
+        )
+
+
 @dataclass(slots=True)
 class _Job:
     url: str
@@ -181,6 +342,8 @@ class Forwarder:
         self._unfinished = 0
         self._idle: asyncio.Event | None = None
         self._random = random.Random()  # noqa: S311 - jitter, not security
+        self._store: OutboxStore | None = None
+        self._enqueueing: set[asyncio.Task[None]] = set()
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
@@ -211,25 +374,55 @@ class Forwarder:
             for n in range(self.settings.workers)
         ]
 
+    def use_outbox(self, store: OutboxStore) -> None:
+        """Queue deliveries in the outbox of ``store`` (the ledger) from now on: durable,
+        delivered by the outbox workers, never dropped (see the module docstring)."""
+        self._store = store
+
     def submit(self, event: Event) -> bool:
-        """Queue ``event`` for every URL; ``False`` (and a warning) when the queue is full."""
-        if self._queue is None:
+        """Queue ``event`` for every URL; ``False`` (and a warning) when the in-memory queue
+        is full (the outbox is never full)."""
+        if self._queue is None and self._store is None:
             raise RuntimeError("the forwarder is not started: use 'async with Forwarder(...)'")
-        delivery_id = str(uuid.uuid4())
-        document = event_document(event, delivery_id=delivery_id, created_at=datetime.now(UTC))
-        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        if self._store is not None:
+            return self._submit_to_outbox(event, self._store)
+        delivery_id, body = _encoded(event, datetime.now(UTC))
         accepted = True
         for url in self.settings.urls:
             accepted = self._enqueue(_Job(url, body, delivery_id, event.kind)) and accepted
         return accepted
 
     async def join(self) -> None:
-        """Wait until every queued delivery has succeeded or been given up."""
+        """Wait until every queued delivery has succeeded or been given up (with the outbox:
+        until every delivery is recorded in it)."""
+        while self._enqueueing:
+            await asyncio.gather(*list(self._enqueueing), return_exceptions=True)
         if self._idle is not None:
             await self._idle.wait()
 
+    def _submit_to_outbox(self, event: Event, store: OutboxStore) -> bool:
+        items = forward_items(event, self.settings, now=datetime.now(UTC))
+        # The receiver calls this from synchronous code after the event is recorded; the
+        # write is awaited by join()/aclose(), so a clean shutdown loses none.
+        task = asyncio.get_running_loop().create_task(self._record(store, items))
+        self._enqueueing.add(task)
+        task.add_done_callback(self._enqueueing.discard)
+        return True
+
+    async def _record(self, store: OutboxStore, items: list[NewOutboxItem]) -> None:
+        try:
+            await store.enqueue(items)
+        except TwiliokitError as exc:
+            self.dropped += len(items)
+            logger.warning(
+                "could not queue %d event deliveries in the outbox: %s", len(items), exc.message
+            )
+
     async def aclose(self, *, drain_timeout: float = 5.0) -> None:
-        """Finish what is queued (up to ``drain_timeout`` seconds), then stop."""
+        """Finish what is queued (up to ``drain_timeout`` seconds), then stop. Deliveries in
+        the outbox stay there for the workers."""
+        while self._enqueueing:
+            await asyncio.gather(*list(self._enqueueing), return_exceptions=True)
         if self._queue is None:
             return
         try:
@@ -294,13 +487,7 @@ class Forwarder:
             response = await self._client.post(
                 job.url,
                 content=job.body,
-                headers={
-                    "Content-Type": "application/json",
-                    SIGNATURE_HEADER: sign_body(job.body, self.settings.secret),
-                    "X-Twiliokit-Event": job.kind,
-                    "X-Twiliokit-Delivery": job.delivery_id,
-                    "User-Agent": "twiliokit-forwarder",
-                },
+                headers=_headers(job.body, self.settings.secret, job.kind, job.delivery_id),
             )
             status = response.status_code
             problem = f"HTTP {status}"

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from functools import partial
@@ -70,11 +71,27 @@ from twiliokit.webhooks.request import (
 )
 from twiliokit.webhooks.settings import WebhookSettings
 
-__all__ = ["EMPTY_TWIML", "PATHS", "WebhookEndpoint", "WebhookReceiver"]
+__all__ = ["EMPTY_TWIML", "PATHS", "SignatureFailure", "WebhookEndpoint", "WebhookReceiver"]
 
 logger = logging.getLogger("twiliokit.webhooks")
 
 _SHUTDOWN_GRACE: Final = 10.0
+#: How many recent signature failures :attr:`WebhookReceiver.signature_failures` keeps.
+_RECENT_FAILURES: Final = 100
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SignatureFailure:
+    """A request refused for its signature, with the diagnostic that was logged: the URL
+    checked (no query string or user info) and why it failed. Never the body."""
+
+    at: datetime
+    method: str
+    path: str
+    peer: str
+    url: str
+    reasons: str
+
 
 _T = TypeVar("_T")
 _E = TypeVar("_E")
@@ -106,6 +123,8 @@ class WebhookReceiver:
         self.forwarder = forwarder
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: The latest signature failures in this process, oldest first (the web console).
+        self.signature_failures: deque[SignatureFailure] = deque(maxlen=_RECENT_FAILURES)
 
     def __repr__(self) -> str:
         return f"WebhookReceiver({self.settings!r}, {self.handlers!r})"
@@ -267,6 +286,16 @@ class WebhookReceiver:
         if check.valid or not settings.validate_signatures:
             return check.url, check.valid
         explained = check_signature(raw, settings, params=params, explain=True)
+        self.signature_failures.append(
+            SignatureFailure(
+                at=self._clock(),
+                method=raw.method,
+                path=raw.path,
+                peer=raw.peer or "a unix socket",
+                url=shown_url(explained.url),
+                reasons=" ".join(explained.reasons) or "The signature is wrong.",
+            )
+        )
         logger.warning(
             "refused %s %s from %s with 403 (nothing stored): the X-Twilio-Signature does not "
             "match; checked against %s; %s",

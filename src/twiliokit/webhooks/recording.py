@@ -11,6 +11,9 @@ its dedupe claim: the delivery itself plus
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 from twiliokit.errors import ValidationError
 from twiliokit.ledger import (
     CallDirection,
@@ -56,13 +59,9 @@ def message_batch(
 ) -> LedgerBatch:
     """An inbound message, its keyword's consent event and the delivery."""
     message = MessageRecord(
-        sid=event.sid,
-        account_sid=event.account_sid,
+        **_received(event),
         direction=Direction.INBOUND,
-        from_=event.from_,
-        to=event.to,
         status=MessageStatus.RECEIVED,
-        date_created=event.received_at,
         body=event.body,
         num_segments=event.num_segments,
         num_media=len(event.media),
@@ -91,14 +90,7 @@ def status_batch(
 ) -> LedgerBatch:
     """A message status event and the delivery, and what the callback says of the message
     (recorded only if the ledger has not seen it: sent by something else)."""
-    status = StatusEvent(
-        sid=event.sid,
-        status=event.status,
-        at=event.received_at,
-        source=StatusSource.CALLBACK,
-        error_code=event.error_code,
-        error_message=event.error_message,
-    )
+    status = StatusEvent(status=event.status, **_reported(event))
     stub = _message_stub(event)
     return LedgerBatch(
         claim=claim,
@@ -138,13 +130,9 @@ def call_batch(event: CallReceived, webhook: WebhookDelivery, claim: Claim) -> L
     """
     if event.direction == CallDirection.INBOUND.value and event.status is CallStatus.RINGING:
         call = CallRecord(
-            sid=event.sid,
-            account_sid=event.account_sid,
+            **_received(event),
             direction=CallDirection.INBOUND,
-            from_=event.from_,
-            to=event.to,
             status=event.status,
-            date_created=event.received_at,
             parent_call_sid=event.parent_call_sid,
         )
         return LedgerBatch(claim=claim, calls=(call,), webhooks=(webhook,))
@@ -158,15 +146,47 @@ def call_status_batch(
     event: CallStatusChanged, webhook: WebhookDelivery, claim: Claim
 ) -> LedgerBatch:
     """A call status event and the delivery."""
-    status = CallStatusEvent(
-        sid=event.sid,
-        status=event.status,
-        at=event.received_at,
-        source=StatusSource.CALLBACK,
-        error_code=event.error_code,
-        error_message=event.error_message,
-    )
+    status = CallStatusEvent(status=event.status, **_reported(event))
     return LedgerBatch(claim=claim, call_statuses=(status,), webhooks=(webhook,))
+
+
+class _Received(TypedDict):
+    sid: str
+    account_sid: str
+    from_: str
+    to: str
+    date_created: datetime
+
+
+def _received(event: MessageReceived | CallReceived) -> _Received:
+    """Who wrote or called whom, and when: how an inbound message or call starts its record."""
+    return {
+        "sid": event.sid,
+        "account_sid": event.account_sid,
+        "from_": event.from_,
+        "to": event.to,
+        "date_created": event.received_at,
+    }
+
+
+class _Reported(TypedDict):
+    sid: str
+    at: datetime
+    source: StatusSource
+    error_code: int | None
+    error_message: str | None
+
+
+def _reported(event: MessageStatusChanged | CallStatusChanged) -> _Reported:
+    """What a status callback says besides the status, as a message's or a call's status
+    event records it."""
+    return {
+        "sid": event.sid,
+        "at": event.received_at,
+        "source": StatusSource.CALLBACK,
+        "error_code": event.error_code,
+        "error_message": event.error_message,
+    }
 
 
 def verify_summary(events: tuple[VerifyEvent, ...]) -> Pairs:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.acceptance.cli.conftest import Twiliokit, json_of, run_local
+from tests.integration.actions.helpers import count_messages
 from twiliokit.emulator.testing import RunningEmulator
 
 HANDSET = "+14155550199"
@@ -37,7 +38,25 @@ def test_raw_get_prints_the_body_and_status(
 
 
 def test_raw_post_sends_form_data(twiliokit: Twiliokit) -> None:
-    """`raw POST PATH --data k=v` creates a resource; --json wraps status, headers and data."""
+    """`raw POST PATH --data k=v` changes a resource; --json wraps status, headers and data."""
+    sent = json_of(twiliokit("sms", "send", HANDSET, "secret", "--json"))
+    result = twiliokit(
+        "raw",
+        "POST",
+        f"/2010-04-01/Accounts/{{AccountSid}}/Messages/{sent['sid']}.json",
+        "--data",
+        "Body=",
+        "--json",
+    )
+    answer = json_of(result)
+    assert answer["status_code"] == 200
+    assert answer["data"]["body"] == ""
+
+
+def test_raw_post_that_sends_a_message_is_refused(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """`raw POST .../Messages.json` is refused in one line naming `sms send`; nothing is sent."""
     result = twiliokit(
         "raw",
         "POST",
@@ -46,13 +65,11 @@ def test_raw_post_sends_form_data(twiliokit: Twiliokit) -> None:
         f"To={HANDSET}",
         "--data",
         "Body=raw hello",
-        "--data",
-        "From=+15005550006",
-        "--json",
     )
-    answer = json_of(result)
-    assert answer["status_code"] == 201
-    assert answer["data"]["body"] == "raw hello"
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: raw_request does not send messages")
+    assert "Use `twiliokit sms send`" in result.stderr
+    assert count_messages(emulator) == 0
 
 
 def test_raw_rejects_a_pair_without_equals(twiliokit: Twiliokit) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.acceptance.cli.conftest import Twiliokit, json_of
 from tests.helpers.ledger import record_inbound
+from tests.integration.actions.helpers import count_messages
 from twiliokit.emulator.testing import RunningEmulator
 
 HANDSET = "+14155550199"
@@ -40,6 +42,23 @@ def test_sms_send_json_uses_the_default_sender_and_options(
     assert sent["from"] == emulator.phone_number
     assert sent["to"] == HANDSET
     assert sent["body"] == "Hello"
+
+
+def test_sms_send_at_is_held_and_shown_as_scheduled(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """--send-at (no Messaging Service) prints status scheduled and the outbox id; nothing is
+    sent yet; a time beyond 35 days is refused naming --send-at."""
+    when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = twiliokit("sms", "send", HANDSET, "Later", "--send-at", when)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^status\s+scheduled\s*$", result.stdout, re.MULTILINE)
+    assert re.search(r"^outbox_id\s+OB[0-9a-f]{32}\s*$", result.stdout, re.MULTILINE)
+    assert count_messages(emulator) == 0
+    far = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    refused = twiliokit("sms", "send", HANDSET, "Much later", "--send-at", far)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: --send-at must be between now")
 
 
 def test_sms_send_reads_the_body_from_stdin(twiliokit: Twiliokit) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.examples.conftest import EXAMPLES, TIMEOUT, Examples
+from tests.helpers.ledger import read_ledger
 from tests.helpers.processes import run as twiliokit
 from tests.helpers.processes import running
+from twiliokit.ledger.outbox_records import OutboxItem, OutboxQuery, OutboxState
 
 pytestmark = pytest.mark.slow
 
@@ -62,37 +64,45 @@ def _appointments(path: Path, now: datetime) -> Path:
     return path
 
 
+def _outbox(examples: Examples) -> list[OutboxItem]:
+    """The outbox items of the default ledger the examples ran with, newest first."""
+    path = examples.home / ".local" / "share" / "twiliokit" / "ledger.sqlite3"
+    return read_ledger(f"sqlite:///{path}", lambda ledger: ledger.list_items(OutboxQuery()))
+
+
 def test_appointment_reminders_schedule_once_and_rerun_safely(examples: Examples) -> None:
-    """Reminders due in 5 min-35 days are scheduled through the Messaging Service, one due
-    sooner is sent now, the rest are skipped; a second run sends nothing new."""
+    """A reminder due within 35 days is held in the outbox until then (queued, nothing at
+    Twilio), one already due is sent now through the Messaging Service, the rest are skipped;
+    a second run sends and schedules nothing new."""
     csv = _appointments(examples.home / "appointments.csv", datetime.now(UTC))
     env = {"TWILIO_MESSAGING_SERVICE_SID": SERVICE}
 
     first = examples.run("appointment_reminders.py", str(csv), env=env)
     assert first.returncode == 0, first.stdout + first.stderr
-    by_to = {m["to"]: m for m in examples.messages()}
-    assert set(by_to) == {CUSTOMER, "+14155552672"}
-    scheduled = by_to["+14155552672"]
-    assert scheduled["status"] == "scheduled"
-    assert scheduled["messaging_service_sid"] == SERVICE
-    assert scheduled["body"].startswith("Hi Grace, a reminder of your appointment on ")
-    assert by_to[CUSTOMER]["status"] != "scheduled"
+    [sent] = examples.messages()
+    assert (sent["to"], sent["messaging_service_sid"]) == (CUSTOMER, SERVICE)
+    scheduled = next(item for item in _outbox(examples) if item.to == "+14155552672")
+    assert scheduled.state == OutboxState.QUEUED
+    assert scheduled.not_before > datetime.now(UTC) + timedelta(days=1)
+    assert scheduled.request["body"].startswith("Hi Grace, a reminder of your appointment on ")
+    assert f"accepted: {scheduled.id} (scheduled)" in first.stdout
     assert "A-3 +14155552673: skipped, more than 35 days ahead" in first.stdout
     assert "A-4 +14155552674: skipped, the appointment has started" in first.stdout
 
     again = examples.run("appointment_reminders.py", str(csv), env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("already accepted in an earlier run") == 2
-    assert len(examples.messages()) == 2
+    assert len(examples.messages()) == 1
+    assert len(_outbox(examples)) == 2
 
 
-def test_appointment_reminders_need_a_messaging_service(examples: Examples) -> None:
-    """Without a Messaging Service the script says what to set and sends nothing."""
+def test_appointment_reminders_need_no_messaging_service(examples: Examples) -> None:
+    """Without a Messaging Service the reminders leave from the connection's number."""
     csv = _appointments(examples.home / "appointments.csv", datetime.now(UTC))
     done = examples.run("appointment_reminders.py", str(csv))
-    assert done.returncode == 2
-    assert "TWILIO_MESSAGING_SERVICE_SID" in done.stderr
-    assert examples.messages() == []
+    assert done.returncode == 0, done.stdout + done.stderr
+    [sent] = examples.messages()
+    assert (sent["to"], sent["from"]) == (CUSTOMER, examples.emulator.phone_number)
 
 
 def test_auto_reply_handler_answers_an_inbound_text(examples: Examples) -> None:

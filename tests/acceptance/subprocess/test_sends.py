@@ -14,6 +14,7 @@ from tests.helpers.ledger import read_ledger, record_stop
 from twiliokit.cli.output import EXIT_INPUT, EXIT_REFUSED
 from twiliokit.emulator.products.messaging_store import MessagingStore
 from twiliokit.ledger import LedgerQuery
+from twiliokit.ledger.outbox_records import OutboxItem, OutboxQuery, OutboxState
 from twiliokit.ledger.records import MessageRecord
 
 # Several cold starts of the command each: generous on a loaded two-core machine.
@@ -27,6 +28,11 @@ PUBLIC_URL = "https://agent.invalid"
 def _recorded(url: str | None) -> list[MessageRecord]:
     """Every message the ledger at ``url`` holds."""
     return read_ledger(url, lambda ledger: ledger.search(LedgerQuery(limit=100)))
+
+
+def _outbox(url: str | None) -> list[OutboxItem]:
+    """Every outbox item the ledger at ``url`` holds, newest first."""
+    return read_ledger(url, lambda ledger: ledger.list_items(OutboxQuery()))
 
 
 def _refusal(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -44,6 +50,8 @@ def test_a_send_is_recorded_in_the_ledger_the_environment_names(user: User) -> N
     assert record.direction == "outbound-api"
     [message] = user.emulator.state.store(MessagingStore).newest_first(user.emulator.account_sid)
     assert message.status_callback == f"{PUBLIC_URL}/webhooks/twilio/message-status"
+    [item] = _outbox(user.ledger_url)
+    assert (item.id, item.state, item.sid) == (sent["outbox_id"], OutboxState.SENT, sent["sid"])
 
 
 def test_without_a_url_the_send_lands_in_the_default_sqlite_file(user: User) -> None:
@@ -63,6 +71,7 @@ def test_allowed_countries_refuses_before_any_request(user: User) -> None:
     assert (error["type"], error["field"]) == ("policy_refused", "to")
     assert emulator_messages(user.emulator) == []
     assert _recorded(user.ledger_url) == []
+    assert _outbox(user.ledger_url) == []
     plain = user("calls", "make", US, "--say", "hi")
     assert plain.returncode == EXIT_REFUSED
     assert plain.stderr.startswith("error: ")

@@ -81,18 +81,43 @@ async def test_raw_get_fills_in_the_account_and_api_version(
 
 
 async def test_raw_post_sends_form_data(run: Run, emulator: RunningEmulator) -> None:
-    """A raw POST with form data creates a message like send_sms would."""
+    """A raw POST with form data changes a resource (here it redacts a message's body)."""
+    sent = await run("send_sms", {"to": TO, "body": "secret"})
     answer = await run(
         "raw_request",
         {
             "method": "POST",
-            "path": "/2010-04-01/Accounts/{AccountSid}/Messages.json",
-            "data": {"To": TO, "From": "+15005550006", "Body": "via raw"},
+            "path": f"/2010-04-01/Accounts/{{AccountSid}}/Messages/{sent['sid']}.json",
+            "data": {"Body": ""},
         },
     )
-    assert answer["status_code"] == 201
-    assert answer["data"]["body"] == "via raw"
+    assert answer["status_code"] == 200
+    assert answer["data"]["body"] == ""
     assert count_messages(emulator) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "product", "action"),
+    [
+        ("/2010-04-01/Accounts/{AccountSid}/Messages.json", "api", "send_sms"),
+        ("/Accounts/$TWILIO_ACCOUNT_SID/Calls", "api", "make_call"),
+        ("https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json?x=1", "api", "send_sms"),
+        ("/v2/Services/VA" + "0" * 32 + "/Verifications", "verify", "start_verification"),
+    ],
+)
+async def test_a_raw_post_that_sends_is_refused(
+    run: Run, emulator: RunningEmulator, path: str, product: str, action: str
+) -> None:
+    """A raw POST creating a message, call or verification would go around compliance and
+    the outbox: refused naming path and the action to use; nothing is sent."""
+    with pytest.raises(ValidationError) as caught:
+        await run(
+            "raw_request",
+            {"method": "POST", "path": path, "product": product, "data": {"To": TO}},
+        )
+    assert caught.value.field == "path"
+    assert action in (caught.value.hint or "")
+    assert count_messages(emulator) == 0
 
 
 async def test_raw_media_fetch_gives_the_public_redirect(run: Run) -> None:

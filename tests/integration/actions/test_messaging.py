@@ -166,16 +166,16 @@ async def test_whatsapp_defaults_to_the_connections_number(emulator: RunningEmul
     assert sent["from"] == WHATSAPP_SENDER
 
 
-async def test_send_at_schedules_through_a_messaging_service(
+async def test_send_at_without_a_ledger_says_how_to_get_one(
     run: Run, emulator: RunningEmulator
 ) -> None:
-    """send_at an hour ahead with a Messaging Service gives a scheduled message."""
+    """send_at is held in the ledger: without one it is refused naming send_at and --db."""
     when = emulator_now(emulator) + timedelta(hours=1)
-    sent = await run(
-        "send_sms",
-        {"to": TO, "body": "later", "messaging_service_sid": MG, "send_at": iso(when)},
-    )
-    assert sent["status"] == "scheduled"
+    with pytest.raises(ValidationError) as caught:
+        await run("send_sms", {"to": TO, "body": "later", "send_at": iso(when)})
+    assert caught.value.field == "send_at"
+    assert "--db" in (caught.value.hint or "")
+    assert count_messages(emulator) == 0
 
 
 async def test_invalid_number_from_twilio_keeps_code_and_hint(run: Run) -> None:

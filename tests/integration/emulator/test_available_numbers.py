@@ -4,7 +4,6 @@ buying through IncomingPhoneNumbers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,14 +13,6 @@ from tests.helpers.oai import assert_conforms
 from tests.helpers.sdk import sdk_client
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
 
 
 def base(emulator: RunningEmulator) -> str:

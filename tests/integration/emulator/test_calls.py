@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -12,28 +11,12 @@ from twilio.request_validator import RequestValidator
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import Received, WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
 
 FROM = "+14155550100"
 TO = "+14155552671"
 SAY = "<Response><Say>Hello there, this is a test</Say><Pause length='4'/></Response>"
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for TwiML requests and status callbacks."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def calls_path(emulator: RunningEmulator, sid: str | None = None) -> str:

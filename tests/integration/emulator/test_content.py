@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,14 +18,6 @@ TEXT_TEMPLATE: dict[str, Any] = {
     "variables": {"1": "customer", "2": "order"},
     "types": {"twilio/text": {"body": "Hi {{1}}, order {{2}} has shipped."}},
 }
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
 
 
 def create(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ virtual time, reset, the webhook log and the health check."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,28 +12,11 @@ import pytest
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
 
 FROM = "+14155550100"
 TO = "+14155550123"
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    with httpx.Client(
-        base_url=emulator.base_url, auth=(emulator.account_sid, emulator.auth_token)
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for callbacks."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def messages_path(emulator: RunningEmulator) -> str:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from tests.helpers.sdk import sdk_client
 from twiliokit.emulator.testing import RunningEmulator
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
 
 
 def _create_service(api: httpx.Client, host: str | None) -> httpx.Response:
@@ -61,6 +51,8 @@ def test_without_the_header_routing_is_by_path(api: httpx.Client) -> None:
         ("verify.twilio.com", "/v2/PhoneNumbers/+14159929960"),
         ("content.twilio.com", "/2010-04-01/Accounts/AC00000000000000000000000000000000.json"),
         ("conversations.twilio.com", "/v1/Content"),
+        ("messaging.twilio.com", "/v1/Content"),
+        ("content.twilio.com", "/v1/Services"),
     ],
 )
 def test_a_path_of_another_product_is_404(api: httpx.Client, host: str, path: str) -> None:
@@ -97,3 +89,19 @@ def test_official_sdk_chat_is_refused_and_verify_works(emulator: RunningEmulator
     service = client.verify.v2.services.create(friendly_name="support")
     assert service.sid is not None
     assert service.sid.startswith("VA")
+
+
+def test_messaging_services_answer_only_for_messaging(api: httpx.Client) -> None:
+    """POST /v1/Services meant for messaging.twilio.com creates an MG service; the same
+    request meant for Conversations (also /v1/Services) is 404 naming it, creating nothing."""
+    meant = {"X-Forwarded-Host": "messaging.twilio.com"}
+    created = api.post("/v1/Services", data={"FriendlyName": "pool"}, headers=meant)
+    assert (created.status_code, created.json()["sid"][:2]) == (201, "MG")
+    other = api.post(
+        "/v1/Services",
+        data={"FriendlyName": "chat"},
+        headers={"X-Forwarded-Host": "conversations.twilio.com"},
+    )
+    assert (other.status_code, other.json()["code"]) == (404, 20404)
+    assert "Conversations (conversations.twilio.com)" in other.json()["message"]
+    assert len(api.get("/v1/Services", headers=meant).json()["services"]) == 1

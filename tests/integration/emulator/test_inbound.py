@@ -3,7 +3,6 @@ TwiML replies, media, fallback, and STOP/START/HELP opt-out handling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,7 +11,6 @@ from twilio.request_validator import RequestValidator
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import Received, WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator.testing import RunningEmulator
 
 NUMBER = "+14155550100"
@@ -22,21 +20,6 @@ STOP_REPLY = (
     "You have successfully been unsubscribed. You will not receive any more messages from this "
     "number. Reply START to resubscribe."
 )
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver playing the app's messaging webhook."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def configure(api: httpx.Client, emulator: RunningEmulator, number: str, **params: str) -> None:

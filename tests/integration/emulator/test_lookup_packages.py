@@ -3,7 +3,6 @@ data, an error code where the number is not covered); not asked for, null."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,14 +22,6 @@ PACKAGES = (
     "reassigned_number",
     "sms_pumping_risk",
 )
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
 
 
 def look(api: httpx.Client, number: str, fields: str, **params: str) -> dict[str, Any]:

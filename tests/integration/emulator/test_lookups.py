@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -40,14 +39,6 @@ def conforms(response: httpx.Response) -> dict[str, Any]:
     )
     assert_conforms(stripped)
     return body
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
 
 
 def test_valid_number_has_formats(api: httpx.Client) -> None:

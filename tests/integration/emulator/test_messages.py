@@ -3,7 +3,6 @@ filters and paging, fetch, redaction, deletion, media, and test credentials."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from tests.helpers.oai import assert_conforms
-from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
+from twiliokit.emulator import TEST_ACCOUNT_SID
 from twiliokit.emulator.testing import RunningEmulator
 
 FROM = "+14155550100"
@@ -39,23 +38,6 @@ SPEC_FIELDS = {
     "to",
     "uri",
 }
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def test_api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with Twilio-style test credentials."""
-    with httpx.Client(
-        base_url=emulator.base_url, auth=(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
-    ) as client:
-        yield client
 
 
 def base(account_sid: str) -> str:

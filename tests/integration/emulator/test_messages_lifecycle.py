@@ -13,28 +13,12 @@ from twilio.request_validator import RequestValidator
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import Received, WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import EmulatorConfig
 from twiliokit.emulator.testing import RunningEmulator, run_emulator
 
 FROM = "+14155550100"
 TO = "+14155550123"
 SERVICE = "MG" + "ab" * 16
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for status callbacks."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +129,7 @@ def test_price_counts_segments(api: httpx.Client, emulator: RunningEmulator) -> 
 
 def test_a_sender_drains_its_queue_at_its_mps(api: httpx.Client, emulator: RunningEmulator) -> None:
     """At 10 segments/s, 30 messages from one sender leave the queue 0.1 s apart."""
+    emulator.control.set_throughput(10, kind="long_code")
     sids = [create(api, emulator, Body=f"m{n}")["sid"] for n in range(30)]
     other = create(api, emulator, From="+14155550101")["sid"]
     emulator.control.advance(2)
@@ -160,7 +145,7 @@ def test_validity_period_expiry_fails_30036(
     api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
 ) -> None:
     """A message still queued when its ValidityPeriod ends fails with 30036."""
-    for _ in range(5):  # 55 segments: 5.5 s of backlog at 10 segments/s
+    for _ in range(5):  # 55 segments: 55 s of backlog at a US long code's 1 segment/s
         create(api, emulator, Body="x" * 1600)
     sid = create(api, emulator, ValidityPeriod="5", StatusCallback=sink.url("/status"))["sid"]
     emulator.control.advance(4.9)

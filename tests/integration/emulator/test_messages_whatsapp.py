@@ -3,7 +3,6 @@ approved Content templates, read receipts and WhatsApp's webhook parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,7 +11,6 @@ from twilio.request_validator import RequestValidator
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator.testing import RunningEmulator
 
 SENDER = "whatsapp:+14155238886"
@@ -21,21 +19,6 @@ WINDOW_ERROR = (
     "Failed to send freeform message because you are outside the allowed window. "
     "If you are using WhatsApp, please use a Message Template."
 )
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for webhooks and status callbacks."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def post(api: httpx.Client, emulator: RunningEmulator, **params: Any) -> httpx.Response:

@@ -3,32 +3,14 @@ PhoneNumber or AreaCode (magic numbers included), filters, updates and release."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.helpers.oai import assert_conforms
-from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
+from twiliokit.emulator import TEST_ACCOUNT_SID
 from twiliokit.emulator.testing import RunningEmulator
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def test_api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with Twilio-style test credentials."""
-    with httpx.Client(
-        base_url=emulator.base_url, auth=(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
-    ) as client:
-        yield client
 
 
 def path(account_sid: str) -> str:

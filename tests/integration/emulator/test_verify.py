@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,26 +11,10 @@ from twilio.request_validator import RequestValidator
 
 from tests.helpers.oai import assert_conforms
 from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
 
 TO = "+14155552671"
-
-
-@pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """An HTTP client with the development credentials."""
-    auth = (emulator.account_sid, emulator.auth_token)
-    with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
-        yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for Verify events."""
-    with serve_sink() as receiver:
-        yield receiver
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
+from twiliokit.actions.hooks import SendIntent
 from twiliokit.actions.inputs import names, register
 from twiliokit.actions.outputs import VerificationCheckOutput, VerificationOutput
+from twiliokit.actions.sending import outbox_id_field, send_now
 from twiliokit.actions.verify.fields import GROUP, ServiceInput, UniqueName, VerificationSid
 from twiliokit.actions.verify.services import rate_limit_buckets
 from twiliokit.errors import RateLimitError, TwiliokitError, ValidationError
@@ -20,6 +22,7 @@ from twiliokit.phone import parse_address
 __all__ = [
     "CheckVerificationInput",
     "StartVerificationInput",
+    "StartVerificationOutput",
     "check_verification",
     "start_verification",
 ]
@@ -84,6 +87,12 @@ class StartVerificationInput(ServiceInput):
         return self
 
 
+class StartVerificationOutput(VerificationOutput):
+    """The verification Twilio started, and the outbox item that recorded the send."""
+
+    outbox_id: str | None = outbox_id_field()
+
+
 @register(
     "start_verification",
     title="Send a one-time verification code",
@@ -94,26 +103,35 @@ class StartVerificationInput(ServiceInput):
 )
 async def start_verification(
     context: ActionContext, arguments: StartVerificationInput
-) -> VerificationOutput:
+) -> StartVerificationOutput:
     """Send a one-time code to a phone number (by SMS, voice call or WhatsApp) or email
     address through a Verify service, to prove the user controls it; then pass the code the
     user gives you to check_verification. Twilio makes and keeps the code. It costs money
     (the channel's price, plus a fee per successful verification). Starting again for the
     same recipient within 10 minutes re-sends the same code (at most 5 sends). The output
-    has status pending and the verification sid."""
+    has status pending and the verification sid. Like every send it is checked first
+    (countries, and opt-outs for sms and whatsapp) and recorded in the outbox."""
+    from twiliokit.resources.verify import Verification
+
+    intent = SendIntent(
+        channel=arguments.channel,
+        to=arguments.to,
+        from_=None,
+        service_sid=arguments.service_sid,
+        details={
+            "channel": arguments.channel,
+            "locale": arguments.locale,
+            "rate_limits": arguments.rate_limits,
+        },
+    )
     try:
-        verification = await context.client.create_verification(
-            arguments.service_sid,
-            to=arguments.to,
-            channel=arguments.channel,
-            locale=arguments.locale,
-            rate_limits=arguments.rate_limits,
-        )
+        sent = await send_now(context, intent, Verification, action="start_verification")
     except RateLimitError as exc:
         if not arguments.rate_limits or exc.code not in (None, TOO_MANY_REQUESTS):
             raise
         raise await _service_limit_refusal(context, arguments, exc) from exc
-    return VerificationOutput.of(verification)
+    base = VerificationOutput.of(sent.result).model_dump(by_alias=True)
+    return StartVerificationOutput.model_validate({**base, "outbox_id": sent.outbox_id})
 
 
 async def _service_limit_refusal(

@@ -14,10 +14,23 @@ def all_routes() -> list[BaseRoute]:
         content,
         lookups,
         messages,
+        messaging_services,
         numbers,
+        throughput,
         verify,
     )
 
     # Starlette tries routes in order: message creates, the hot path, are matched first.
-    modules = [messages, accounts, content, lookups, verify, numbers, available_numbers, calls]
+    modules = [
+        messages,
+        accounts,
+        content,
+        lookups,
+        verify,
+        messaging_services,
+        numbers,
+        available_numbers,
+        calls,
+        throughput,
+    ]
     return [route for module in modules for route in module.routes()]

@@ -37,7 +37,7 @@ from twiliokit.emulator.products.call_store import (
 )
 from twiliokit.emulator.products.numbers import NumberStore
 from twiliokit.emulator.sids import new_sid
-from twiliokit.emulator.web import iso8601, routes_for, state_of
+from twiliokit.emulator.web import base_of, iso8601, routes_for, state_of
 from twiliokit.errors import ValidationError
 
 
@@ -164,7 +164,7 @@ async def inbound_call(request: Request) -> Response:
         status="ringing",
         date_created=now,
         date_updated=now,
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=base_of(request),
         url=owned.voice_url,
         method=owned.voice_method,
         fallback_url=owned.voice_fallback_url,

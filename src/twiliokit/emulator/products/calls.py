@@ -31,6 +31,7 @@ from twiliokit.emulator.web import (
     API_2010,
     Form,
     account_for,
+    base_of,
     json_response,
     no_content,
     not_found_2010,
@@ -329,7 +330,7 @@ async def create_call(request: Request) -> Response:
     account = account_for(request, request.path_params["account_sid"], test_credentials_ok=True)
     form = await read_form(request)
     call = validate_create(state, account, form)
-    call.base_url = str(request.base_url).rstrip("/")
+    call.base_url = base_of(request)
     state.store(CallStore).add(call)
     call_flow.start_outbound(state, call, call.date_created)
     return json_response(call_json(call), 201)

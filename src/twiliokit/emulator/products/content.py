@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from twiliokit.emulator import control
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.content_store import (
     APPROVAL_STATUSES,
     CATEGORIES,
@@ -34,13 +34,16 @@ from twiliokit.emulator.products.content_store import (
     parse_variables,
 )
 from twiliokit.emulator.web import (
-    iso8601,
+    base_of,
+    iso8601_dates,
     json_response,
     live_account,
     no_content,
+    not_found_v,
     page_v2,
     read_form,
     routes_for,
+    same_names,
     state_of,
 )
 
@@ -49,23 +52,20 @@ __all__ = ["ContentStore", "ContentTemplate", "routes"]
 
 # --- JSON shapes ------------------------------------------------------------------------------
 
+#: The keys of a Content resource's JSON that are the template's stored attributes.
+_TEMPLATE_FIELDS = ("sid", "account_sid", "friendly_name", "language", "variables", "types")
+
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return base_of(request)
 
 
 def content_json(template: ContentTemplate, request: Request) -> dict[str, Any]:
     url = f"{_base(request)}/v1/Content/{template.sid}"
     return {
-        "sid": template.sid,
-        "account_sid": template.account_sid,
-        "friendly_name": template.friendly_name,
-        "language": template.language,
-        "variables": template.variables,
-        "types": template.types,
+        **same_names(template, *_TEMPLATE_FIELDS),
         "url": url,
-        "date_created": iso8601(template.date_created),
-        "date_updated": iso8601(template.date_updated),
+        **iso8601_dates(template),
         "links": {
             "approval_create": f"{url}/ApprovalRequests/whatsapp",
             "approval_fetch": f"{url}/ApprovalRequests",
@@ -106,7 +106,7 @@ async def _read_json_body(request: Request) -> dict[str, Any]:
 def _template(request: Request, account_sid: str, sid: str) -> ContentTemplate:
     template = state_of(request).store(ContentStore).get(sid)
     if template is None or template.account_sid != account_sid:
-        raise not_found(request.url.path.removeprefix("/v1"))
+        raise not_found_v(request)
     return template
 
 

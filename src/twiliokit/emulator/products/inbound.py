@@ -16,7 +16,7 @@ as an ``outbound-reply``. The webhook is awaited, so the answer says what the ap
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -31,12 +31,13 @@ from twiliokit.emulator import control
 from twiliokit.emulator.callbacks import WebhookRecord
 from twiliokit.emulator.products import opt_out
 from twiliokit.emulator.products.message_rules import Draft, content_type_of
+from twiliokit.emulator.products.messaging_service_store import MessagingServiceStore
 from twiliokit.emulator.products.messaging_store import Channel, Media, Message, MessagingStore
 from twiliokit.emulator.products.numbers import NumberStore
 from twiliokit.emulator.products.outbound import build_message, send
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import Account, EmulatorState
-from twiliokit.emulator.web import API_2010, state_of
+from twiliokit.emulator.web import API_2010, base_of, state_of
 from twiliokit.errors import ValidationError
 
 _MAX_MEDIA = 10
@@ -52,6 +53,8 @@ class Target:
     sms_method: str
     fallback_url: str | None
     fallback_method: str
+    #: The Messaging Service whose pool holds the number, if any.
+    service_sid: str | None = None
 
 
 def _target(state: EmulatorState, to: phone.Address) -> Target | None:
@@ -81,13 +84,27 @@ def _target(state: EmulatorState, to: phone.Address) -> Target | None:
         )
     if owned is None:
         return None
-    return Target(
+    own = Target(
         owned.account_sid,
         owned.phone_number,
         owned.sms_url,
         owned.sms_method,
         owned.sms_fallback_url,
         owned.sms_fallback_method,
+    )
+    service = state.store(MessagingServiceStore).holder_of(owned.sid)
+    if service is None:
+        return own
+    if service.inbound_request_url is None or service.use_inbound_webhook_on_number:
+        # The service defers to the number's own webhook (docs/emulator.md).
+        return replace(own, service_sid=service.sid)
+    return replace(
+        own,
+        sms_url=service.inbound_request_url,
+        sms_method=service.inbound_method,
+        fallback_url=service.fallback_url,
+        fallback_method=service.fallback_method,
+        service_sid=service.sid,
     )
 
 
@@ -139,6 +156,8 @@ def webhook_params(
     if not whatsapp:
         params += [("FromCountry", from_geo[3])]
     params += [("To", message.to)]
+    if message.messaging_service_sid:
+        params += [("MessagingServiceSid", message.messaging_service_sid)]
     if not whatsapp:
         params += [("ToZip", to_geo[2])]
     else:
@@ -307,6 +326,7 @@ async def receive(request: Request) -> Response:
         sender=target.address,
         recipient=user,
         segments=info.segments,
+        messaging_service_sid=target.service_sid,
     )
     message.media = [
         Media(new_sid("ME"), account.sid, sid, content_type_of(url), url, now)
@@ -347,7 +367,7 @@ async def receive(request: Request) -> Response:
     }
     if target.sms_url is None:
         return JSONResponse(result, status_code=201)
-    base = str(request.base_url).rstrip("/")
+    base = base_of(request)
     media_urls = [
         f"{base}{API_2010}/Accounts/{account.sid}/Messages/{sid}/Media/{media.sid}"
         for media in message.media

@@ -7,9 +7,11 @@
                       \\-> failed     (handset "failed"; 63016 outside the WhatsApp window;
                                       30036 ValidityPeriod expired; 30001 service queue full)
 
-Steps are ``config.delivery_step_seconds`` apart. Each sender hands ``config.sender_mps``
-segments per second to carriers: a message leaves the queue at its sender's next free slot,
-so a burst drains at the sender's pace, as on Twilio. Every status after the first is posted
+Steps are ``config.delivery_step_seconds`` apart. Each sender hands segments to carriers at
+its own rate (``throughput``: 1 per second for a US long code by default): a message leaves
+the queue at its sender's next free slot, so a burst drains at the sender's pace and the
+``date_sent`` of one sender's messages are spaced by segments / rate, as on Twilio. Nothing
+waits: the slots are computed when a message is queued. Every status after the first is posted
 to the message's ``StatusCallback``, signed, in order per message. Test credentials never get
 here: their messages stay ``queued`` and send no callbacks.
 """
@@ -26,14 +28,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from twiliokit.emulator import control
+from twiliokit.emulator.products.messaging_service_store import (
+    MessagingServiceStore,
+    pick_sender,
+)
 from twiliokit.emulator.products.messaging_store import (
     ERROR_MESSAGES,
-    MAX_QUEUE_SECONDS,
     Handset,
     Message,
     MessagingStore,
     Outcome,
 )
+from twiliokit.emulator.products.throughput import drain_seconds
 from twiliokit.emulator.state import EmulatorState
 from twiliokit.emulator.web import routes_for, state_of
 
@@ -82,6 +88,7 @@ def cancel(state: EmulatorState, message: Message, at: datetime) -> None:
 def _queued_later(state: EmulatorState, message: Message) -> Any:
     async def queued(at: datetime) -> None:
         message.event = None
+        _pick_pool_sender(state, message, at)
         message.change(
             at, status="queued", from_=message.sender, num_segments=str(message.segments)
         )
@@ -89,6 +96,20 @@ def _queued_later(state: EmulatorState, message: Message) -> Any:
         enqueue(state, message, at)
 
     return queued
+
+
+def _pick_pool_sender(state: EmulatorState, message: Message, at: datetime) -> None:
+    """A created Messaging Service picks the pool number as the message leaves ``accepted``
+    (or ``scheduled``): the queues then hold every message queued before it."""
+    sid = message.messaging_service_sid
+    if sid is None or message.channel == "whatsapp":
+        return
+    service = state.store(MessagingServiceStore).get(message.account_sid, sid)
+    if service is None:
+        return
+    _, chosen = pick_sender(state, service, message.recipient, message.channel, at, remember=True)
+    if chosen is not None:  # else the pool emptied since the create: keep its choice
+        message.sender = chosen
 
 
 def enqueue(state: EmulatorState, message: Message, at: datetime) -> None:
@@ -104,8 +125,8 @@ def enqueue(state: EmulatorState, message: Message, at: datetime) -> None:
         _fail_at(state, message, at + step, 63016)
         return
     slot = max(at, store.next_free.get(message.sender, at))
-    drain = message.segments / max(config.sender_mps, 1e-9)
-    if (slot - at).total_seconds() + drain > MAX_QUEUE_SECONDS:
+    drain = drain_seconds(state, message.sender, message.segments)
+    if (slot - at).total_seconds() + drain > config.queue_limit_seconds:
         # Only service messages get here (21611 refuses the others): Twilio fails them 30001.
         _fail_at(state, message, at, 30001)
         return

@@ -21,8 +21,13 @@ from urllib.parse import urlsplit
 from twiliokit import phone, segments
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.content import ContentStore
-from twiliokit.emulator.products.messaging_store import MAX_QUEUE_SECONDS, Channel, MessagingStore
+from twiliokit.emulator.products.messaging_service_store import (
+    MessagingServiceStore,
+    pick_sender,
+)
+from twiliokit.emulator.products.messaging_store import Channel, MessagingStore
 from twiliokit.emulator.products.numbers import NumberStore
+from twiliokit.emulator.products.throughput import drain_seconds
 from twiliokit.emulator.state import Account, EmulatorState
 from twiliokit.emulator.web import Form
 from twiliokit.errors import ValidationError
@@ -261,7 +266,13 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Draft
             channel = "mms"
     else:
         approved = False
-    sms_segments, body = _segments(body, form.bool("SmartEncoded"))
+    # A Messaging Service's settings apply where the request does not set its own.
+    record = state.store(MessagingServiceStore).get(account.sid, service) if service else None
+    if record is not None:
+        status_callback = status_callback or record.status_callback
+        validity = record.validity_period if validity is None else validity
+    smart = form.bool("SmartEncoded", record.smart_encoding if record is not None else False)
+    sms_segments, body = _segments(body, smart)
     segment_count = 1 if channel != "sms" else sms_segments
     recipient = to.e164 or to.value
 
@@ -270,8 +281,9 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Draft
         if channel != "whatsapp" and store.opted_out(recipient, sender, service):
             raise _to_error(21610, to.value)
         # With a service Twilio accepts the message and fails it 30001 once queued.
-        drain = segment_count / max(state.config.sender_mps, 1e-9)
-        if service is None and store.backlog_seconds(sender, now) + drain > MAX_QUEUE_SECONDS:
+        drain = drain_seconds(state, sender, segment_count)
+        limit = state.config.queue_limit_seconds
+        if service is None and store.backlog_seconds(sender, now) + drain > limit:
             raise _from_error(21611, sender)
     if service is not None:
         status = "scheduled" if send_at is not None else "accepted"
@@ -340,15 +352,15 @@ def _sender(
     """The address the message goes out from, owned by the account and able to send it."""
     numbers = state.store(NumberStore)
     if service is not None and not from_raw:  # with both, From is the service's sender
+        known = state.store(MessagingServiceStore).get(account.sid, service) is not None
+        if not known and not state.config.implicit_messaging_services:
+            raise _error(21701, f"The Messaging Service {service} does not exist")
         if channel == "whatsapp":
             senders = numbers.whatsapp_senders(account.sid)
             if senders:
                 return "whatsapp:" + senders[0].number
-        else:
-            for number in numbers.of_account(account.sid):
-                if number.sms_capable:
-                    return number.phone_number
-        raise _error(21704, "The Messaging Service contains no phone numbers")
+            raise _error(21704, "The Messaging Service contains no phone numbers")
+        return _pool_sender(state, account, service, to.e164 or to.value, channel)
     sender = _parse(from_raw, _ANY_SENDER)
     if sender is None:
         raise _from_error(21212, from_raw)
@@ -369,3 +381,28 @@ def _sender(
     if owned is None or not owned.capabilities.get(capability, False):
         raise _from_error(21606, sender.value)
     return sender.value
+
+
+def _pool_sender(
+    state: EmulatorState, account: Account, service_sid: str, recipient: str, channel: Channel
+) -> str:
+    """The number of the service's pool a message leaves from (see messaging_service_store)."""
+    services = state.store(MessagingServiceStore)
+    service = services.get(account.sid, service_sid)
+    numbers = state.store(NumberStore)
+    if service is None:
+        # An implicit service: the account's first SMS-capable number (docs/emulator.md).
+        for number in numbers.of_account(account.sid):
+            if number.sms_capable:
+                return number.phone_number
+        raise _error(21704, "The Messaging Service contains no phone numbers")
+    has_numbers, chosen = pick_sender(
+        state, service, recipient, channel, state.clock.now(), remember=False
+    )
+    if not has_numbers:
+        raise _error(21704, "The Messaging Service contains no phone numbers")
+    if chosen is None:
+        raise _error(
+            21703, "The Messaging Service does not have a phone number available to send a message"
+        )
+    return chosen

@@ -25,8 +25,6 @@ Outcome = Literal["delivered", "undelivered", "failed", "read"]
 
 #: How long an inbound WhatsApp message lets the business answer free-form.
 WHATSAPP_WINDOW = timedelta(hours=24)
-#: Twilio's queue holds at most 10 hours of a sender's segments (21611 / 30001 beyond).
-MAX_QUEUE_SECONDS = 36_000
 
 #: Statuses after which nothing more happens to a message (it may be deleted).
 FINAL_STATUSES = frozenset(
@@ -187,7 +185,7 @@ class MessagingStore:
         #: ``(WhatsApp sender E.164, user E.164)`` -> when the 24-hour window closes.
         self.windows: dict[tuple[str, str], datetime] = {}
         self.handsets: dict[str, Handset] = {}
-        #: Messaging Service SIDs used so far, per account.
+        #: Messaging Service SIDs created or used so far, per account (opt-outs cover them).
         self.services: dict[str, set[str]] = {}
 
     def add(self, message: Message) -> None:

@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +26,14 @@ from starlette.routing import BaseRoute
 
 from twiliokit import phone
 from twiliokit.emulator.errors import ApiError
+from twiliokit.emulator.settings_form import (
+    Table,
+    apply_form,
+    bool_value,
+    method_value,
+    name_value,
+    url_value,
+)
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import EmulatorState
 from twiliokit.emulator.web import (
@@ -52,21 +59,20 @@ EMPTY_AREA_CODE = "533"
 MAGIC_NUMBER = "+15005550006"
 
 _AREA_CODE = re.compile(r"[2-9][0-9]{2}")
-_METHODS = frozenset({"GET", "POST"})
-# Settable fields: form parameter -> (record attribute, kind).
-_SETTABLE: dict[str, tuple[str, str]] = {
-    "FriendlyName": ("friendly_name", "text"),
-    "SmsUrl": ("sms_url", "url"),
-    "SmsMethod": ("sms_method", "method"),
-    "SmsFallbackUrl": ("sms_fallback_url", "url"),
-    "SmsFallbackMethod": ("sms_fallback_method", "method"),
-    "VoiceUrl": ("voice_url", "url"),
-    "VoiceMethod": ("voice_method", "method"),
-    "VoiceFallbackUrl": ("voice_fallback_url", "url"),
-    "VoiceFallbackMethod": ("voice_fallback_method", "method"),
-    "StatusCallback": ("status_callback", "url"),
-    "StatusCallbackMethod": ("status_callback_method", "method"),
-    "VoiceCallerIdLookup": ("voice_caller_id_lookup", "bool"),
+# Settable fields: form parameter -> (record attribute, how to read it).
+_SETTABLE: Table = {
+    "FriendlyName": ("friendly_name", name_value),
+    "SmsUrl": ("sms_url", url_value),
+    "SmsMethod": ("sms_method", method_value),
+    "SmsFallbackUrl": ("sms_fallback_url", url_value),
+    "SmsFallbackMethod": ("sms_fallback_method", method_value),
+    "VoiceUrl": ("voice_url", url_value),
+    "VoiceMethod": ("voice_method", method_value),
+    "VoiceFallbackUrl": ("voice_fallback_url", url_value),
+    "VoiceFallbackMethod": ("voice_fallback_method", method_value),
+    "StatusCallback": ("status_callback", url_value),
+    "StatusCallbackMethod": ("status_callback_method", method_value),
+    "VoiceCallerIdLookup": ("voice_caller_id_lookup", bool_value),
 }
 _DEFAULT_CAPABILITIES = {"voice": True, "sms": True, "mms": True, "fax": False}
 
@@ -235,43 +241,11 @@ def number_json(record: PhoneNumber) -> dict[str, Any]:
 # --- parameters -------------------------------------------------------------------------------
 
 
-def _check_url(name: str, value: str) -> str | None:
-    if value == "":
-        return None  # an empty value clears the URL, as on Twilio
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ApiError(400, 11100, f"Invalid URL format for {name}: {value!r}. Use an http(s) URL.")
-    return value
-
-
-def _check_method(name: str, value: str) -> str:
-    method = value.strip().upper()
-    if method not in _METHODS:
-        raise ApiError(400, 20001, f"Invalid {name}: {value!r}. Use GET or POST.")
-    return method
-
-
 def apply_settings(record: PhoneNumber, form: Form) -> None:
     """Validate every settable parameter in ``form`` first, then apply them all."""
-    changes: dict[str, Any] = {}
-    for param, (attribute, kind) in _SETTABLE.items():
-        value = form.get(param)
-        if value is None:
-            continue
-        if kind == "url":
-            changes[attribute] = _check_url(param, value)
-        elif kind == "method":
-            changes[attribute] = _check_method(param, value)
-        elif kind == "bool":
-            changes[attribute] = form.bool(param)
-        else:
-            if len(value) > 64:
-                raise ApiError(
-                    400, 20002, f"Invalid FriendlyName: at most 64 characters, got {len(value)}"
-                )
-            changes[attribute] = value or _friendly(record.phone_number)
-    for attribute, value in changes.items():
-        setattr(record, attribute, value)
+    apply_form(record, form, _SETTABLE)
+    if not record.friendly_name:
+        record.friendly_name = _friendly(record.phone_number)
 
 
 def _purchase_number(form: Form, store: NumberStore, account_sid: str, test: bool) -> str:

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from twiliokit import phone
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import verify_services
 from twiliokit.emulator.products.verify_json import check_json, event_body, verification_json
 from twiliokit.emulator.products.verify_params import required
@@ -38,6 +38,7 @@ from twiliokit.emulator.web import (
     iso8601,
     json_response,
     live_account,
+    not_found_v,
     read_form,
     routes_for,
     state_of,
@@ -160,7 +161,7 @@ def _expire(state: EmulatorState, verification: Verification) -> Any:
 def _active(request: Request, service: Service, sid: str | None) -> Verification:
     found = state_of(request).store(VerifyStore).verifications.get(sid or "")
     if found is None or found.service_sid != service.sid or not found.active:
-        raise not_found(request.url.path.removeprefix("/v2"))
+        raise not_found_v(request)
     return found
 
 

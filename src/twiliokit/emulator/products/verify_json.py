@@ -14,7 +14,7 @@ from twiliokit.emulator.products.verify_store import (
     Verification,
     Webhook,
 )
-from twiliokit.emulator.web import iso8601
+from twiliokit.emulator.web import iso8601, iso8601_dates, same_names
 
 EVENT_PREFIX: Final = "com.twilio.accountsecurity.verify.verification."
 EVENT_SCHEMA: Final = "https://events-schemas.twilio.com/AccountSecurity.VerifyEventStreamEvent/3"
@@ -26,6 +26,35 @@ _ATTEMPT_CHANNEL: Final = {
     "whatsapp": "whatsapp",
     "sna": "SNA",
 }
+# The keys of each resource's JSON that are its stored attributes, in Twilio's order.
+_OWNERS: Final = ("service_sid", "account_sid")
+_SERVICE_FIELDS: Final = (
+    "sid",
+    "account_sid",
+    "friendly_name",
+    "code_length",
+    "lookup_enabled",
+    "psd2_enabled",
+    "skip_sms_to_landlines",
+    "dtmf_input_required",
+    "tts_name",
+    "do_not_share_warning_enabled",
+    "custom_code_enabled",
+    "push",
+    "totp",
+    "whatsapp",
+    "passkeys",
+    "default_template_sid",
+    "verify_event_subscription_enabled",
+)
+_WEBHOOK_FIELDS: Final = (
+    "friendly_name",
+    "event_types",
+    "webhook_method",
+    "webhook_url",
+    "status",
+    "version",
+)
 _SUBRESOURCES = {
     "verification_checks": "VerificationCheck",
     "verifications": "Verifications",
@@ -43,25 +72,8 @@ _SUBRESOURCES = {
 def service_json(service: Service, base: str) -> dict[str, Any]:
     url = f"{base}/Services/{service.sid}"
     return {
-        "sid": service.sid,
-        "account_sid": service.account_sid,
-        "friendly_name": service.friendly_name,
-        "code_length": service.code_length,
-        "lookup_enabled": service.lookup_enabled,
-        "psd2_enabled": service.psd2_enabled,
-        "skip_sms_to_landlines": service.skip_sms_to_landlines,
-        "dtmf_input_required": service.dtmf_input_required,
-        "tts_name": service.tts_name,
-        "do_not_share_warning_enabled": service.do_not_share_warning_enabled,
-        "custom_code_enabled": service.custom_code_enabled,
-        "push": service.push,
-        "totp": service.totp,
-        "whatsapp": service.whatsapp,
-        "passkeys": service.passkeys,
-        "default_template_sid": service.default_template_sid,
-        "verify_event_subscription_enabled": service.verify_event_subscription_enabled,
-        "date_created": iso8601(service.date_created),
-        "date_updated": iso8601(service.date_updated),
+        **same_names(service, *_SERVICE_FIELDS),
+        **iso8601_dates(service),
         "url": url,
         "links": {key: f"{url}/{path}" for key, path in _SUBRESOURCES.items()},
     }
@@ -70,13 +82,8 @@ def service_json(service: Service, base: str) -> dict[str, Any]:
 def rate_limit_json(rate_limit: RateLimit, base: str) -> dict[str, Any]:
     url = f"{base}/Services/{rate_limit.service_sid}/RateLimits/{rate_limit.sid}"
     return {
-        "sid": rate_limit.sid,
-        "service_sid": rate_limit.service_sid,
-        "account_sid": rate_limit.account_sid,
-        "unique_name": rate_limit.unique_name,
-        "description": rate_limit.description,
-        "date_created": iso8601(rate_limit.date_created),
-        "date_updated": iso8601(rate_limit.date_updated),
+        **same_names(rate_limit, "sid", *_OWNERS, "unique_name", "description"),
+        **iso8601_dates(rate_limit),
         "url": url,
         "links": {"buckets": f"{url}/Buckets"},
     }
@@ -84,14 +91,8 @@ def rate_limit_json(rate_limit: RateLimit, base: str) -> dict[str, Any]:
 
 def bucket_json(bucket: Bucket, base: str) -> dict[str, Any]:
     return {
-        "sid": bucket.sid,
-        "rate_limit_sid": bucket.rate_limit_sid,
-        "service_sid": bucket.service_sid,
-        "account_sid": bucket.account_sid,
-        "max": bucket.max,
-        "interval": bucket.interval,
-        "date_created": iso8601(bucket.date_created),
-        "date_updated": iso8601(bucket.date_updated),
+        **same_names(bucket, "sid", "rate_limit_sid", *_OWNERS, "max", "interval"),
+        **iso8601_dates(bucket),
         "url": f"{base}/Services/{bucket.service_sid}/RateLimits/{bucket.rate_limit_sid}"
         f"/Buckets/{bucket.sid}",
     }
@@ -100,17 +101,8 @@ def bucket_json(bucket: Bucket, base: str) -> dict[str, Any]:
 def webhook_json(webhook: Webhook, base: str) -> dict[str, Any]:
     return {
         "url": f"{base}/Services/{webhook.service_sid}/Webhooks/{webhook.sid}",
-        "sid": webhook.sid,
-        "account_sid": webhook.account_sid,
-        "service_sid": webhook.service_sid,
-        "friendly_name": webhook.friendly_name,
-        "event_types": webhook.event_types,
-        "webhook_method": webhook.webhook_method,
-        "webhook_url": webhook.webhook_url,
-        "status": webhook.status,
-        "version": webhook.version,
-        "date_created": iso8601(webhook.date_created),
-        "date_updated": iso8601(webhook.date_updated),
+        **same_names(webhook, "sid", "account_sid", "service_sid", *_WEBHOOK_FIELDS),
+        **iso8601_dates(webhook),
     }
 
 
@@ -120,12 +112,7 @@ def webhook_json(webhook: Webhook, base: str) -> dict[str, Any]:
 def _verification_head(verification: Verification) -> dict[str, Any]:
     """The first fields of a Verification, which a VerificationCheck shows too."""
     return {
-        "sid": verification.sid,
-        "service_sid": verification.service_sid,
-        "account_sid": verification.account_sid,
-        "to": verification.to,
-        "channel": verification.channel,
-        "status": verification.status,
+        **same_names(verification, "sid", *_OWNERS, "to", "channel", "status"),
         "valid": verification.status == "approved",
     }
 
@@ -144,8 +131,7 @@ def verification_json(verification: Verification, base: str) -> dict[str, Any]:
             }
             for attempt in verification.sends
         ],
-        "date_created": iso8601(verification.date_created),
-        "date_updated": iso8601(verification.date_updated),
+        **iso8601_dates(verification),
         "sna": None,
         "url": f"{base}/Services/{verification.service_sid}/Verifications/{verification.sid}",
     }
@@ -157,8 +143,7 @@ def check_json(verification: Verification) -> dict[str, Any]:
         "amount": verification.amount,
         "payee": verification.payee,
         "sna_attempts_error_codes": [],
-        "date_created": iso8601(verification.date_created),
-        "date_updated": iso8601(verification.date_updated),
+        **iso8601_dates(verification),
     }
 
 

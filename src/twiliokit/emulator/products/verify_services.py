@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from twiliokit.emulator.errors import ApiError, not_found
+from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.verify_json import (
     bucket_json,
     rate_limit_json,
@@ -34,9 +34,11 @@ from twiliokit.emulator.products.verify_store import (
 from twiliokit.emulator.state import Account
 from twiliokit.emulator.web import (
     Form,
+    base_of,
     json_response,
     live_account,
     no_content,
+    not_found_v,
     page_v2,
     read_form,
     routes_for,
@@ -68,7 +70,7 @@ _UNIQUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/v2"
+    return base_of(request) + "/v2"
 
 
 # --- lookups by path --------------------------------------------------------------------------
@@ -78,14 +80,10 @@ def _store(request: Request) -> VerifyStore:
     return state_of(request).store(VerifyStore)
 
 
-def _missing(request: Request) -> ApiError:
-    return not_found(request.url.path.removeprefix("/v2"))
-
-
 def service_of(request: Request, account: Account, key: str = "service_sid") -> Service:
     service = _store(request).service(account.sid, request.path_params[key])
     if service is None:
-        raise _missing(request)
+        raise not_found_v(request)
     return service
 
 
@@ -96,7 +94,7 @@ def _child(request: Request, children: dict[str, _T], key: str = "sid") -> _T:
     """The child (rate limit, bucket, webhook) the path names, or Verify's 404."""
     found = children.get(request.path_params[key])
     if found is None:
-        raise _missing(request)
+        raise not_found_v(request)
     return found
 
 

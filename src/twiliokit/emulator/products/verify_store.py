@@ -17,12 +17,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from twiliokit.emulator.clock import EventHandle
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.sids import new_sid
-from twiliokit.emulator.state import EmulatorState
+from twiliokit.emulator.state import EmulatorState, Record
 
 #: How long a verification stays checkable (Twilio's default: 10 minutes).
 EXPIRY_SECONDS: Final = 600
@@ -38,55 +38,35 @@ def invalid(name: str) -> ApiError:
 
 
 @dataclass
-class Bucket:
-    sid: str
+class Bucket(Record):
     rate_limit_sid: str
     service_sid: str
-    account_sid: str
     max: int
     interval: int
-    date_created: datetime
-    date_updated: datetime
-    seq: int
 
 
 @dataclass
-class RateLimit:
-    sid: str
+class RateLimit(Record):
     service_sid: str
-    account_sid: str
     unique_name: str
     description: str | None
-    date_created: datetime
-    date_updated: datetime
-    seq: int
     buckets: dict[str, Bucket] = field(default_factory=dict)
 
 
 @dataclass
-class Webhook:
-    sid: str
+class Webhook(Record):
     service_sid: str
-    account_sid: str
     friendly_name: str
     event_types: list[str]
     webhook_url: str
     status: str
     version: str
-    date_created: datetime
-    date_updated: datetime
-    seq: int
     webhook_method: str = "POST"
 
 
 @dataclass
-class Service:
-    sid: str
-    account_sid: str
+class Service(Record):
     friendly_name: str
-    date_created: datetime
-    date_updated: datetime
-    seq: int
     code_length: int = 6
     lookup_enabled: bool = False
     psd2_enabled: bool = False
@@ -149,13 +129,6 @@ class Verification:
         return sum(1 for check in self.checks if not check.success)
 
 
-class _Stamp(TypedDict):
-    sid: str
-    date_created: datetime
-    date_updated: datetime
-    seq: int
-
-
 def new_code(length: int) -> str:
     """A random numeric code of ``length`` digits (leading zeros allowed, as Twilio sends)."""
     return "".join(secrets.choice("0123456789") for _ in range(length))
@@ -173,23 +146,13 @@ class VerifyStore:
 
     # --- services and their children -----------------------------------------------------
 
-    def _stamp(self, prefix: str) -> _Stamp:
-        """A new record's SID, creation time (its update time too) and place in the order."""
-        now = self._state.clock.now()
-        return {
-            "sid": new_sid(prefix),
-            "date_created": now,
-            "date_updated": now,
-            "seq": self._state.next_seq(),
-        }
-
     def service(self, account_sid: str, sid: str) -> Service | None:
         found = self.services.get(sid)
         return found if found is not None and found.account_sid == account_sid else None
 
     def add_service(self, account_sid: str, friendly_name: str) -> Service:
         service = Service(
-            **self._stamp("VA"),
+            **self._state.stamp("VA"),
             account_sid=account_sid,
             friendly_name=friendly_name,
             push={"include_date": False, "apn_credential_sid": None, "fcm_credential_sid": None},
@@ -217,7 +180,7 @@ class VerifyStore:
         if any(rl.unique_name == unique_name for rl in service.rate_limits.values()):
             raise ApiError(400, 60208, f"Rate limit with UniqueName '{unique_name}' already exists")
         rate_limit = RateLimit(
-            **self._stamp("RK"),
+            **self._state.stamp("RK"),
             service_sid=service.sid,
             account_sid=service.account_sid,
             unique_name=unique_name,
@@ -229,7 +192,7 @@ class VerifyStore:
     def add_bucket(self, rate_limit: RateLimit, maximum: int, interval: int) -> Bucket:
         self.check_interval_free(rate_limit, interval)
         bucket = Bucket(
-            **self._stamp("BL"),
+            **self._state.stamp("BL"),
             rate_limit_sid=rate_limit.sid,
             service_sid=rate_limit.service_sid,
             account_sid=rate_limit.account_sid,
@@ -257,7 +220,7 @@ class VerifyStore:
         version: str,
     ) -> Webhook:
         webhook = Webhook(
-            **self._stamp("YW"),
+            **self._state.stamp("YW"),
             service_sid=service.sid,
             account_sid=service.account_sid,
             friendly_name=friendly_name,

@@ -1,0 +1,353 @@
+"""Outbox actions: what is waiting to leave, what left, and bulk sends.
+
+- ``get_send``, ``list_outbox``, ``cancel_send``: one send (any send: ``send_sms`` and the
+  others record an outbox item before their request leaves) and the outbox as a list.
+- ``get_batch``, ``cancel_batch``: a bulk send's progress (``send_bulk``, in
+  :mod:`twiliokit.actions.bulk_send`), and stopping what has not left.
+
+All of them need the ledger (``context.ledger``, an :class:`~twiliokit.ledger.OutboxStore`):
+without one they raise a :class:`~twiliokit.errors.ConfigurationError` saying how to enable it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+from pydantic import Field, model_validator
+
+# pydantic needs typing_extensions' TypedDict before Python 3.12.
+from twiliokit.actions.context import ActionContext
+from twiliokit.actions.inputs import (
+    AgentInput,
+    DateBound,
+    Sid,
+    address,
+    check_range,
+    end_of,
+    names,
+    register,
+    start_of,
+)
+from twiliokit.actions.ledger_actions import _ENABLE_HINT as ENABLE_LEDGER_HINT
+from twiliokit.actions.outputs import Output
+from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.phone import ALL_KINDS
+
+if TYPE_CHECKING:
+    from twiliokit.ledger.outbox_records import BatchProgress, OutboxItem
+    from twiliokit.ledger.outbox_store import OutboxStore
+
+__all__ = [
+    "BatchIdInput",
+    "BatchOutput",
+    "CancelBatchOutput",
+    "ListOutboxInput",
+    "ListOutboxOutput",
+    "OutboxItemOutput",
+    "SendIdInput",
+    "cancel_batch",
+    "cancel_send",
+    "get_batch",
+    "get_send",
+    "list_outbox",
+    "outbox_store",
+]
+
+GROUP = "outbox"
+OutboxId = Annotated[str, Sid(("OB",), "an outbox item", "the outbox_id of a send, or list_outbox")]
+BatchId = Annotated[str, Sid(("BT",), "a bulk send (batch)", "the batch_id send_bulk returned")]
+StateName = Annotated[
+    str,
+    Field(
+        pattern="^(queued|sending|sent|delivered|failed|refused|unknown|canceled)$",
+        description="queued, sending, sent, delivered, failed, refused, unknown or canceled.",
+    ),
+]
+
+
+def outbox_store(context: ActionContext, action: str) -> OutboxStore:
+    """The context's ledger as the outbox, or a ConfigurationError saying how to get one."""
+    ledger = context.ledger
+    if ledger is None or not hasattr(ledger, "enqueue"):
+        raise ConfigurationError(
+            f"{action} needs the ledger (the outbox is kept there), and this twiliokit runs "
+            "without one",
+            field="ledger",
+            hint=ENABLE_LEDGER_HINT,
+        )
+    store: OutboxStore = ledger  # both stores open_ledger returns keep the outbox
+    return store
+
+
+# --- one item --------------------------------------------------------------------------------
+
+
+class OutboxItemOutput(Output):
+    """One send as the outbox recorded it."""
+
+    outbox_id: str = Field(description="The item's id (OB...), given before anything left.")
+    state: str = Field(
+        description="queued (waiting for its time or its sender's pace), sending (a worker "
+        "holds it), sent (Twilio accepted it: see sid), delivered, failed, refused (a rule "
+        "stopped it: see reason), unknown (it may have left: a person or reconciliation "
+        "decides) or canceled."
+    )
+    kind: str = Field(description="message, call, verification or forward.")
+    action: str = Field(description="The action that asked for it (send_sms, send_bulk, ...).")
+    sender: str = Field(description="Its sender (number, Messaging Service, sender ID).")
+    to: str = Field(description="The recipient.")
+    batch_id: str | None = Field(description="The bulk send it belongs to, if any.")
+    not_before: datetime = Field(
+        description="When it may leave (UTC): its send_at, or when "
+        "it was recorded; quiet hours move it later."
+    )
+    created_at: datetime = Field(description="When it was recorded (UTC).")
+    updated_at: datetime = Field(description="When its state last changed (UTC).")
+    attempts: int = Field(description="Requests started for it.")
+    sid: str | None = Field(description="The SID Twilio gave it once accepted (SM..., CA...).")
+    twilio_status: str | None = Field(description="Its latest status at Twilio, when known.")
+    error_code: int | None = Field(description="Twilio's error code when it failed.")
+    reason: str | None = Field(description="Why it was refused, failed or is unknown.")
+    request: dict[str, Any] = Field(description="What it sends (the create parameters).")
+
+    @classmethod
+    def of(cls, item: OutboxItem) -> Self:
+        return cls(
+            outbox_id=item.id,
+            state=item.state.value,
+            kind=item.kind.value,
+            action=item.action,
+            sender=item.sender,
+            to=item.to,
+            batch_id=item.batch_id,
+            not_before=item.not_before,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+            attempts=item.attempts,
+            sid=item.sid,
+            twilio_status=item.twilio_status,
+            error_code=item.error_code,
+            reason=item.reason,
+            request=dict(item.request),
+        )
+
+
+class SendIdInput(AgentInput):
+    """Arguments of get_send and cancel_send."""
+
+    outbox_id: OutboxId = Field(
+        validation_alias=names("outbox_id", "id"),
+        description="The send's outbox_id (OB...), as every send action and list_outbox return it.",
+    )
+
+
+async def _item(store: OutboxStore, outbox_id: str) -> OutboxItem:
+    item = await store.get_item(outbox_id)
+    if item is None:
+        raise ValidationError(
+            f"no outbox item {outbox_id} in this ledger",
+            field="outbox_id",
+            hint="Check the id, and that this twiliokit uses the ledger the send was recorded "
+            "in (--db / TWILIOKIT_DATABASE_URL); list_outbox lists the items.",
+        )
+    return item
+
+
+@register("get_send", title="Where a send stands in the outbox", open_world=False, group=GROUP)
+async def get_send(context: ActionContext, arguments: SendIdInput) -> OutboxItemOutput:
+    """Show one send from the outbox by its outbox_id (OB...): whether it is still queued
+    (and until when), being sent, sent (with the message SID and its latest status), refused
+    or failed (with the reason), canceled, or unknown (it may have left while a worker
+    stopped; reconciliation or a person decides). Reads the local ledger: free, read-only."""
+    store = outbox_store(context, "get_send")
+    return OutboxItemOutput.of(await _item(store, arguments.outbox_id))
+
+
+class CancelSendOutput(OutboxItemOutput):
+    """The item after the cancel."""
+
+    canceled: bool = Field(
+        description="Whether this call canceled it. False when it had already left or "
+        "ended (see state): what has left cannot be called back."
+    )
+
+
+@register(
+    "cancel_send",
+    title="Cancel a send that has not left",
+    side_effect="write",
+    open_world=False,
+    group=GROUP,
+)
+async def cancel_send(context: ActionContext, arguments: SendIdInput) -> CancelSendOutput:
+    """Cancel a queued send (a send_at in the future, or one waiting for its sender's pace)
+    by its outbox_id, so that it never leaves. A send already being sent or finished is
+    returned unchanged with canceled false. Changes only the local outbox: free."""
+    store = outbox_store(context, "cancel_send")
+    before = await _item(store, arguments.outbox_id)
+    from twiliokit.ledger.outbox_records import OutboxState
+
+    after = await store.cancel_item(arguments.outbox_id, at=context.now()) or before
+    canceled = before.state is OutboxState.QUEUED and after.state is OutboxState.CANCELED
+    return CancelSendOutput.model_validate(
+        {**OutboxItemOutput.of(after).model_dump(), "canceled": canceled}
+    )
+
+
+# --- list_outbox -----------------------------------------------------------------------------
+
+
+class ListOutboxInput(AgentInput):
+    """Arguments of list_outbox."""
+
+    status: StateName | None = Field(
+        default=None,
+        validation_alias=names("status", "state"),
+        description="Only items in this state: queued, sending, sent, delivered, failed, "
+        "refused, unknown or canceled.",
+    )
+    sender: Annotated[str | None, address("sender", ALL_KINDS)] = Field(
+        default=None,
+        validation_alias=names("sender", "from"),
+        description="Only items from this sender (a number, short code or sender ID).",
+    )
+    batch_id: BatchId | None = Field(
+        default=None,
+        validation_alias=names("batch_id", "batch"),
+        description="Only the items of this bulk send (BT...).",
+    )
+    due_after: DateBound | None = Field(
+        default=None,
+        description="Only items due to leave at or after this moment (2030-03-01T09:00:00Z) "
+        "or day.",
+    )
+    due_before: DateBound | None = Field(
+        default=None,
+        description="Only items due to leave before this moment, or up to the end of this day.",
+    )
+    limit: int = Field(default=20, ge=1, le=1000, description="At most this many (1-1000).")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        check_range(
+            self.due_after, self.due_before, after_name="due_after", before_name="due_before"
+        )
+        return self
+
+
+class ListOutboxOutput(Output):
+    """Outbox items matching every filter, newest first."""
+
+    items: list[OutboxItemOutput] = Field(description="The items, newest first.")
+
+
+@register("list_outbox", title="List the outbox", open_world=False, group=GROUP)
+async def list_outbox(context: ActionContext, arguments: ListOutboxInput) -> ListOutboxOutput:
+    """List sends in the outbox, newest first, filtered by state (queued, sending, sent,
+    delivered, failed, refused, unknown, canceled), sender, bulk send (batch_id) and when
+    they are due to leave. Use it to see what is scheduled, what is stuck or what a crash
+    left unknown. Reads the local ledger: free, read-only."""
+    from twiliokit.ledger.outbox_records import OutboxQuery, OutboxState
+
+    store = outbox_store(context, "list_outbox")
+    query = OutboxQuery(
+        state=OutboxState(arguments.status) if arguments.status else None,
+        sender=arguments.sender,
+        batch_id=arguments.batch_id,
+        due_after=start_of(arguments.due_after) if arguments.due_after is not None else None,
+        due_before=end_of(arguments.due_before) if arguments.due_before is not None else None,
+        limit=arguments.limit,
+    )
+    found = await store.list_items(query)
+    return ListOutboxOutput(items=[OutboxItemOutput.of(item) for item in found])
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+class BatchIdInput(AgentInput):
+    """Arguments of get_batch and cancel_batch."""
+
+    batch_id: BatchId = Field(
+        validation_alias=names("batch_id", "id", "batch"),
+        description="The bulk send's batch_id (BT...), as send_bulk returned it.",
+    )
+
+
+class BatchOutput(Output):
+    """A bulk send's progress."""
+
+    batch_id: str = Field(description="The bulk send (BT...).")
+    created_at: datetime = Field(description="When it was accepted (UTC).")
+    total: int = Field(description="Recipients given, refused ones included.")
+    counts: dict[str, int] = Field(
+        description="Items by state: queued, sending, sent, delivered, failed, refused, "
+        "unknown, canceled (every state is listed, 0 included)."
+    )
+    rate_per_sender: dict[str, float] = Field(
+        description="Messages per second each sender reached over the last minute."
+    )
+    rate: float | None = Field(description="The pace asked for per sender, if any.")
+    canceled_at: datetime | None = Field(description="When it was canceled, if it was.")
+    done: bool = Field(description="Nothing of it is waiting or being sent any more.")
+
+    @classmethod
+    def of(cls, progress: BatchProgress) -> Self:
+        from twiliokit.ledger.outbox_records import OutboxState
+
+        batch = progress.batch
+        return cls(
+            batch_id=batch.id,
+            created_at=batch.created_at,
+            total=batch.total,
+            counts={s.value: int(progress.counts.get(s, 0)) for s in OutboxState},
+            rate_per_sender=dict(progress.rate_per_sender),
+            rate=batch.rate,
+            canceled_at=batch.canceled_at,
+            done=progress.done,
+        )
+
+
+async def _progress(context: ActionContext, store: OutboxStore, batch_id: str) -> BatchOutput:
+    progress = await store.batch_progress(batch_id, now=context.now())
+    if progress is None:
+        raise ValidationError(
+            f"no bulk send {batch_id} in this ledger",
+            field="batch_id",
+            hint="Check the id, and that this twiliokit uses the ledger send_bulk recorded it "
+            "in (--db / TWILIOKIT_DATABASE_URL).",
+        )
+    return BatchOutput.of(progress)
+
+
+@register("get_batch", title="A bulk send's progress", open_world=False, group=GROUP)
+async def get_batch(context: ActionContext, arguments: BatchIdInput) -> BatchOutput:
+    """Show how far a bulk send (send_bulk's batch_id) got: its items counted by state
+    (queued, sending, sent, delivered, failed, refused, unknown, canceled), the rate each
+    sender reached, and whether it is done. Reads the local ledger: free, read-only."""
+    return await _progress(context, outbox_store(context, "get_batch"), arguments.batch_id)
+
+
+class CancelBatchOutput(BatchOutput):
+    """The bulk send after the cancel."""
+
+    canceled: int = Field(description="How many items this call canceled (those still queued).")
+
+
+@register(
+    "cancel_batch",
+    title="Stop a bulk send",
+    side_effect="write",
+    open_world=False,
+    group=GROUP,
+)
+async def cancel_batch(context: ActionContext, arguments: BatchIdInput) -> CancelBatchOutput:
+    """Stop a bulk send: every item of it still queued is canceled and never leaves; what
+    has already left (or is leaving right now) is not called back. Answers how many were
+    canceled and the batch's counts. Changes only the local outbox: free."""
+    store = outbox_store(context, "cancel_batch")
+    await _progress(context, store, arguments.batch_id)  # an unknown batch is named first
+    canceled = await store.cancel_batch(arguments.batch_id, at=context.now())
+    after = await _progress(context, store, arguments.batch_id)
+    return CancelBatchOutput.model_validate({**after.model_dump(), "canceled": canceled})

@@ -1,0 +1,119 @@
+"""`twiliokit sms bulk contacts.csv --body "Hi {first_name}"`: read the file, run ``send_bulk``
+(the same action as every surface), report what was accepted and refused (by the file's line
+numbers), and with ``--wait`` follow the batch (``get_batch``) with a live progress bar until
+nothing of it is waiting or in flight.
+
+The outbox's workers send the messages (`twiliokit serve` runs one, or `twiliokit worker`):
+this command only records the batch, and waits for it when asked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.bulk_csv import Contacts, in_file_terms, read_contacts, rows_as_lines
+from twiliokit.cli.runner import Common, run_action
+from twiliokit.errors import ValidationError
+
+__all__ = ["POLL_SECONDS", "run_bulk"]
+
+#: How often --wait reads the batch's progress.
+POLL_SECONDS: Final = 1.0
+#: States in which an item has left the queue for good (or at least for now: unknown).
+_ENDED: Final = ("sent", "delivered", "failed", "refused", "unknown", "canceled")
+_REFUSAL_COLUMNS: Final = ("line", "to", "type", "reason")
+
+
+def run_bulk(path: Path, arguments: Mapping[str, Any], common: Common, *, wait: bool) -> None:
+    """Run the bulk send of the contacts in ``path`` and print the outcome (errors through
+    ``output``, which exits)."""
+    secrets: list[str] = []
+    with output.errors_handled(as_json=common.as_json, secrets=secrets):
+        contacts = read_contacts(path)
+        try:
+            result = run_action(
+                "send_bulk",
+                {**arguments, "recipients": contacts.recipients},
+                common,
+                secrets=secrets,
+            )
+        except ValidationError as exc:
+            raise in_file_terms(exc, contacts) from None
+        if not common.as_json:
+            _show_accepted(result, contacts)
+        final = _wait(result["batch_id"], common, secrets) if wait else None
+        if common.as_json:
+            output.show_json({**result, "batch": final} if final is not None else result)
+        elif final is not None:
+            _show_final(final)
+
+
+def _show_accepted(result: Mapping[str, Any], contacts: Contacts) -> None:
+    deferred = f" ({result['deferred']} deferred by quiet hours)" if result["deferred"] else ""
+    typer.echo(
+        f"batch {result['batch_id']}: {result['accepted']} of {result['total']} recipients "
+        f"queued{deferred}, {result['refused']} refused; from {result['sender']}"
+    )
+    refusals = [
+        {
+            **refusal,
+            "line": contacts.lines[refusal["row"]],
+            "reason": rows_as_lines(refusal["reason"], contacts),
+        }
+        for refusal in result["refusals"]
+        if refusal["row"] < len(contacts.lines)
+    ]
+    if refusals:
+        more = result["refused"] - len(refusals)
+        footer = f"... and {more} more: twiliokit outbox list --status refused" if more else None
+        output.show_rows(refusals, _REFUSAL_COLUMNS, title="Refused", footer=footer)
+
+
+def _wait(batch_id: str, common: Common, secrets: list[str]) -> dict[str, Any]:
+    """Follow the batch until it is done, with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    def read() -> dict[str, Any]:
+        return run_action("get_batch", {"batch_id": batch_id}, common, secrets=secrets)
+
+    batch = read()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=Console(stderr=True, highlight=False),
+    ) as progress:
+        task = progress.add_task("sending", total=batch["total"], detail="")
+        while True:
+            progress.update(task, completed=_ended(batch), detail=describe(batch))
+            if batch["done"]:
+                break
+            # Polling the ledger: the worker that sends may be another process or machine.
+            time.sleep(POLL_SECONDS)
+            batch = read()
+    return batch
+
+
+def _ended(batch: Mapping[str, Any]) -> int:
+    counts: Mapping[str, int] = batch["counts"]
+    return sum(counts.get(state, 0) for state in _ENDED)
+
+
+def describe(batch: Mapping[str, Any]) -> str:
+    """The batch's counts (the states it has items in) and each sender's rate, one line."""
+    counts: Mapping[str, int] = batch["counts"]
+    parts = [f"{state} {count}" for state, count in counts.items() if count]
+    rates = [f"{sender} {rate:.1f}/s" for sender, rate in batch["rate_per_sender"].items()]
+    return " · ".join(parts + rates)
+
+
+def _show_final(batch: Mapping[str, Any]) -> None:
+    typer.echo(f"batch {batch['batch_id']} done: {describe(batch)}")

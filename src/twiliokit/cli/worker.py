@@ -1,0 +1,134 @@
+"""`twiliokit worker`: the outbox worker on its own (``serve`` runs one in-process).
+
+Sends what the outbox holds (scheduled sends, bulk batches, forwarded webhooks) at each
+sender's pace, reconciles what a crash left unknown, and logs each item it finishes (ids,
+senders, outcomes; never bodies or credentials). SIGTERM or Ctrl-C stops it cleanly: requests
+in flight finish, unstarted claims are given back, and it exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import typer
+
+from twiliokit.cli import output
+from twiliokit.cli.runner import BaseUrlOption, ConfigOption, DbOption, ProfileOption
+from twiliokit.cli.service_config import (
+    compliance_from,
+    config_sections,
+    config_where,
+    configure_logging,
+)
+from twiliokit.config_file import DATABASE_URL_ENV, PUBLIC_URL_ENV
+from twiliokit.errors import ConfigurationError
+
+__all__ = ["READY", "worker_command"]
+
+#: The line `twiliokit worker` prints once it is sending (scripts and tests wait for it).
+READY = "twiliokit worker"
+
+
+def worker_command(
+    db: DbOption = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="Items this worker sends at the same time. Default: concurrency in the "
+            "config file's \\[outbox] table, else 8.",
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Run the outbox worker: send what is queued, at each sender's pace, until stopped.
+
+    Run any number on PostgreSQL (on any machines); on SQLite, workers of one machine only.
+    Rates, in-flight cap and leases come from the config file's \\[outbox] table
+    (docs/outbox.md).
+    """
+    secrets: list[str] = []
+    with output.errors_handled(as_json=False, secrets=secrets):
+        from twiliokit.cli.connection import resolve_for_cli
+        from twiliokit.ledger.urls import resolve_ledger_url
+        from twiliokit.outbox.settings import SECTION, OutboxSettings
+
+        environ = dict(os.environ)
+        connection, _ = resolve_for_cli(
+            profile=profile, config=config, base_url=base_url, environ=environ
+        )
+        secrets.extend(connection.secret_values())
+        sections = config_sections(environ, config)
+        where = config_where(environ, config)
+        settings = OutboxSettings.from_section(sections.get(SECTION), where=where)
+        if concurrency is not None:
+            settings = dataclasses.replace(settings, concurrency=concurrency)
+        ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
+        target = resolve_ledger_url(ledger_url)
+        if target.is_memory:
+            raise ConfigurationError(
+                "the worker needs a shared ledger: an in-memory one holds nothing to send",
+                field="db",
+                hint="Give --db sqlite:///path.db or --db postgresql://... (the one serve and "
+                "your sends use).",
+            )
+        configure_logging(secrets, level=logging.INFO)
+        asyncio.run(
+            _run(
+                connection,
+                ledger_url,
+                settings,
+                compliance=compliance_from(sections, where),
+                public_url=_public_url(environ, sections),
+            )
+        )
+
+
+def _public_url(environ: Mapping[str, str], sections: Mapping[str, Any]) -> str | None:
+    webhooks = sections.get("webhooks")
+    section_url = webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
+    return environ.get(PUBLIC_URL_ENV, "").strip() or section_url or None
+
+
+async def _run(
+    connection: Any, ledger_url: str | None, settings: Any, *, compliance: Any, public_url: Any
+) -> None:
+    from twiliokit.ledger import open_ledger
+    from twiliokit.outbox.running import build_worker, worker_client
+
+    ledger = await open_ledger(ledger_url)
+    try:
+        async with (
+            worker_client(connection) as client,
+            build_worker(
+                ledger,
+                client,
+                settings=settings,
+                compliance=compliance,
+                status_callback_url=public_url,
+            ) as worker,
+        ):
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, worker.stop)
+            typer.echo(
+                f"{READY} {worker.owner}: sending from the outbox "
+                f"(concurrency {settings.concurrency}); SIGTERM or Ctrl-C stops it"
+            )
+            await worker.run()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(ValueError, RuntimeError):
+                    loop.remove_signal_handler(signum)
+    finally:
+        await ledger.close()
+    typer.echo(f"{READY} {worker.owner}: stopped", err=True)

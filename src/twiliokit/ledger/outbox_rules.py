@@ -1,0 +1,203 @@
+"""The outbox's decisions, without I/O: pacing slots and the state an item reads as.
+
+Both stores (SQL and memory) call these inside their transaction, so that they decide alike.
+
+Pacing is GCRA, a virtual schedule per sender: the sender's next item leaves at
+``slot = max(next_at, now)``, and ``next_at`` then moves on by ``1 / rate`` (the item's batch
+may ask for a slower rate, never a faster one). A sender slowed by a 429/20429/30001 runs at
+half its rate until ``slowed_until``. Items are offered per sender and taken in order of their
+slots across senders, so one sender's backlog never starves another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from twiliokit.errors import ValidationError
+from twiliokit.ledger.outbox_records import OutboxOutcome, OutboxState, OutcomeKind, SenderPace
+
+__all__ = [
+    "DELIVERED_STATUSES",
+    "EPOCH",
+    "FAILED_STATUSES",
+    "LOST_LEASE",
+    "RATE_WINDOW",
+    "SlotPlan",
+    "capacity",
+    "check_rate",
+    "next_slot",
+    "outcome_changes",
+    "pace_rate",
+    "plan_slots",
+    "quotas",
+    "rate_span",
+    "read_state",
+]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""``next_at`` of a sender that never sent: any time in the past means "now"."""
+
+DELIVERED_STATUSES = frozenset({"delivered", "read", "partially_delivered", "completed"})
+"""Message and call statuses that make a ``sent`` item read as ``delivered``."""
+FAILED_STATUSES = frozenset({"undelivered", "failed", "canceled", "busy", "no-answer"})
+"""Message and call statuses that make a ``sent`` item read as ``failed``."""
+
+LOST_LEASE = (
+    "its worker stopped holding it after the request started (lease expired): reconciliation "
+    "decides whether it left"
+)
+"""The reason an item becomes ``unknown`` when its lease runs out mid-request."""
+
+RATE_WINDOW = timedelta(seconds=60)
+"""The window :class:`~twiliokit.ledger.outbox_records.BatchProgress` rates are measured over."""
+
+
+def read_state(state: OutboxState, status: str | None) -> OutboxState:
+    """How an item stored in ``state`` reads, given its SID's current ledger ``status``."""
+    if state is OutboxState.SENT and status is not None:
+        if status in DELIVERED_STATUSES:
+            return OutboxState.DELIVERED
+        if status in FAILED_STATUSES:
+            return OutboxState.FAILED
+    return state
+
+
+def pace_rate(pace: SenderPace, now: datetime) -> float:
+    """The sender's rate at ``now``: halved while it is slowed down."""
+    slowed = pace.slowed_until is not None and pace.slowed_until > now
+    return pace.rate / 2 if slowed else pace.rate
+
+
+def capacity(pace: SenderPace, *, now: datetime, horizon: timedelta) -> int:
+    """How many items of this sender could get a slot within ``now + horizon`` (at its
+    full rate; a batch's lower rate only gives fewer)."""
+    first = max(pace.next_at, now)
+    room = (now + horizon - first).total_seconds()
+    if room < 0:
+        return 0
+    return math.floor(room * pace_rate(pace, now)) + 1
+
+
+def step(pace: SenderPace, now: datetime, batch_rate: float | None = None) -> timedelta:
+    """The time one item takes of its sender's schedule (of a batch's, if that is slower)."""
+    rate = pace_rate(pace, now)
+    return timedelta(seconds=1 / (rate if batch_rate is None else min(rate, batch_rate)))
+
+
+def next_slot(pace: SenderPace, now: datetime) -> tuple[datetime, datetime]:
+    """One slot for a send that leaves at once: ``(slot, next_at afterwards)``."""
+    slot = max(pace.next_at, now)
+    return slot, slot + step(pace, now)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """What a claim takes: ``(sender, index in that sender's candidates, slot)`` in order of
+    slots, and each sender's ``next_at`` afterwards (only senders that got a slot)."""
+
+    taken: list[tuple[str, int, datetime]]
+    next_at: dict[str, datetime]
+
+
+def plan_slots(
+    paces: Mapping[str, SenderPace],
+    candidates: Mapping[str, Sequence[float | None]],
+    *,
+    now: datetime,
+    horizon: timedelta,
+    budget: int,
+) -> SlotPlan:
+    """Give slots to at most ``budget`` items.
+
+    ``candidates[sender]`` holds the batch rate (``None``: none) of each of the sender's due
+    items, oldest first. Each sender's items get consecutive slots from its pace; only slots
+    within ``now + horizon`` are offered, and the earliest offers across senders are taken (so
+    what each sender gets is a prefix of its candidates).
+    """
+    until = now + horizon
+    offers: list[tuple[datetime, str, int, datetime]] = []
+    for sender, rates in candidates.items():
+        pace = paces[sender]
+        slot = max(pace.next_at, now)
+        for index, batch_rate in enumerate(rates):
+            if slot > until:
+                break
+            after = slot + step(pace, now, batch_rate)
+            offers.append((slot, sender, index, after))
+            slot = after
+    offers.sort()
+    taken = offers[: max(budget, 0)]
+    next_at: dict[str, datetime] = {}
+    for _, sender, _, after in taken:  # slots rise within a sender: the last one wins
+        next_at[sender] = after
+    return SlotPlan([(sender, index, slot) for slot, sender, index, _ in taken], next_at)
+
+
+def quotas(
+    paces: Mapping[str, SenderPace],
+    due: Mapping[str, int],
+    *,
+    now: datetime,
+    horizon: timedelta,
+    budget: int,
+) -> dict[str, int]:
+    """How many due items to fetch per sender for a claim of ``budget`` items, given how many
+    each has due: what :func:`plan_slots` would give each sender at its full rate. Fetching
+    only that many (rather than ``budget`` per sender) keeps a claim from reading, and on
+    PostgreSQL locking, rows it will not take."""
+    virtual = {
+        sender: [None] * min(capacity(pace, now=now, horizon=horizon), budget, due[sender])
+        for sender, pace in paces.items()
+    }
+    plan = plan_slots(paces, virtual, now=now, horizon=horizon, budget=budget)
+    found: dict[str, int] = {}
+    for sender, _, _ in plan.taken:
+        found[sender] = found.get(sender, 0) + 1
+    return found
+
+
+def rate_span(now: datetime, first: datetime | None) -> float:
+    """Seconds a batch's recent rate is measured over: the last minute, or less when its
+    first request finished less than a minute ago (at least one second)."""
+    if first is None:
+        return RATE_WINDOW.total_seconds()
+    seconds = (now - first).total_seconds()
+    return min(RATE_WINDOW.total_seconds(), max(1.0, seconds))
+
+
+def check_rate(rate: float, name: str = "rate") -> float:
+    """``rate`` (messages per second) if it is a positive, finite number."""
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < math.inf:
+        raise ValidationError(
+            f"{name} must be a positive number of messages per second, not {rate!r}", field=name
+        )
+    return float(rate)
+
+
+def outcome_changes(outcome: OutboxOutcome) -> dict[str, Any]:
+    """The fields (record and column names alike) an outcome sets on its item."""
+    changes: dict[str, Any] = {"updated_at": outcome.at, "reason": outcome.reason}
+    kind = outcome.kind
+    if kind is OutcomeKind.RETRY:  # nothing left: back to the queue, no lease, no request
+        return changes | {
+            "state": OutboxState.QUEUED,
+            "not_before": outcome.retry_at or outcome.at,
+            "lease_owner": None,
+            "lease_until": None,
+            "request_started_at": None,
+        }
+    changes["lease_until"] = None
+    if kind is OutcomeKind.UNKNOWN:
+        return changes | {"state": OutboxState.UNKNOWN}
+    changes |= {"state": OutboxState(kind.value), "finished_at": outcome.at}
+    if kind is OutcomeKind.REFUSED:
+        return changes
+    return changes | {
+        "sid": outcome.sid,
+        "twilio_status": outcome.twilio_status,
+        "error_code": outcome.error_code,
+    }

@@ -1,0 +1,507 @@
+"""The outbox half of :class:`~twiliokit.ledger.sql.SqlLedger` (SQLite and PostgreSQL).
+
+Every operation is one transaction on the ledger's runner (writes on its writer thread, which
+on SQLite begins with ``BEGIN IMMEDIATE``). A claim decides in that one transaction, never by
+check-then-write across processes:
+
+- on SQLite the write lock of ``BEGIN IMMEDIATE`` makes the whole claim exclusive, across
+  processes too;
+- on PostgreSQL the claim locks the pace rows of the senders it serves (``FOR UPDATE SKIP
+  LOCKED``: a sender another claim is serving right now is left to it) and the items it takes
+  (``FOR UPDATE SKIP LOCKED``); with ``max_in_flight`` it also holds a transaction-scoped
+  advisory lock, since counting what is in flight and claiming more must not interleave.
+
+Slots and states are decided by :mod:`~twiliokit.ledger.outbox_rules`, as in the memory store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import Connection, Row
+
+from twiliokit.errors import ValidationError
+from twiliokit.ledger import outbox_statements as q
+from twiliokit.ledger import schema as t
+from twiliokit.ledger.compiled import RawWrites
+from twiliokit.ledger.database import translated_ledger
+from twiliokit.ledger.outbox_records import (
+    BatchProgress,
+    ClaimedItem,
+    NewBatch,
+    NewOutboxItem,
+    OutboxBatch,
+    OutboxItem,
+    OutboxKind,
+    OutboxOutcome,
+    OutboxQuery,
+    OutboxState,
+    SenderPace,
+)
+from twiliokit.ledger.outbox_rows import (
+    batch_from_row,
+    batch_row,
+    item_from_row,
+    item_row,
+    pace_from_row,
+)
+from twiliokit.ledger.outbox_rules import (
+    EPOCH,
+    LOST_LEASE,
+    RATE_WINDOW,
+    check_rate,
+    next_slot,
+    outcome_changes,
+    plan_slots,
+    quotas,
+    rate_span,
+    read_state,
+)
+from twiliokit.ledger.records import require_utc
+from twiliokit.ledger.runners import Runner
+from twiliokit.ledger.store import check_limit
+
+__all__ = ["ENQUEUE_CHUNK", "SqlOutbox"]
+
+T = TypeVar("T")
+
+ENQUEUE_CHUNK = 5_000
+"""Items per statement when enqueueing (a few MB of parameters on PostgreSQL)."""
+# Any fixed 64-bit number (not the migrations' one): serialises claims that count what is in
+# flight, on one PostgreSQL database.
+_IN_FLIGHT_LOCK = 0x7477_6C6B_6F75_7462
+
+i = t.outbox_items.c
+
+
+class SqlOutbox:
+    """:class:`~twiliokit.ledger.outbox_store.OutboxStore` on SQL; mixed into ``SqlLedger``,
+    which sets ``_runner``, ``_errors`` and ``_outbox``."""
+
+    _runner: Runner
+    _errors: tuple[type[Exception], ...]
+    _outbox: q.OutboxStatements
+
+    async def _outbox_read(self, work: Callable[[Connection], T]) -> T:
+        with translated_ledger("read", self._errors):
+            return await self._runner.read(work)
+
+    async def _outbox_write(self, work: Callable[[Connection], T]) -> T:
+        with translated_ledger("write", self._errors):
+            return await self._runner.write(work)
+
+    async def _items(self, query: Any) -> list[OutboxItem]:
+        def run(conn: Connection) -> list[OutboxItem]:
+            return [item_from_row(r) for r in conn.execute(query)]
+
+        return await self._outbox_read(run)
+
+    # -- recording -------------------------------------------------------------------------
+
+    async def enqueue(
+        self, items: Sequence[NewOutboxItem], *, batch: NewBatch | None = None
+    ) -> None:
+        rows = [item_row(item) for item in items]
+        batch_values = None if batch is None else batch_row(batch)
+        # Items joining a batch recorded earlier: if it was canceled meanwhile, so are they.
+        joining = {row["batch_id"] for row in rows if row["batch_id"]} - (
+            set() if batch is None else {batch.id}
+        )
+        statements = self._outbox
+
+        def run(conn: Connection) -> None:
+            if batch_values is not None:
+                conn.execute(statements.batch, batch_values)
+            canceled = _canceled_batches(conn, joining) if joining else set()
+            todo = [_canceled_row(row) if row["batch_id"] in canceled else row for row in rows]
+            if conn.dialect.name == "postgresql":
+                _copy_items(conn, statements, todo)
+                return
+            with RawWrites(conn) as raw:
+                for start in range(0, len(todo), ENQUEUE_CHUNK):
+                    raw.run_many(statements.enqueue, todo[start : start + ENQUEUE_CHUNK])
+
+        if rows or batch_values is not None:
+            await self._outbox_write(run)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def get_item(self, item_id: str) -> OutboxItem | None:
+        found = await self._items(q.item_select().where(i.outbox_id == item_id))
+        return found[0] if found else None
+
+    async def find_item(
+        self, *, sid: str | None = None, idempotency_key: str | None = None
+    ) -> OutboxItem | None:
+        if (sid is None) == (idempotency_key is None):
+            raise ValidationError("give exactly one of sid or idempotency_key", field="sid")
+        where = i.sid == sid if sid is not None else i.idempotency_key == idempotency_key
+        query = q.item_select().where(where).order_by(i.created_at.desc()).limit(1)
+        found = await self._items(query)
+        return found[0] if found else None
+
+    async def list_items(self, query: OutboxQuery) -> list[OutboxItem]:
+        return await self._items(q.list_query(query))
+
+    async def unknown_items(self, *, limit: int = 100) -> list[OutboxItem]:
+        check_limit(limit)
+        query = (
+            q.item_select()
+            .where(i.state == OutboxState.UNKNOWN.value)
+            .order_by(i.created_at, i.outbox_id)
+            .limit(limit)
+        )
+        return await self._items(query)
+
+    async def get_batch(self, batch_id: str) -> OutboxBatch | None:
+        def run(conn: Connection) -> OutboxBatch | None:
+            row = conn.execute(
+                select(t.outbox_batches).where(t.outbox_batches.c.batch_id == batch_id)
+            ).first()
+            return None if row is None else batch_from_row(row)
+
+        return await self._outbox_read(run)
+
+    async def batch_progress(self, batch_id: str, *, now: datetime) -> BatchProgress | None:
+        now = require_utc("batch_progress", "now", now)
+
+        def run(conn: Connection) -> BatchProgress | None:
+            row = conn.execute(
+                select(t.outbox_batches).where(t.outbox_batches.c.batch_id == batch_id)
+            ).first()
+            if row is None:
+                return None
+            batch = batch_from_row(row)
+            counts = dict.fromkeys(OutboxState, 0)
+            for state, count in conn.execute(q.batch_counts(batch_id)):
+                counts[OutboxState(state)] += count
+            if counts[OutboxState.SENT]:
+                for status, count in conn.execute(q.batch_delivery(batch_id)):
+                    read = read_state(OutboxState.SENT, status)
+                    counts[OutboxState.SENT] -= count
+                    counts[read] += count
+            first = conn.execute(q.batch_first_finished(batch_id)).scalar_one()
+            span = rate_span(now, first)
+            rates = {
+                sender: count / span
+                for sender, count in conn.execute(q.batch_rates(batch_id, now - RATE_WINDOW, now))
+            }
+            return BatchProgress(batch=batch, counts=counts, rate_per_sender=rates)
+
+        return await self._outbox_read(run)
+
+    async def paces(self) -> list[SenderPace]:
+        def run(conn: Connection) -> list[SenderPace]:
+            query = select(t.outbox_paces).order_by(t.outbox_paces.c.sender)
+            return [pace_from_row(r) for r in conn.execute(query)]
+
+        return await self._outbox_read(run)
+
+    async def depth(self) -> dict[str, int]:
+        def run(conn: Connection) -> dict[str, int]:
+            return {sender: int(count) for sender, count in conn.execute(q.depth())}
+
+        return await self._outbox_read(run)
+
+    # -- canceling -------------------------------------------------------------------------
+
+    async def cancel_item(self, item_id: str, *, at: datetime) -> OutboxItem | None:
+        at = require_utc("cancel_item", "at", at)
+
+        def run(conn: Connection) -> OutboxItem | None:
+            conn.execute(
+                update(t.outbox_items)
+                .where(i.outbox_id == item_id, i.state == OutboxState.QUEUED.value)
+                .values(_canceled(at))
+            )
+            row = conn.execute(q.item_select().where(i.outbox_id == item_id)).first()
+            return None if row is None else item_from_row(row)
+
+        return await self._outbox_write(run)
+
+    async def cancel_batch(self, batch_id: str, *, at: datetime) -> int:
+        at = require_utc("cancel_batch", "at", at)
+        batches = t.outbox_batches.c
+
+        def run(conn: Connection) -> int:
+            conn.execute(
+                update(t.outbox_batches)
+                .where(batches.batch_id == batch_id, batches.canceled_at.is_(None))
+                .values(canceled_at=at)
+            )
+            done = conn.execute(
+                update(t.outbox_items)
+                .where(i.batch_id == batch_id, i.state == OutboxState.QUEUED.value)
+                .values(_canceled(at))
+            )
+            return int(done.rowcount)
+
+        return await self._outbox_write(run)
+
+    # -- claiming and finishing ------------------------------------------------------------
+
+    async def claim_due(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        horizon: timedelta,
+        max_in_flight: int | None = None,
+        kinds: Collection[OutboxKind] | None = None,
+        default_rate: float = 1.0,
+        rate_for: Callable[[str], float] | None = None,
+    ) -> list[ClaimedItem]:
+        now = require_utc("claim_due", "now", now)
+        check_rate(default_rate, "default_rate")
+        statements = self._outbox
+
+        def run(conn: Connection) -> list[ClaimedItem]:
+            budget = limit
+            if max_in_flight is not None:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IN_FLIGHT_LOCK})
+                budget = min(budget, max_in_flight - conn.execute(q.in_flight(now)).scalar_one())
+            if budget <= 0:
+                return []
+            due = {
+                sender: count
+                for sender, count in conn.execute(q.queued_senders(now, budget, kinds))
+                if count
+            }
+            senders = list(due)
+            if not senders:
+                return []
+            paces = _lock_paces(conn, senders)
+            missing = [s for s in senders if s not in paces]
+            if missing:
+                rows = [
+                    {
+                        "sender": sender,
+                        "rate": check_rate(
+                            default_rate if rate_for is None else rate_for(sender), "rate_for"
+                        ),
+                        "next_at": EPOCH,
+                        "slowed_until": None,
+                    }
+                    for sender in missing
+                ]
+                conn.execute(statements.new_pace, rows)
+                paces |= _lock_paces(conn, missing)
+            wanted = quotas(paces, due, now=now, horizon=horizon, budget=budget)
+            candidates = _due_candidates(conn, wanted, now, kinds)
+            plan = plan_slots(
+                paces,
+                {sender: [r.batch_rate for r in rows] for sender, rows in candidates.items()},
+                now=now,
+                horizon=horizon,
+                budget=budget,
+            )
+            if not plan.taken:
+                return []
+            claimed = []
+            for sender, index, slot in plan.taken:
+                item = item_from_row(candidates[sender][index])
+                claimed.append(
+                    ClaimedItem(
+                        item=dataclasses.replace(
+                            item,
+                            state=OutboxState.SENDING,
+                            lease_owner=owner,
+                            lease_until=slot + lease,
+                            updated_at=now,
+                            request_started_at=None,
+                        ),
+                        leave_at=slot,
+                    )
+                )
+            conn.execute(
+                statements.claim,
+                [
+                    {"b_id": c.item.id, "b_owner": owner, "b_until": c.item.lease_until}
+                    | {"b_now": now}
+                    for c in claimed
+                ],
+            )
+            conn.execute(
+                statements.pace_next,
+                [{"b_sender": s, "b_next": at} for s, at in plan.next_at.items()],
+            )
+            return claimed
+
+        return await self._outbox_write(run)
+
+    async def take_slot(
+        self, sender: str, *, now: datetime, default_rate: float | None = None
+    ) -> datetime:
+        now = require_utc("take_slot", "now", now)
+        if default_rate is not None:
+            check_rate(default_rate, "default_rate")
+        statements = self._outbox
+
+        def run(conn: Connection) -> datetime:
+            row = conn.execute(q.locked_paces([sender], wait=True)).first()
+            if row is None:
+                if default_rate is None:
+                    return now
+                new = {"sender": sender, "rate": default_rate, "next_at": EPOCH}
+                conn.execute(statements.new_pace, new | {"slowed_until": None})
+                row = conn.execute(q.locked_paces([sender], wait=True)).one()
+            slot, next_at = next_slot(pace_from_row(row), now)
+            conn.execute(statements.pace_next, {"b_sender": sender, "b_next": next_at})
+            return slot
+
+        return await self._outbox_write(run)
+
+    async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
+        at = require_utc("mark_started", "at", at)
+        statement = (
+            update(t.outbox_items)
+            .where(q.held_by(item_id, owner), i.lease_until > at)
+            .values(request_started_at=at, attempts=i.attempts + 1, updated_at=at)
+        )
+        return await self._outbox_update(statement)
+
+    async def extend_lease(self, item_id: str, *, owner: str, until: datetime) -> bool:
+        until = require_utc("extend_lease", "until", until)
+        statement = (
+            update(t.outbox_items).where(q.held_by(item_id, owner)).values(lease_until=until)
+        )
+        return await self._outbox_update(statement)
+
+    async def finish(self, item_id: str, outcome: OutboxOutcome, *, owner: str | None) -> bool:
+        where = q.undecided(item_id) if owner is None else q.held_by(item_id, owner)
+        values = {
+            name: value.value if isinstance(value, OutboxState) else value
+            for name, value in outcome_changes(outcome).items()
+        }
+        return await self._outbox_update(update(t.outbox_items).where(where).values(values))
+
+    async def _outbox_update(self, statement: Any) -> bool:
+        def run(conn: Connection) -> bool:
+            return bool(conn.execute(statement).rowcount == 1)
+
+        return await self._outbox_write(run)
+
+    async def expire_leases(self, *, now: datetime) -> list[OutboxItem]:
+        now = require_utc("expire_leases", "now", now)
+
+        def run(conn: Connection) -> list[OutboxItem]:
+            conn.execute(
+                update(t.outbox_items)
+                .where(q.expired(now, started=False))
+                .values(
+                    state=OutboxState.QUEUED.value,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+            lost = conn.execute(
+                update(t.outbox_items)
+                .where(q.expired(now, started=True))
+                .values(
+                    state=OutboxState.UNKNOWN.value,
+                    lease_until=None,
+                    updated_at=now,
+                    reason=LOST_LEASE,
+                )
+                .returning(i.outbox_id)
+            ).all()
+            if not lost:
+                return []
+            query = (
+                q.item_select()
+                .where(i.outbox_id.in_([r.outbox_id for r in lost]))
+                .order_by(i.created_at, i.outbox_id)
+            )
+            return [item_from_row(r) for r in conn.execute(query)]
+
+        return await self._outbox_write(run)
+
+    # -- pacing ----------------------------------------------------------------------------
+
+    async def set_pace(self, sender: str, *, rate: float) -> None:
+        row = {"sender": sender, "rate": check_rate(rate), "next_at": EPOCH, "slowed_until": None}
+        await self._outbox_write(lambda conn: conn.execute(self._outbox.set_pace, row))
+
+    async def slow_sender(
+        self, sender: str, *, until: datetime, next_at: datetime, default_rate: float = 1.0
+    ) -> None:
+        row = {
+            "sender": sender,
+            "rate": check_rate(default_rate, "default_rate"),
+            "next_at": require_utc("slow_sender", "next_at", next_at),
+            "slowed_until": require_utc("slow_sender", "until", until),
+        }
+        await self._outbox_write(lambda conn: conn.execute(self._outbox.slow_pace, row))
+
+
+def _copy_items(
+    conn: Connection, statements: q.OutboxStatements, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Rows into the items table with ``COPY`` (PostgreSQL), in the caller's transaction.
+
+    psycopg writes each value with its own dumper (aware datetimes as timestamptz); the
+    request goes as JSON text, encoded by orjson as the ledger's set writes are."""
+    columns = statements.copy_columns
+    dbapi: Any = conn.connection.driver_connection
+    with dbapi.cursor() as cursor, cursor.copy(statements.copy) as copy:
+        for row in rows:
+            copy.write_row(
+                [_json_text(row[name]) if name == "request" else row[name] for name in columns]
+            )
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _due_candidates(
+    conn: Connection, wanted: dict[str, int], now: datetime, kinds: Collection[OutboxKind] | None
+) -> dict[str, list[Row[Any]]]:
+    """Up to ``wanted[sender]`` due items of each sender, oldest first, locked: in one
+    statement on PostgreSQL (a round trip saved per sender), one per sender on SQLite (in
+    process, where a statement costs no round trip)."""
+    candidates: dict[str, list[Row[Any]]] = {}
+    if not wanted:
+        return candidates
+    if conn.dialect.name == "postgresql":
+        for row in conn.execute(q.due_items_of(wanted, now, kinds)):
+            candidates.setdefault(row.sender, []).append(row)
+        for rows in candidates.values():  # SQL orders within each LATERAL only
+            rows.sort(key=lambda row: row.not_before)
+        return candidates
+    for sender, room in sorted(wanted.items()):
+        found = conn.execute(q.due_items(sender, now, room, kinds)).all()
+        if found:
+            candidates[sender] = list(found)
+    return candidates
+
+
+def _lock_paces(conn: Connection, senders: Collection[str]) -> dict[str, SenderPace]:
+    return {r.sender: pace_from_row(r) for r in conn.execute(q.locked_paces(senders))}
+
+
+def _canceled_batches(conn: Connection, batch_ids: Collection[str]) -> set[str]:
+    batches = t.outbox_batches.c
+    query = select(batches.batch_id).where(
+        batches.batch_id.in_(sorted(batch_ids)), batches.canceled_at.is_not(None)
+    )
+    return {batch_id for (batch_id,) in conn.execute(query)}
+
+
+def _canceled(at: datetime) -> dict[str, Any]:
+    return {"state": OutboxState.CANCELED.value, "updated_at": at, "finished_at": at}
+
+
+def _canceled_row(row: dict[str, Any]) -> dict[str, Any]:
+    if row["state"] != OutboxState.QUEUED.value:
+        return row
+    return row | _canceled(row["created_at"])

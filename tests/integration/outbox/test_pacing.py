@@ -1,0 +1,69 @@
+"""Pacing held across workers: two workers, each with its own connection to one PostgreSQL
+database, send one sender's items no faster than its rate between them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
+from twiliokit.client import AsyncClient
+from twiliokit.emulator import MAGIC_FROM
+from twiliokit.ledger import open_ledger
+from twiliokit.ledger.outbox_records import OutboxState
+from twiliokit.outbox.running import build_worker
+from twiliokit.outbox.settings import OutboxSettings
+
+from .conftest import message_item
+
+pytestmark = pytest.mark.anyio
+
+RATE = 10.0
+ITEMS = 12
+
+
+@pytest.fixture
+def postgres_ledger_url(postgres_server: PostgresServer) -> str:  # noqa: F811
+    """A fresh database of this test's own on the session's PostgreSQL server."""
+    return postgres_server.create_database("outbox_" + uuid.uuid4().hex[:12])
+
+
+async def test_two_workers_on_postgresql_keep_one_senders_pace_between_them(
+    postgres_ledger_url: str, client: AsyncClient
+) -> None:
+    """Twelve items of a sender paced at 10/s, sent by two workers at once: both send some,
+    the k-th request never starts before k/10 s after the items were queued: the pace is one
+    schedule for both (a request late on its slot may bunch with the next, never run ahead)."""
+    async with AsyncExitStack() as stack:
+        stores: list[Any] = []
+        for _ in range(2):
+            store = await open_ledger(postgres_ledger_url)
+            stack.push_async_callback(store.close)
+            stores.append(store)
+        now = datetime.now(UTC)
+        items = [message_item(f"+1415555{n:04d}", f"paced {n}", at=now) for n in range(ITEMS)]
+        await stores[0].enqueue(items)
+        settings = OutboxSettings(rates={MAGIC_FROM: RATE})
+        workers = [
+            await stack.enter_async_context(build_worker(store, client, settings=settings))
+            for store in stores
+        ]
+        handled = await asyncio.gather(*(worker.run_until_idle() for worker in workers))
+
+    assert sum(handled) == ITEMS
+    assert all(count > 0 for count in handled), handled
+    check: Any = await open_ledger(postgres_ledger_url)
+    try:
+        stored: list[Any] = [await check.get_item(item.id) for item in items]
+    finally:
+        await check.close()
+    assert {item.state for item in stored} == {OutboxState.SENT}
+    starts = sorted(item.request_started_at for item in stored)
+    precision = timedelta(milliseconds=5)
+    for k, started in enumerate(starts):
+        assert started >= now + timedelta(seconds=k / RATE) - precision, (k, started - now)
