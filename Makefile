@@ -49,10 +49,12 @@ lint: $(TEST_STAMP)
 types: $(TEST_STAMP)
 	$(BIN)/mypy
 
+# loadgroup: tests marked xdist_group (the browser tests: one server and one Chromium) share a
+# worker; the rest are spread as before.
 pytest: $(TEST_STAMP)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 test: lint types pytest
 

@@ -23,7 +23,8 @@ from tests.browser.flows import (
     text_from_handset,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+# One worker runs them all (make test's --dist loadgroup): one server and one Chromium to start.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180), pytest.mark.xdist_group("browser")]
 
 #: Contacts of their own per test, so that the tests hold in any order on the shared server.
 LEAVER = "+14155550142"
@@ -177,9 +178,8 @@ def test_a_form_without_its_csrf_token_is_refused(
     console_server.text_in(FORGETFUL, "Hello?")
     open_conversation(page, console_server, FORGETFUL)
     page.locator('#reply input[name="csrf_token"]').evaluate("input => input.remove()")
-    page.locator("#reply-body").fill("Sent without a token")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.locator("#reply").get_by_role("button", name="Send").click()
+        submit_reply(page, "Sent without a token")
     assert answer.value.status == 403
     assert "form expired" in answer.value.text()
     assert "Sent without a token" not in console_server.conversation_bodies(FORGETFUL)

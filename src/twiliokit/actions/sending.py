@@ -174,6 +174,12 @@ async def send_now(
     except BaseException as exc:
         if store is not None and item_id is not None:
             await _finish(store, item_id, outcome_of_error(exc, at=context.now(), left=started))
+            if isinstance(exc, UnknownOutcomeError):
+                # Where to follow it: the item says when reconciliation found it, or not.
+                exc.hint = (
+                    f"{exc.hint or ''} Its outbox item {item_id} stays unknown until the "
+                    "outbox finds it at Twilio (see get_send); do not send it again before."
+                ).strip()
         if isinstance(exc, Exception):
             await hooks.send_failed(approved, exc)
         raise

@@ -194,6 +194,9 @@ def run_action(
             context = ActionContext(client=client, connection=connection, ledger=ledger)
             if compliance is not None:
                 context.hooks = _send_hooks(ledger, compliance)
+                if ledger is not None:
+                    # A send made now takes its sender's slot at the pace the workers keep.
+                    context.pace = compliance.pace
             answer = await run_parsed(action, parsed, context=context)
             return output.mark_replay(answer, context)
 
@@ -277,16 +280,20 @@ def _ledger_url(common: Common, environ: Mapping[str, str]) -> str | None:
 
 def _compliance(common: Common, environ: Mapping[str, str]) -> _Compliance:
     """The ``[compliance]`` table of the config file (``--config``, else TWILIOKIT_CONFIG,
-    else the default file), and the receiver's public URL for status callbacks (as `serve`
-    and `mcp` read them). Read before any request, so a bad table fails first."""
+    else the default file), the receiver's public URL for status callbacks (as `serve`
+    and `mcp` read them), and the senders' pace from ``[outbox]``. Read before any request,
+    so a bad table fails first."""
     from twiliokit.cli.service_config import config_sections
     from twiliokit.compliance import ComplianceSettings
     from twiliokit.compliance.settings import SECTION
     from twiliokit.config_file import PUBLIC_URL_ENV, default_config_path
+    from twiliokit.outbox.settings import SECTION as OUTBOX_SECTION
+    from twiliokit.outbox.settings import OutboxSettings
 
     sections = config_sections(environ, common.config)
     where = str(common.config if common.config is not None else default_config_path(environ))
     settings = ComplianceSettings.from_section(sections.get(SECTION), where=where)
+    pace = OutboxSettings.from_section(sections.get(OUTBOX_SECTION), where=where).rate_for
     if common.no_ledger:
         # Without the ledger there is no history to judge opt-outs, the WhatsApp window or
         # the daily cap by; the rules that need none still apply.
@@ -297,13 +304,15 @@ def _compliance(common: Common, environ: Mapping[str, str]) -> _Compliance:
     public_url = environ.get(PUBLIC_URL_ENV, "").strip() or (
         webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
     )
-    return _Compliance(settings=settings, status_callback_url=public_url or None)
+    return _Compliance(settings=settings, status_callback_url=public_url or None, pace=pace)
 
 
 @dataclass(frozen=True)
 class _Compliance:
     settings: ComplianceSettings
     status_callback_url: str | None
+    #: A sender's messages per second (``[outbox]`` rates, else its kind's default).
+    pace: Callable[[str], float]
 
 
 def _send_hooks(ledger: LedgerStore | None, compliance: _Compliance) -> SendHooks:

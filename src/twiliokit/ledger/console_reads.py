@@ -113,15 +113,8 @@ async def inbox_page(
     sql = _sql_store(store)
     if sql is not None:
         return await sql.read(lambda conn: _sql_inbox(conn, filters, offset, limit))
-    messages = await store.search(
-        LedgerQuery(
-            channel=filters.channel,
-            status=filters.status,
-            since=filters.since,
-            until=filters.until,
-            limit=MAX_LIMIT,
-        )
-    )
+    # Unfiltered: the unread counts take every message of a contact, as in SQL.
+    messages = await store.search(LedgerQuery(limit=MAX_LIMIT))
     return inbox_from_messages(messages, filters, offset=offset, limit=limit)
 
 

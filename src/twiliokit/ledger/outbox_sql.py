@@ -71,7 +71,8 @@ __all__ = ["ENQUEUE_CHUNK", "SqlOutbox"]
 T = TypeVar("T")
 
 ENQUEUE_CHUNK = 5_000
-"""Items per statement when enqueueing (a few MB of parameters on PostgreSQL)."""
+"""Items per ``executemany`` when enqueueing on SQLite (PostgreSQL copies them in one
+stream)."""
 # Any fixed 64-bit number (not the migrations' one): serialises claims that count what is in
 # flight, on one PostgreSQL database.
 _IN_FLIGHT_LOCK = 0x7477_6C6B_6F75_7462
@@ -106,28 +107,30 @@ class SqlOutbox:
     async def enqueue(
         self, items: Sequence[NewOutboxItem], *, batch: NewBatch | None = None
     ) -> None:
-        rows = [item_row(item) for item in items]
-        batch_values = None if batch is None else batch_row(batch)
-        # Items joining a batch recorded earlier: if it was canceled meanwhile, so are they.
-        joining = {row["batch_id"] for row in rows if row["batch_id"]} - (
-            set() if batch is None else {batch.id}
-        )
+        if not items and batch is None:
+            return
         statements = self._outbox
 
         def run(conn: Connection) -> None:
-            if batch_values is not None:
-                conn.execute(statements.batch, batch_values)
+            # Rows are built here, on the writer thread, not on the event loop: 100,000 of
+            # them take a good fraction of a second.
+            rows = [item_row(item) for item in items]
+            if batch is not None:
+                conn.execute(statements.batch, batch_row(batch))
+            # Items joining a batch recorded earlier: if it was canceled meanwhile, so are they.
+            joining = {row["batch_id"] for row in rows if row["batch_id"]}
+            joining.discard(None if batch is None else batch.id)
             canceled = _canceled_batches(conn, joining) if joining else set()
-            todo = [_canceled_row(row) if row["batch_id"] in canceled else row for row in rows]
+            if canceled:
+                rows = [_canceled_row(r) if r["batch_id"] in canceled else r for r in rows]
             if conn.dialect.name == "postgresql":
-                _copy_items(conn, statements, todo)
+                _copy_items(conn, statements, rows)
                 return
             with RawWrites(conn) as raw:
-                for start in range(0, len(todo), ENQUEUE_CHUNK):
-                    raw.run_many(statements.enqueue, todo[start : start + ENQUEUE_CHUNK])
+                for start in range(0, len(rows), ENQUEUE_CHUNK):
+                    raw.run_many(statements.enqueue, rows[start : start + ENQUEUE_CHUNK])
 
-        if rows or batch_values is not None:
-            await self._outbox_write(run)
+        await self._outbox_write(run)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -141,3 +142,17 @@ def test_no_ledger_is_refused_where_the_ledger_is_needed(user: User) -> None:
     assert "list_opt_outs reads the ledger" in runs["list_opt_outs"].stderr
     assert "idempotency key" in runs["key"].stderr
     assert emulator_messages(user.emulator) == []
+
+
+def test_sends_from_separate_commands_keep_the_senders_pace(user: User) -> None:
+    """[outbox] rates = 0.2/s: of two `sms send` commands started together from one sender,
+    the second starts its request no sooner than 5 s after the first, though each is its own
+    process (the pace is kept in the ledger they share)."""
+    user.config(f'[outbox]\nrates = {{"{user.emulator.phone_number}" = 0.2}}\n')
+    with ThreadPoolExecutor(2) as pool:
+        for sent in pool.map(lambda to: user.json("sms", "send", to, "hi", "--json"), [US, CANADA]):
+            assert sent["status"] == "queued"
+    second, first = _outbox(user.ledger_url)
+    assert first.request_started_at is not None
+    assert second.request_started_at is not None
+    assert (second.request_started_at - first.request_started_at).total_seconds() >= 5

@@ -88,10 +88,11 @@ async def test_a_lost_answer_leaves_the_item_unknown(harness: Harness) -> None:
     harness.emulator.control.add_fault(
         method="POST", path="/Messages.json$", mode="drop_after", times=1
     )
-    with pytest.raises(UnknownOutcomeError):
+    with pytest.raises(UnknownOutcomeError) as caught:
         await harness.run("send_sms", {"to": TO, "body": "maybe"})
     [item] = await items(harness)
     assert item.state == OutboxState.UNKNOWN
+    assert f"outbox item {item.id} stays unknown" in (caught.value.hint or "")
     assert item.request_started_at is not None
     assert harness.emulator_messages() == 1
 

@@ -182,8 +182,8 @@ def test_the_reading_pages_show_what_the_ledger_holds(signed_in: Console) -> Non
 def test_the_inbox_filters_pages_and_names_a_bad_filter(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    """With two conversations per page the inbox links the next page (rel=next), search
-    narrows it, and a bad status filter is a 400 alert naming the filter."""
+    """With two conversations per page the inbox links the next page (rel=next), search and
+    dates (relative ones too) narrow it, and a bad status filter is a 400 alert naming it."""
     settings = ConsoleSettings(page_size=2)
     with started(emulator, tmp_path / "ledger.sqlite3", console=settings) as console:
         for number in ("+14155550101", "+14155550102", "+14155550103"):
@@ -195,6 +195,8 @@ def test_the_inbox_filters_pages_and_names_a_bad_filter(
         assert _contacts(second) == ["+14155550101", DEMO_CONTACT]
         assert not second.all("a", rel="next")
         assert _contacts(console.page("/console/inbox", q="from 102")) == ["+14155550102"]
+        assert len(_contacts(console.page("/console/inbox", since="7d"))) == 2
+        assert _contacts(console.page("/console/inbox", until="7d")) == []
         bad = console.get("/console/inbox", status="lost")
         assert bad.status_code == 400
         alert = parse(bad.text).one("p", id="filters-error")

@@ -119,6 +119,8 @@ async def test_the_inbox_pages_and_filters(ledger: LedgerStore) -> None:
         ("+14155550001", seeded["a2"].sid),
     ]
     assert await contacts(text="no such text") == []
+    searched = await inbox_page(ledger, InboxFilters(text="hello"), offset=0, limit=10)
+    assert [row.unread for row in searched.rows] == [0, 2]  # counted over every message
 
 
 async def test_the_chart_counts_messages_per_hour_by_status_and_top_errors(
