@@ -76,7 +76,7 @@ async def _step(
         senders = itertools.cycle(SENDERS)
         total = round(target * seconds)
         messages = [(next(senders), recipient(n), f"{prefix}{n}") for n in range(total)]
-        outbox = {"rates": rates, "max_in_flight": cap}
+        outbox = {"rates": rates, "max_in_flight": cap, "reconcile_grace_seconds": 5}
         with worker_pool(db_url, emulator.base_url, outbox, concurrency=concurrency) as pool:
             pool.start_all(workers)
             await asyncio.to_thread(pool.wait_ready)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers.sink import WebhookSink, run_sink
 from twiliokit.connections import Connection
 from twiliokit.emulator import EmulatorConfig
 from twiliokit.emulator.testing import RunningEmulator, run_emulator
@@ -44,3 +45,11 @@ def emulator(_emulator_server: RunningEmulator) -> RunningEmulator:
 def emulator_connection(emulator: RunningEmulator) -> Connection:
     """A Connection to the reset emulator with its development credentials."""
     return emulator.connection()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    """A real HTTP receiver for callbacks, webhooks and forwards: it records what it receives
+    and answers what a test tells it (``sink.respond``)."""
+    with run_sink() as receiver:
+        yield receiver

@@ -52,6 +52,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
+    "section_table",
     "unknown_key_error",
     "vault_reference",
 ]
@@ -106,6 +107,25 @@ def unknown_key_error(
         field=f"{table}.{key}",
         hint="Allowed keys: " + ", ".join(sorted(allowed)) + ".",
     )
+
+
+def section_table(
+    section: object, *, table: str, allowed: Iterable[str], where: str
+) -> Mapping[str, Any]:
+    """``section`` checked as the ``[table]`` table of ``where`` holding only ``allowed`` keys
+    (the one reader the ``[outbox]`` and ``[compliance]`` settings share)."""
+    if not isinstance(section, Mapping):
+        article = "an" if table[:1] in "aeiou" else "a"
+        raise ConfigurationError(
+            f"'{table}' in {where} must be a table",
+            field=table,
+            hint=f"Write it as {article} [{table}] table.",
+        )
+    keys = frozenset(allowed)
+    unknown = sorted(set(section) - keys)
+    if unknown:
+        raise unknown_key_error(unknown[0], table=table, allowed=keys, where=where)
+    return section
 
 
 def vault_reference(value: str) -> str | None:

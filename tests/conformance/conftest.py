@@ -3,14 +3,10 @@ kind of credentials, and a real webhook receiver."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from twilio.rest import Client
 
 from tests.helpers.sdk import sdk_client
-from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
 
@@ -25,10 +21,3 @@ def client(emulator: RunningEmulator) -> Client:
 def test_client(emulator: RunningEmulator) -> Client:
     """Twilio's SDK with Twilio-style test credentials."""
     return sdk_client(emulator.base_url, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for callbacks and webhooks."""
-    with serve_sink() as receiver:
-        yield receiver

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from twiliokit.ledger.store import LedgerStore
 
 __all__ = [
+    "ENABLE_LEDGER_HINT",
     "ConversationOutput",
     "GetConversationInput",
     "LedgerMessageOutput",
@@ -53,6 +54,7 @@ __all__ = [
     "get_conversation",
     "get_message_status_history",
     "list_opt_outs",
+    "no_ledger_error",
     "search_ledger",
     "wait_for_delivery",
 ]
@@ -66,7 +68,7 @@ MAX_WAIT_SECONDS: Final = 300
 POLL_DELAYS: Final = (0.5, 1.0, 2.0, 4.0)
 POLL_EVERY: Final = 5.0
 
-_ENABLE_HINT = (
+ENABLE_LEDGER_HINT = (
     "Start twiliokit with a ledger: --db URL (e.g. --db sqlite:///twiliokit.sqlite3) or the "
     "environment variable TWILIOKIT_DATABASE_URL; in Python pass "
     "ActionContext(..., ledger=await twiliokit.ledger.open_ledger(url)). The webhook receiver "
@@ -101,14 +103,16 @@ ErrorMessage = Annotated[str | None, Field(description="What error_code means, w
 ErrorHint = Annotated[str | None, Field(description="What to do about error_code, when known.")]
 
 
+def no_ledger_error(message: str) -> ConfigurationError:
+    """The error of an action that needs the ledger when it runs without one (``message`` says
+    why it needs it); the hint says how to give it one, on every surface."""
+    return ConfigurationError(message, field="ledger", hint=ENABLE_LEDGER_HINT)
+
+
 def _ledger(context: ActionContext, action: str) -> LedgerStore:
     ledger: LedgerStore | None = context.ledger
     if ledger is None:
-        raise ConfigurationError(
-            f"{action} reads the ledger, and this twiliokit runs without one",
-            field="ledger",
-            hint=_ENABLE_HINT,
-        )
+        raise no_ledger_error(f"{action} reads the ledger, and this twiliokit runs without one")
     return ledger
 
 

@@ -263,6 +263,11 @@ class SendMessageOutput(MessageOutput):
     def sent(cls, message: Message, info: SegmentInfo | None, outbox_id: str | None = None) -> Self:
         base = MessageOutput.of(message).model_dump(by_alias=True)
         base["outbox_id"] = outbox_id
+        return cls._with_segments(base, info)
+
+    @classmethod
+    def _with_segments(cls, base: dict[str, Any], info: SegmentInfo | None) -> Self:
+        """The output of ``base`` with the body's encoding and segments, when counted."""
         if info is not None:
             base.update(
                 encoding=info.encoding,
@@ -288,13 +293,7 @@ class SendMessageOutput(MessageOutput):
             outbox_id=scheduled.outbox_id,
             send_at=scheduled.send_at,
         )
-        if info is not None:
-            base.update(
-                encoding=info.encoding,
-                segments=info.segments,
-                ucs2_characters=list(info.unicode_characters),
-            )
-        return cls.model_validate(base)
+        return cls._with_segments(base, info)
 
 
 async def _send_message(

@@ -5,8 +5,8 @@
 - ``get_batch``, ``cancel_batch``: a bulk send's progress (``send_bulk``, in
   :mod:`twiliokit.actions.bulk_send`), and stopping what has not left.
 
-All of them need the ledger (``context.ledger``, an :class:`~twiliokit.ledger.OutboxStore`):
-without one they raise a :class:`~twiliokit.errors.ConfigurationError` saying how to enable it.
+All of them need the ledger (``context.ledger``, an :class:`~twiliokit.ledger.OutboxStore`),
+as the ledger actions do (:mod:`twiliokit.actions.ledger_actions`, which says how to enable it).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from twiliokit.actions.inputs import (
     register,
     start_of,
 )
-from twiliokit.actions.ledger_actions import _ENABLE_HINT as ENABLE_LEDGER_HINT
+from twiliokit.actions.ledger_actions import no_ledger_error
 from twiliokit.actions.outputs import Output
-from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.errors import ValidationError
 from twiliokit.phone import ALL_KINDS
 
 if TYPE_CHECKING:
@@ -70,11 +70,9 @@ def outbox_store(context: ActionContext, action: str) -> OutboxStore:
     """The context's ledger as the outbox, or a ConfigurationError saying how to get one."""
     ledger = context.ledger
     if ledger is None or not hasattr(ledger, "enqueue"):
-        raise ConfigurationError(
+        raise no_ledger_error(
             f"{action} needs the ledger (the outbox is kept there), and this twiliokit runs "
-            "without one",
-            field="ledger",
-            hint=ENABLE_LEDGER_HINT,
+            "without one"
         )
     store: OutboxStore = ledger  # both stores open_ledger returns keep the outbox
     return store

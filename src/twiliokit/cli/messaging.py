@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -71,6 +71,16 @@ PageToken = Annotated[
 MessageSid = Annotated[str, typer.Argument(metavar="SID", help="The message SID (SM... or MM...).")]
 
 
+# The flags below say the same thing in every command but for their help text, so one
+# function builds each (an Annotated alias cannot take the help as a parameter).
+def _content_sid_option(help_text: str) -> Any:  # typer.Option is typed Any, to sit as a default
+    return typer.Option("--content-sid", metavar="HX...", help=help_text)
+
+
+def _send_at_option(help_text: str) -> Any:  # typer.Option is typed Any, to sit as a default
+    return typer.Option("--send-at", metavar="ISO-8601", help=help_text)
+
+
 def _body(value: str | None) -> str | None:
     if value == "-":
         return sys.stdin.read().rstrip("\n")
@@ -99,11 +109,9 @@ def sms_send(
     ] = None,
     send_at: Annotated[
         str | None,
-        typer.Option(
-            "--send-at",
-            metavar="ISO-8601",
-            help="Send it at this time instead of now (up to 35 days ahead; held in the "
-            "ledger until a worker sends it), e.g. 2030-01-01T09:00:00Z.",
+        _send_at_option(
+            "Send it at this time instead of now (up to 35 days ahead; held in the "
+            "ledger until a worker sends it), e.g. 2030-01-01T09:00:00Z."
         ),
     ] = None,
     smart_encoded: Annotated[
@@ -157,10 +165,8 @@ def sms_bulk(
     ] = None,
     content_sid: Annotated[
         str | None,
-        typer.Option(
-            "--content-sid",
-            metavar="HX...",
-            help="A Content template to send instead; each line's columns are its variables.",
+        _content_sid_option(
+            "A Content template to send instead; each line's columns are its variables."
         ),
     ] = None,
     sender: From = None,
@@ -176,11 +182,7 @@ def sms_bulk(
     ] = None,
     send_at: Annotated[
         str | None,
-        typer.Option(
-            "--send-at",
-            metavar="ISO-8601",
-            help="Start at this time (up to 35 days ahead), e.g. 2030-01-01T09:00:00Z.",
-        ),
+        _send_at_option("Start at this time (up to 35 days ahead), e.g. 2030-01-01T09:00:00Z."),
     ] = None,
     status_callback: StatusCallback = None,
     wait: Annotated[
@@ -218,11 +220,7 @@ def whatsapp_send(
     body: Body = None,
     content_sid: Annotated[
         str | None,
-        typer.Option(
-            "--content-sid",
-            metavar="HX...",
-            help="An approved template to send (needed outside the 24-hour window).",
-        ),
+        _content_sid_option("An approved template to send (needed outside the 24-hour window)."),
     ] = None,
     content_variables: Annotated[
         str | None,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import phonenumbers
 
-from twiliokit.config_file import unknown_key_error
+from twiliokit.config_file import section_table
 from twiliokit.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -210,15 +210,7 @@ class ComplianceSettings:
         """Settings from the ``[compliance]`` table (``None`` or empty: the defaults)."""
         if section is None:
             return cls(source=where)
-        if not isinstance(section, Mapping):
-            raise ConfigurationError(
-                f"'{SECTION}' in {where} must be a table",
-                field=SECTION,
-                hint=f"Write it as a [{SECTION}] table.",
-            )
-        unknown = sorted(set(section) - SECTION_KEYS)
-        if unknown:
-            raise unknown_key_error(unknown[0], table=SECTION, allowed=SECTION_KEYS, where=where)
+        section = section_table(section, table=SECTION, allowed=SECTION_KEYS, where=where)
         start, end = section.get("quiet_hours_start"), section.get("quiet_hours_end")
         if (start is None) != (end is None):
             missing = "quiet_hours_end" if end is None else "quiet_hours_start"

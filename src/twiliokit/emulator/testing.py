@@ -30,7 +30,12 @@ class EmulatorControl:
     """The control API over HTTP (``/_emulator/...``)."""
 
     def __init__(self, base_url: str) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=30)
+        # A connection per call: control calls are few and far between, and a kept-alive one
+        # can be closed by the server's idle timeout just as the next call reuses it (a reset
+        # that a test would see as a failure of its setup).
+        self._http = httpx.Client(
+            base_url=base_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+        )
 
     def _call(self, method: str, path: str, json: Any = None) -> Any:
         response = self._http.request(method, path, json=json)

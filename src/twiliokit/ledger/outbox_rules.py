@@ -3,7 +3,8 @@
 Both stores (SQL and memory) call these inside their transaction, so that they decide alike.
 
 Pacing is GCRA, a virtual schedule per sender: the sender's next item leaves at
-``slot = max(next_at, now)``, and ``next_at`` then moves on by ``1 / rate`` (the item's batch
+``slot = next_at``, or ``now`` when ``next_at`` is more than one interval past (an idle
+sender earns no credit), and ``next_at`` then moves on by ``1 / rate`` (the item's batch
 may ask for a slower rate, never a faster one). A sender slowed by a 429/20429/30001 runs at
 half its rate until ``slowed_until``. Items are offered per sender and taken in order of their
 slots across senders, so one sender's backlog never starves another.
@@ -29,6 +30,7 @@ __all__ = [
     "SlotPlan",
     "capacity",
     "check_rate",
+    "first_slot",
     "next_slot",
     "outcome_changes",
     "pace_rate",
@@ -72,10 +74,19 @@ def pace_rate(pace: SenderPace, now: datetime) -> float:
     return pace.rate / 2 if slowed else pace.rate
 
 
+def first_slot(pace: SenderPace, now: datetime) -> datetime:
+    """The sender's next slot at ``now``: ``next_at``, even if it passed less than one interval
+    ago (a claim that came late keeps the schedule: the long-run rate stays exact, and a late
+    item leaving at once makes at most rate + 1 in a second); ``now`` after a longer pause."""
+    if pace.next_at >= now - step(pace, now):
+        return pace.next_at
+    return now
+
+
 def capacity(pace: SenderPace, *, now: datetime, horizon: timedelta) -> int:
     """How many items of this sender could get a slot within ``now + horizon`` (at its
     full rate; a batch's lower rate only gives fewer)."""
-    first = max(pace.next_at, now)
+    first = first_slot(pace, now)
     room = (now + horizon - first).total_seconds()
     if room < 0:
         return 0
@@ -90,7 +101,7 @@ def step(pace: SenderPace, now: datetime, batch_rate: float | None = None) -> ti
 
 def next_slot(pace: SenderPace, now: datetime) -> tuple[datetime, datetime]:
     """One slot for a send that leaves at once: ``(slot, next_at afterwards)``."""
-    slot = max(pace.next_at, now)
+    slot = first_slot(pace, now)
     return slot, slot + step(pace, now)
 
 
@@ -122,7 +133,7 @@ def plan_slots(
     offers: list[tuple[datetime, str, int, datetime]] = []
     for sender, rates in candidates.items():
         pace = paces[sender]
-        slot = max(pace.next_at, now)
+        slot = first_slot(pace, now)
         for index, batch_rate in enumerate(rates):
             if slot > until:
                 break

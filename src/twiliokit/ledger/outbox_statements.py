@@ -203,25 +203,29 @@ def _kind_in(kinds: Collection[OutboxKind]) -> ColumnElement[bool]:
     return i.kind.in_([OutboxKind(k).value for k in kinds])
 
 
+def _due(
+    of_sender: ColumnElement[bool], now: datetime, kinds: Collection[OutboxKind] | None
+) -> Select[Any]:
+    """The queued items ``of_sender`` selects that are due at ``now``, with their batch's
+    rate (``batch_rate``); none of a canceled batch."""
+    query = (
+        item_select()
+        .add_columns(b.rate.label("batch_rate"))
+        .outerjoin(t.outbox_batches, b.batch_id == i.batch_id)
+        .where(i.state == QUEUED, of_sender, i.not_before <= now, b.canceled_at.is_(None))
+    )
+    if kinds is not None:
+        query = query.where(_kind_in(kinds))
+    return query
+
+
 def due_items(
     sender: str, now: datetime, limit: int, kinds: Collection[OutboxKind] | None
 ) -> Select[Any]:
     """Up to ``limit`` of the sender's due queued items, oldest first, with their batch's
     rate (``batch_rate``); none of a canceled batch. Locked on PostgreSQL, skipping rows
     another transaction holds."""
-    query = (
-        item_select()
-        .add_columns(b.rate.label("batch_rate"))
-        .outerjoin(t.outbox_batches, b.batch_id == i.batch_id)
-        .where(
-            i.state == QUEUED,
-            i.sender == sender,
-            i.not_before <= now,
-            b.canceled_at.is_(None),
-        )
-    )
-    if kinds is not None:
-        query = query.where(_kind_in(kinds))
+    query = _due(i.sender == sender, now, kinds)
     return query.order_by(i.not_before).limit(limit).with_for_update(of=items, skip_locked=True)
 
 
@@ -234,19 +238,7 @@ def due_items_of(
     senders = values(column("w_sender", String()), column("w_room", Integer()), name="wanted").data(
         sorted(wanted.items())
     )
-    query = (
-        item_select()
-        .add_columns(b.rate.label("batch_rate"))
-        .outerjoin(t.outbox_batches, b.batch_id == i.batch_id)
-        .where(
-            i.state == QUEUED,
-            i.sender == senders.c.w_sender,
-            i.not_before <= now,
-            b.canceled_at.is_(None),
-        )
-    )
-    if kinds is not None:
-        query = query.where(_kind_in(kinds))
+    query = _due(i.sender == senders.c.w_sender, now, kinds)
     due = (
         query.order_by(i.not_before)
         .limit(senders.c.w_room)

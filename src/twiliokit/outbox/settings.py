@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from twiliokit.config_file import unknown_key_error
+from twiliokit.config_file import section_table
 from twiliokit.errors import ConfigurationError
 from twiliokit.outbox.pacing import default_rate
 
@@ -98,15 +98,7 @@ class OutboxSettings:
         """Settings from the ``[outbox]`` table (``None`` or empty: the defaults)."""
         if section is None:
             return cls(source=where)
-        if not isinstance(section, Mapping):
-            raise ConfigurationError(
-                f"'{SECTION}' in {where} must be a table",
-                field=SECTION,
-                hint=f"Write it as an [{SECTION}] table.",
-            )
-        unknown = sorted(set(section) - SECTION_KEYS)
-        if unknown:
-            raise unknown_key_error(unknown[0], table=SECTION, allowed=SECTION_KEYS, where=where)
+        section = section_table(section, table=SECTION, allowed=SECTION_KEYS, where=where)
         known = {key: section[key] for key in SECTION_KEYS if key in section}
         try:
             return cls(**known, source=f"[{SECTION}] of {where}")

@@ -15,13 +15,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.types import CallToolResult
 
 from tests.helpers.ledger import read_ledger
 from twiliokit.emulator.testing import RunningEmulator
@@ -95,12 +99,33 @@ class User:
         assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         return json.loads(done.stdout)
 
+    @asynccontextmanager
+    async def mcp_session(self) -> AsyncIterator[ClientSession]:
+        """`twiliokit mcp` in this environment, as the MCP SDK's stdio client talks to it
+        (its stderr goes to mcp.log in the home folder)."""
+        server = StdioServerParameters(command=str(self.executable), args=["mcp"], env=self.env)
+        with (self.home / "mcp.log").open("w") as log:
+            async with (
+                stdio_client(server, errlog=log) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                yield session
+
     def config(self, text: str) -> Path:
         """Write the config file TWILIOKIT_CONFIG names."""
         path = self.home / "twiliokit.toml"
         path.write_text(text, encoding="utf-8")
         self.env["TWILIOKIT_CONFIG"] = str(path)
         return path
+
+
+def tool_answer(result: CallToolResult) -> dict[str, Any]:
+    """An MCP tool's JSON answer (its text content)."""
+    first = result.content[0]
+    assert first.type == "text"
+    content: dict[str, Any] = json.loads(first.text)
+    return content
 
 
 @pytest.fixture

@@ -6,17 +6,14 @@ sent, with its SID). The CLI's own cases are in test_sends.py, one rule per test
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
 
-from tests.acceptance.subprocess.conftest import User, emulator_messages
+from tests.acceptance.subprocess.conftest import User, emulator_messages, tool_answer
 from tests.acceptance.subprocess.test_serve import API_TOKEN, serving
 from tests.helpers.ledger import record_stop
 from twiliokit.actions import ActionContext, invoke
@@ -58,19 +55,11 @@ async def by_http(user: User, sends: list[tuple[str, str]]) -> list[Answer]:
 async def by_mcp(user: User, sends: list[tuple[str, str]]) -> list[Answer]:
     """The send_sms tool of `twiliokit mcp`, called by the MCP SDK's stdio client."""
     answers: list[Answer] = []
-    server = StdioServerParameters(command=str(user.executable), args=["mcp"], env=user.env)
-    with (user.home / "mcp.log").open("w") as log:
-        async with (
-            stdio_client(server, errlog=log) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            for to, body in sends:
-                result = await session.call_tool("send_sms", {"to": to, "body": body})
-                first = result.content[0]
-                assert first.type == "text"
-                data = json.loads(first.text)
-                answers.append((None, data["error"]["type"]) if result.is_error else (data, None))
+    async with user.mcp_session() as session:
+        for to, body in sends:
+            result = await session.call_tool("send_sms", {"to": to, "body": body})
+            data = tool_answer(result)
+            answers.append((None, data["error"]["type"]) if result.is_error else (data, None))
     return answers
 
 

@@ -3,15 +3,13 @@ TWILIOKIT_CONFIG names, driven by the MCP SDK's stdio client as an MCP host runs
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp import ClientSession
 from mcp.types import CallToolResult
 
-from tests.acceptance.subprocess.conftest import User, emulator_messages
+from tests.acceptance.subprocess.conftest import User, emulator_messages, tool_answer
 from tests.helpers.ledger import record_stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio, pytest.mark.timeout(300)]
@@ -26,14 +24,6 @@ async def _call(session: ClientSession, tool: str, arguments: dict[str, Any]) ->
     return result
 
 
-def _content(result: CallToolResult) -> dict[str, Any]:
-    """The tool's JSON answer (its text content)."""
-    first = result.content[0]
-    assert first.type == "text"
-    content: dict[str, Any] = json.loads(first.text)
-    return content
-
-
 @pytest.fixture
 def leaver_stopped(user: User) -> None:
     """LEAVER replied STOP to our number, as the webhook receiver records it."""
@@ -43,19 +33,13 @@ def leaver_stopped(user: User) -> None:
 @pytest.mark.usefixtures("leaver_stopped")
 async def test_mcp_over_stdio_reads_and_writes_the_ledger(user: User) -> None:
     """Ledger tools read the environment's ledger; send_sms is refused for a STOP and recorded."""
-    server = StdioServerParameters(command=str(user.executable), args=["mcp"], env=user.env)
-    with (user.home / "mcp.log").open("w") as log:
-        async with (
-            stdio_client(server, errlog=log) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            opt_outs = _content(await _call(session, "list_opt_outs", {}))["opt_outs"]
-            refused = await _call(session, "send_sms", {"to": LEAVER, "body": "hi"})
-            sent = _content(await _call(session, "send_sms", {"to": CUSTOMER, "body": "hi"}))
-            found = await _call(session, "search_ledger", {"contact": CUSTOMER})
+    async with user.mcp_session() as session:
+        opt_outs = tool_answer(await _call(session, "list_opt_outs", {}))["opt_outs"]
+        refused = await _call(session, "send_sms", {"to": LEAVER, "body": "hi"})
+        sent = tool_answer(await _call(session, "send_sms", {"to": CUSTOMER, "body": "hi"}))
+        found = await _call(session, "search_ledger", {"contact": CUSTOMER})
     assert [o["recipient"] for o in opt_outs] == [LEAVER]
     assert refused.is_error
-    assert _content(refused)["error"]["type"] == "opted_out"
-    assert [m["sid"] for m in _content(found)["messages"]] == [sent["sid"]]
+    assert tool_answer(refused)["error"]["type"] == "opted_out"
+    assert [m["sid"] for m in tool_answer(found)["messages"]] == [sent["sid"]]
     assert [m["to"] for m in emulator_messages(user.emulator)] == [CUSTOMER]

@@ -1,10 +1,13 @@
 """Compliance end to end: the catalogue's send actions on the emulator (real HTTP), a SQLite
-ledger in tmp_path, and LedgerHooks with a test clock. Status callbacks go to a real sink."""
+ledger in tmp_path, and LedgerHooks with a test clock. Status callbacks go to a real sink.
+
+A module whose tests are about storage runs them on each SQL kind with
+``pytest.mark.parametrize("ledger_kind", SQL_KINDS, indirect=True)`` in its ``pytestmark``."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers.sink import WebhookSink, run_sink
+from tests.helpers.sink import WebhookSink
 from tests.integration.actions.helpers import FAST_RETRY, count_messages, emulator_now
+from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
 from twiliokit.actions import ActionContext, invoke
 from twiliokit.client import AsyncClient
 from twiliokit.compliance import ComplianceSettings, LedgerHooks
@@ -27,6 +31,8 @@ TO = "+14155552671"  # San Francisco: America/Los_Angeles
 WHATSAPP_SENDER = "whatsapp:+14155238886"
 WHATSAPP_TO = "whatsapp:" + TO
 OPTED_OUT_MAGIC = "+15005550004"  # Twilio answers 21610
+#: The ``ledger_kind`` values of a module whose tests run on every SQL ledger.
+SQL_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @dataclass
@@ -98,16 +104,24 @@ class Harness:
 
 
 @pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver standing in for the webhook receiver's public URL."""
-    with run_sink() as receiver:
-        yield receiver
+def ledger_kind(request: pytest.FixtureRequest) -> str:
+    """The kind of ledger: SQLite, unless the module parametrizes it (see the module doc)."""
+    kind: str = getattr(request, "param", "sqlite")
+    return kind
 
 
 @pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[LedgerStore]:
-    """A fresh SQLite ledger."""
-    async with await open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as store:
+async def ledger(
+    request: pytest.FixtureRequest, tmp_path: Path, ledger_kind: str
+) -> AsyncIterator[LedgerStore]:
+    """A fresh ledger of ``ledger_kind`` (SQLite in tmp_path, or a new PostgreSQL database)."""
+    if ledger_kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        module = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+        url = server.create_database(f"{module}_{tmp_path.name[-20:].lower()}")
+    async with await open_ledger(url) as store:
         yield store
 
 

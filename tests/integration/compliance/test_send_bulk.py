@@ -6,18 +6,14 @@ batch is counted and canceled by state."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.compliance.conftest import SENDER, WHATSAPP_SENDER, Harness
-from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
+from tests.integration.compliance.conftest import SENDER, SQL_KINDS, WHATSAPP_SENDER, Harness
 from twiliokit.compliance import ComplianceSettings, QuietHours
 from twiliokit.errors import ConfigurationError, ValidationError
-from twiliokit.ledger import LedgerStore, open_ledger
 from twiliokit.ledger.outbox_records import OutboxItem, OutboxQuery, OutboxState
 from twiliokit.ledger.records import (
     Direction,
@@ -27,22 +23,11 @@ from twiliokit.ledger.records import (
     OptOutEvent,
 )
 
-pytestmark = pytest.mark.anyio
+# The batched reads and the enqueue are SQL: every test runs on each SQL ledger.
+pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("ledger_kind", SQL_KINDS, indirect=True)]
 
 ADA, BOB, CAROL = "+14155550101", "+14155550102", "+14155550103"
 CANADA = "+16135550123"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LedgerStore]:
-    """A fresh ledger of each SQL kind (the batched reads and the enqueue are SQL)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"bulk_{tmp_path.name[-20:].lower()}")
-    async with await open_ledger(url) as store:
-        yield store
 
 
 def people(*numbers: str) -> list[dict[str, Any]]:

@@ -6,15 +6,12 @@ send_at records a queued item and sends nothing."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.compliance.conftest import OPTED_OUT_MAGIC, SENDER, TO, Harness
-from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
+from tests.integration.compliance.conftest import OPTED_OUT_MAGIC, SENDER, SQL_KINDS, TO, Harness
 from twiliokit.compliance import ComplianceSettings, QuietHours
 from twiliokit.errors import (
     OptedOutError,
@@ -23,25 +20,13 @@ from twiliokit.errors import (
     UnknownOutcomeError,
     ValidationError,
 )
-from twiliokit.ledger import LedgerStore, open_ledger
 from twiliokit.ledger.outbox_records import OutboxItem, OutboxQuery, OutboxState
 
-pytestmark = pytest.mark.anyio
+# This module's sends are about storage: every test runs on each SQL ledger.
+pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("ledger_kind", SQL_KINDS, indirect=True)]
 
 CANADA = "+16135550123"
 SYDNEY = "+61291234567"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LedgerStore]:
-    """A fresh ledger of each SQL kind (this module's sends are about storage)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"outbox_{tmp_path.name[-20:].lower()}")
-    async with await open_ledger(url) as store:
-        yield store
 
 
 async def items(harness: Harness) -> list[OutboxItem]:

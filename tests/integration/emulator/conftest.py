@@ -8,8 +8,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.helpers.sink import WebhookSink
-from tests.integration.emulator.sinks import serve_sink
 from twiliokit.emulator import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from twiliokit.emulator.testing import RunningEmulator
 
@@ -28,10 +26,3 @@ def test_api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
     auth = (TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
     with httpx.Client(base_url=emulator.base_url, auth=auth) as client:
         yield client
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP receiver for callbacks and webhooks, answering what a test tells it."""
-    with serve_sink() as receiver:
-        yield receiver

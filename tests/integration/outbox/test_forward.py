@@ -5,14 +5,13 @@ endpoint gives up."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.helpers.sink import WebhookSink, run_sink
+from tests.helpers.sink import WebhookSink
 from tests.integration.webhooks.conftest import TOKEN, asgi_receiver
 from tests.integration.webhooks.test_signatures import PUBLIC, form_headers, inbound, sign
 from twiliokit.client import AsyncClient
@@ -31,13 +30,6 @@ from twiliokit.webhooks.receiver import PATHS
 pytestmark = pytest.mark.anyio
 
 SECRET = "s3cret-for-forwarding-events-0001"
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP endpoint that records what it receives."""
-    with run_sink() as running:
-        yield running
 
 
 async def test_forwards_wait_in_the_outbox_through_a_restart_and_are_delivered(

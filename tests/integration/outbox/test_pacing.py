@@ -27,6 +27,16 @@ RATE = 10.0
 ITEMS = 12
 
 
+def _timed(execute: Any, starts: list[datetime]) -> Any:
+    """``execute`` noting when each request leaves (the worker's last step before Twilio)."""
+
+    async def timed(kind: str, request: dict[str, Any]) -> Any:
+        starts.append(datetime.now(UTC))
+        return await execute(kind, request)
+
+    return timed
+
+
 @pytest.fixture
 def postgres_ledger_url(postgres_server: PostgresServer) -> str:  # noqa: F811
     """A fresh database of this test's own on the session's PostgreSQL server."""
@@ -53,6 +63,9 @@ async def test_two_workers_on_postgresql_keep_one_senders_pace_between_them(
             await stack.enter_async_context(build_worker(store, client, settings=settings))
             for store in stores
         ]
+        starts: list[datetime] = []
+        for worker in workers:
+            worker.execute = _timed(worker.execute, starts)
         handled = await asyncio.gather(*(worker.run_until_idle() for worker in workers))
 
     assert sum(handled) == ITEMS
@@ -63,7 +76,8 @@ async def test_two_workers_on_postgresql_keep_one_senders_pace_between_them(
     finally:
         await check.close()
     assert {item.state for item in stored} == {OutboxState.SENT}
-    starts = sorted(item.request_started_at for item in stored)
+    starts.sort()
+    assert len(starts) == ITEMS
     precision = timedelta(milliseconds=5)
     for k, started in enumerate(starts):
         assert started >= now + timedelta(seconds=k / RATE) - precision, (k, started - now)

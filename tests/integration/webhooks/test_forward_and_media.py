@@ -4,14 +4,13 @@ account's credentials only from Twilio (here: the emulator)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.helpers.sink import WebhookSink, run_sink
+from tests.helpers.sink import WebhookSink
 from tests.integration.webhooks.conftest import TOKEN, Seen, ServeReceiver, asgi_receiver
 from tests.integration.webhooks.test_signatures import PUBLIC, form_headers, inbound, sign
 from twiliokit.client import AsyncClient
@@ -32,13 +31,6 @@ from twiliokit.webhooks.receiver import PATHS
 pytestmark = pytest.mark.anyio
 
 FORWARD_SECRET = "s3cret-for-forwarding-events-0001"
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    """A real HTTP endpoint that records what it receives."""
-    with run_sink() as running:
-        yield running
 
 
 async def test_events_are_forwarded_signed_and_failures_retried_then_given_up(
