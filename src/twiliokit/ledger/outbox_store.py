@@ -101,12 +101,12 @@ class OutboxStore(Protocol):
         self, sender: str, *, now: datetime, default_rate: float | None = None
     ) -> datetime:
         """Reserve ``sender``'s next pacing slot for a send that leaves at once (recorded
-        already claimed, so ``claim_due`` never gives it one): the slot is
-        ``max(next_at, now)`` and ``next_at`` moves on by ``1 / rate`` (halved while slowed),
-        in one transaction, exactly as a claim does; the caller waits until the slot, then
-        sends. A sender without a pace row gets ``default_rate`` (its row is created); with
-        ``default_rate=None`` such a sender is not paced: ``now`` is returned and nothing is
-        written. (Added by E2 for the immediate send path, actions/sending.py.)"""
+        already claimed, so ``claim_due`` never gives it one), or for a worker's item that it
+        reached late: the slot is the sender's next (``outbox_rules.first_slot``) and
+        ``next_at`` moves on by ``1 / rate`` (halved while slowed), in one transaction, exactly
+        as a claim does; the caller waits until the slot, then sends. A sender without a pace
+        row gets ``default_rate`` (its row is created); with ``default_rate=None`` such a
+        sender is not paced: ``now`` is returned and nothing is written."""
         ...
 
     async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:

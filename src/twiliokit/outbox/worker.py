@@ -296,13 +296,14 @@ class OutboxWorker:
         try:
             if await self._refused_or_deferred(item):
                 return
-            if not await self._wait_for_slot(claim.leave_at - MARK_AHEAD):
+            leave_at = await self._slot_in_time(item, claim.leave_at)
+            if leave_at is None:
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
             if not await self.store.mark_started(item.id, owner=self.owner, at=self._now()):
                 logger.info("%s: lease lost before it left; another worker has it", item.id)
                 return
-            if not await self._wait_for_slot(claim.leave_at):
+            if not await self._wait_for_slot(leave_at):
                 # Marked, but this worker knows nothing left: the item goes back, not unknown.
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
@@ -336,6 +337,20 @@ class OutboxWorker:
             )
         await self._finish(item, outcome)
         return True
+
+    async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime | None:
+        """Wait until just before the item's slot; the slot to send at (``None``: the worker
+        stopped). A worker that got there more than one interval late (a busy event loop)
+        takes a fresh slot instead of sending at once, so the items it reached late do not
+        leave together, over the sender's rate."""
+        while True:
+            if not await self._wait_for_slot(leave_at - MARK_AHEAD):
+                return None
+            rate = self.settings.rate_for(item.sender)
+            now = self._now()
+            if item.kind == OutboxKind.FORWARD or now - leave_at <= timedelta(seconds=1 / rate):
+                return leave_at
+            leave_at = await self.store.take_slot(item.sender, now=now, default_rate=rate)
 
     async def _wait_for_slot(self, leave_at: datetime) -> bool:
         """Sleep until the item's pacing slot; ``False`` when the worker stops first."""

@@ -4,6 +4,7 @@ database, send one sender's items no faster than its rate between them."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -81,3 +82,35 @@ async def test_two_workers_on_postgresql_keep_one_senders_pace_between_them(
     precision = timedelta(milliseconds=5)
     for k, started in enumerate(starts):
         assert started >= now + timedelta(seconds=k / RATE) - precision, (k, started - now)
+
+
+async def test_items_a_worker_reaches_late_take_fresh_slots_instead_of_leaving_together(
+    make_worker: Any, ledger: Any
+) -> None:
+    """Three items at 10/s whose slots passed seconds ago (a worker that stalled) leave a
+    tenth of a second apart from fresh slots, not all at once: a stall never sends a burst
+    over the sender's rate."""
+    stalled = datetime.now(UTC) - timedelta(seconds=10)
+    items = [message_item(f"+1415555{n:04d}", f"late {n}", at=stalled) for n in range(3)]
+    await ledger.enqueue(items)
+    async with make_worker(rates={MAGIC_FROM: RATE}) as worker:
+        await ledger.set_pace(MAGIC_FROM, rate=RATE)
+        claims = await ledger.claim_due(
+            owner=worker.owner,
+            now=stalled,
+            lease=timedelta(minutes=1),
+            limit=3,
+            horizon=timedelta(seconds=2),
+        )
+        assert len(claims) == 3
+        starts: list[datetime] = []
+        worker.execute = _timed(worker.execute, starts)
+        await asyncio.gather(*(worker._handle(claim) for claim in claims))
+    starts.sort()
+    assert len(starts) == 3
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(starts)]
+    # Each leaves at its fresh slot or after it (the first one a little after: its ledger
+    # write), so gaps may shrink by that much, never to a burst.
+    assert all(gap >= 0.5 / RATE for gap in gaps), gaps
+    assert (starts[-1] - starts[0]).total_seconds() >= 2 / RATE - 0.02, gaps
+    assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
