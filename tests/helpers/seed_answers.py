@@ -1,6 +1,6 @@
 # The seeds' examples are kept verbatim, long lines and all.
 # ruff: noqa: E501
-"""The seed platforms' own answers (/work/shared/seeds/*.txt), copied as fixtures, and checks
+"""The seed platforms' own answers (shared/seeds/*.txt beside the project), copied as fixtures, and checks
 that an answer from twiliokit has their form: the same keys, nesting and JSON types.
 
 Prismatic's and SB Agent Hub's seeds give example answers (kept verbatim below); SmythOS's and
