@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import typer
 
@@ -40,6 +40,17 @@ from twiliokit.cli.runner import (
 __all__ = ["sid_commands", "with_common_options"]
 
 Command = Callable[..., None]
+
+#: ``--send-at`` of the commands that send one message or place one call.
+SendAt = Annotated[
+    str | None,
+    typer.Option(
+        "--send-at",
+        metavar="ISO-8601",
+        help="Leave at this time instead of now (up to 35 days ahead; held in the ledger "
+        "until a worker sends it), e.g. 2030-01-01T09:00:00Z.",
+    ),
+]
 
 #: The options (the ``Common`` field, its annotation, its default) in ``--help`` order.
 _LEDGER: Final = (("db", DbOption, None), ("no_ledger", NoLedgerOption, False))

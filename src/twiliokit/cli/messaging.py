@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.common_options import sid_commands, with_common_options
+from twiliokit.cli.common_options import SendAt, sid_commands, with_common_options
 from twiliokit.cli.option_values import parse_json
 from twiliokit.cli.runner import Common, IdempotencyKeyOption, execute, given
 from twiliokit.connections import ENV_VARS
@@ -107,13 +107,7 @@ def sms_send(
             help="Drop the message if it cannot be sent within this many seconds (1-36000).",
         ),
     ] = None,
-    send_at: Annotated[
-        str | None,
-        _send_at_option(
-            "Send it at this time instead of now (up to 35 days ahead; held in the "
-            "ledger until a worker sends it), e.g. 2030-01-01T09:00:00Z."
-        ),
-    ] = None,
+    send_at: SendAt = None,
     smart_encoded: Annotated[
         bool | None,
         typer.Option(
@@ -231,6 +225,7 @@ def whatsapp_send(
         ),
     ] = None,
     sender: From = None,
+    send_at: SendAt = None,
     idempotency_key: IdempotencyKeyOption = None,
     *,
     common: Common,
@@ -250,6 +245,7 @@ def whatsapp_send(
             "content_sid": content_sid,
             "content_variables": variables,
             "from": sender,
+            "send_at": send_at,
             "idempotency_key": idempotency_key,
         }
     )

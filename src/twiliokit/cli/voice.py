@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.common_options import sid_commands, with_common_options
+from twiliokit.cli.common_options import SendAt, sid_commands, with_common_options
 from twiliokit.cli.runner import Common, IdempotencyKeyOption, execute, given
 from twiliokit.connections import ENV_VARS
 
@@ -83,6 +83,7 @@ def calls_make(
             "--machine-detection", help="Answering machine detection: Enable or DetectMessageEnd."
         ),
     ] = None,
+    send_at: SendAt = None,
     idempotency_key: IdempotencyKeyOption = None,
     *,
     common: Common,
@@ -103,6 +104,7 @@ def calls_make(
             "time_limit": time_limit,
             "record": record,
             "machine_detection": machine_detection,
+            "send_at": send_at,
             "idempotency_key": idempotency_key,
         }
     )

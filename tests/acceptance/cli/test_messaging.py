@@ -11,6 +11,7 @@ import pytest
 from tests.acceptance.cli.conftest import Twiliokit, json_of
 from tests.helpers.ledger import record_inbound
 from tests.integration.actions.helpers import count_messages
+from twiliokit.emulator.products.call_store import CallStore
 from twiliokit.emulator.testing import RunningEmulator
 
 HANDSET = "+14155550199"
@@ -59,6 +60,35 @@ def test_sms_send_at_is_held_and_shown_as_scheduled(
     refused = twiliokit("sms", "send", HANDSET, "Much later", "--send-at", far)
     assert refused.exit_code == 2
     assert refused.stderr.startswith("error: --send-at must be between now")
+
+
+def test_whatsapp_and_call_send_at_are_held_as_scheduled(
+    twiliokit: Twiliokit, emulator: RunningEmulator
+) -> None:
+    """`whatsapp send` (a template) and `calls make` take --send-at too: each answers status
+    scheduled with its outbox id, and nothing reaches Twilio yet."""
+    when = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    template = "HX" + "0" * 32
+    whatsapp = json_of(
+        twiliokit(
+            "whatsapp",
+            "send",
+            HANDSET,
+            "--content-sid",
+            template,
+            "--from",
+            WHATSAPP_SENDER,
+            "--send-at",
+            when,
+            "--json",
+        )
+    )
+    call = json_of(twiliokit("calls", "make", HANDSET, "--say", "hi", "--send-at", when, "--json"))
+    for scheduled in (whatsapp, call):
+        assert scheduled["status"] == "scheduled"
+        assert re.fullmatch(r"OB[0-9a-f]{32}", scheduled["outbox_id"])
+    assert count_messages(emulator) == 0
+    assert emulator.state.store(CallStore).of_account(emulator.account_sid) == []
 
 
 def test_sms_send_reads_the_body_from_stdin(twiliokit: Twiliokit) -> None:
