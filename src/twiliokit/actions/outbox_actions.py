@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-# pydantic needs typing_extensions' TypedDict before Python 3.12.
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import (
     AgentInput,
