@@ -76,6 +76,8 @@ class TwiliokitError(Exception):
     error_type = "error"
     #: Whether repeating the same call later may succeed.
     retryable = False
+    #: Attributes :meth:`to_dict` adds after the common fields (a subclass's own details).
+    _extra_fields: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class TwiliokitError(Exception):
             "retryable": self.retryable,
             "hint": self.hint,
             "field": self.field,
+            **{name: getattr(self, name) for name in self._extra_fields},
         }
 
 
@@ -164,6 +167,7 @@ class TwilioError(TwiliokitError):
     """Twilio answered with an error."""
 
     error_type = "twilio_error"
+    _extra_fields: tuple[str, ...] = ("more_info", "request_id")
 
     def __init__(
         self,
@@ -200,12 +204,6 @@ class TwilioError(TwiliokitError):
     def status(self) -> int | None:
         return self._status
 
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["more_info"] = self.more_info
-        data["request_id"] = self.request_id
-        return data
-
 
 class AuthenticationError(TwilioError):
     """Twilio refused the credentials."""
@@ -224,17 +222,13 @@ class RateLimitError(TwilioError):
 
     error_type = "rate_limited"
     retryable = True
+    _extra_fields = (*TwilioError._extra_fields, "retry_after")
 
     def __init__(
         self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
     ) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["retry_after"] = self.retry_after
-        return data
 
 
 class TransportError(TwiliokitError):
@@ -265,6 +259,7 @@ class UnknownOutcomeError(TransportError):
 
     error_type = "unknown_outcome"
     retryable = False
+    _extra_fields = ("sent_at",)
 
     def __init__(
         self,
@@ -282,8 +277,3 @@ class UnknownOutcomeError(TransportError):
         self.sent_at = sent_at
         self.check = check
         super().__init__(message, hint=check)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        data["sent_at"] = self.sent_at
-        return data

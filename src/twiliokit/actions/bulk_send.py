@@ -9,6 +9,7 @@ with ``get_batch`` and stop it with ``cancel_batch`` (:mod:`twiliokit.actions.ou
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -217,7 +218,16 @@ def _intents(
         for key, value in (arguments.content_variables or {}).items()
     }
     channel: Channel = "whatsapp" if whatsapp else ("mms" if arguments.media_urls else "sms")
-    media = tuple(arguments.media_urls or ())
+    # What every recipient's intent shares, bound once.
+    intent_for = functools.partial(
+        SendIntent,
+        channel=channel,
+        from_=from_,
+        messaging_service_sid=service,
+        content_sid=arguments.content_sid,
+        media_urls=tuple(arguments.media_urls or ()),
+        status_callback=arguments.status_callback,
+    )
     intents: list[tuple[int, SendIntent]] = []
     seen: dict[str, int] = {}
     repeats: list[tuple[int, str, int]] = []
@@ -230,18 +240,7 @@ def _intents(
         if first != row:
             repeats.append((row, to, first))
             continue
-        intent = SendIntent(
-            channel=channel,
-            to=to,
-            from_=from_,
-            messaging_service_sid=service,
-            body=body,
-            content_sid=arguments.content_sid,
-            media_urls=media,
-            status_callback=arguments.status_callback,
-            details=details,
-        )
-        intents.append((row, intent))
+        intents.append((row, intent_for(to=to, body=body, details=details)))
     return intents, repeats
 
 

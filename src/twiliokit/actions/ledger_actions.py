@@ -133,13 +133,7 @@ class StatusEventOutput(Output):
 
     @classmethod
     def of(cls, event: StatusEvent) -> Self:
-        return cls(
-            status=event.status.value,
-            at=event.at,
-            source=event.source.value,
-            error_code=event.error_code,
-            error_message=event.error_message,
-        )
+        return cls.matching(event, status=event.status.value, source=event.source.value)
 
 
 class LedgerMessageOutput(Output):
@@ -504,13 +498,7 @@ class OptOutOutput(Output):
 
     @classmethod
     def of(cls, opt_out: OptOut) -> Self:
-        return cls(
-            sender=opt_out.sender_key,
-            recipient=opt_out.recipient,
-            since=opt_out.since,
-            source=opt_out.source.value,
-            keyword=opt_out.keyword,
-        )
+        return cls.matching(opt_out, sender=opt_out.sender_key, source=opt_out.source.value)
 
 
 class ListOptOutsOutput(Output):

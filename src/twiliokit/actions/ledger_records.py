@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twiliokit.errors import TwiliokitError
 from twiliokit.ledger.records import (
@@ -28,6 +29,8 @@ from twiliokit.ledger.records import (
 from twiliokit.ledger.rules import sender_key
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from twiliokit.actions.hooks import SendIntent
     from twiliokit.resources.calls import Call
     from twiliokit.resources.messages import Message
@@ -48,6 +51,20 @@ WHATSAPP_WINDOW_CODE = 63016
 _MESSAGE_CHANNELS = {"sms": Channel.SMS, "mms": Channel.MMS, "whatsapp": Channel.WHATSAPP}
 
 
+RecordT = TypeVar("RecordT", bound="DataclassInstance")
+
+
+def _copied(record: type[RecordT], origin: object, /, **computed: Any) -> RecordT:
+    """A ``record`` of ``origin``: every field ``origin`` has by name is copied; ``computed``
+    gives the others (and any that need converting)."""
+    shared = {
+        field.name: getattr(origin, field.name)
+        for field in dataclasses.fields(record)
+        if field.name not in computed and hasattr(origin, field.name)
+    }
+    return record(**shared, **computed)
+
+
 def _direction(value: str | None) -> Direction:
     try:
         return Direction(value) if value else Direction.OUTBOUND_API
@@ -61,8 +78,9 @@ def message_record(
     """The ledger record of a message Twilio returned (from a create when ``intent`` is given,
     else from a fetch). Raises ``ValidationError`` for data the ledger cannot store."""
     channel = _MESSAGE_CHANNELS.get(intent.channel) if intent is not None else None
-    return MessageRecord(
-        sid=message.sid,
+    return _copied(
+        MessageRecord,
+        message,
         account_sid=message.account_sid or "",
         direction=_direction(message.direction),
         from_=message.from_ or (intent.from_ if intent is not None else None),
@@ -70,18 +88,10 @@ def message_record(
         status=MessageStatus.parse(message.status or "queued"),
         date_created=message.date_created or now,
         body=message.body if message.body is not None else (intent.body if intent else None),
-        num_segments=message.num_segments,
-        num_media=message.num_media,
         media_urls=intent.media_urls if intent is not None else (),
         messaging_service_sid=message.messaging_service_sid
         or (intent.messaging_service_sid if intent is not None else None),
-        error_code=message.error_code,
-        error_message=message.error_message,
         channel=channel,
-        price=message.price,
-        price_unit=message.price_unit,
-        date_updated=message.date_updated,
-        date_sent=message.date_sent,
     )
 
 
@@ -99,22 +109,15 @@ def poll_event(message: Message, *, now: datetime) -> StatusEvent:
 
 def call_record(call: Call, *, now: datetime, intent: SendIntent) -> CallRecord:
     """The ledger record of a call Twilio created."""
-    return CallRecord(
-        sid=call.sid,
+    return _copied(
+        CallRecord,
+        call,
         account_sid=call.account_sid or "",
         direction=CallDirection.OUTBOUND_API,
         from_=call.from_ or intent.from_ or "",
         to=call.to or intent.to,
         status=CallStatus.parse(call.status or "queued"),
         date_created=call.date_created or now,
-        date_updated=call.date_updated,
-        start_time=call.start_time,
-        end_time=call.end_time,
-        duration=call.duration,
-        price=call.price,
-        price_unit=call.price_unit,
-        parent_call_sid=call.parent_call_sid,
-        answered_by=call.answered_by,
     )
 
 

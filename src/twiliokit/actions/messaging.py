@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from twiliokit.actions.context import ActionContext
-from twiliokit.actions.hooks import SendIntent
+from twiliokit.actions.hooks import Channel, SendIntent
 from twiliokit.actions.idempotency import idempotency_key_field
 from twiliokit.actions.inputs import (
     MAX_BODY,
@@ -298,22 +298,43 @@ class SendMessageOutput(MessageOutput):
 
 async def _send_message(
     context: ActionContext,
-    intent: SendIntent,
+    arguments: SendSmsInput | SendWhatsAppInput,
     *,
     action: str,
-    send_at: datetime | None,
-    idempotency_key: str | None,
-    info: SegmentInfo | None,
+    channel: Channel,
+    details: dict[str, Any],
+    content_sid: str | None = None,
+    info: SegmentInfo | None = None,
 ) -> SendMessageOutput:
-    """Send the message now, or hold it until ``send_at`` (twiliokit.actions.sending)."""
+    """Send the message of ``arguments`` from its sender (else the connection's) now, or
+    hold it until its ``send_at`` (twiliokit.actions.sending)."""
     from twiliokit.resources.messages import Message
 
-    if send_at is not None:
+    from_, service = _default_sender(
+        context,
+        arguments.to,
+        arguments.from_,
+        arguments.messaging_service_sid,
+        whatsapp=channel == "whatsapp",
+    )
+    intent = SendIntent(
+        channel=channel,
+        to=arguments.to,
+        from_=from_,
+        messaging_service_sid=service,
+        body=arguments.body,
+        content_sid=content_sid,
+        media_urls=tuple(arguments.media_urls or ()),
+        status_callback=arguments.status_callback,
+        details=details,
+    )
+    key = arguments.idempotency_key
+    if arguments.send_at is not None:
         held = await schedule(
-            context, intent, action=action, send_at=send_at, idempotency_key=idempotency_key
+            context, intent, action=action, send_at=arguments.send_at, idempotency_key=key
         )
         return SendMessageOutput.scheduled(held, info)
-    sent = await send_now(context, intent, Message, action=action, idempotency_key=idempotency_key)
+    sent = await send_now(context, intent, Message, action=action, idempotency_key=key)
     return SendMessageOutput.sent(sent.result, info, sent.outbox_id)
 
 
@@ -380,31 +401,18 @@ async def send_sms(context: ActionContext, arguments: SendSmsInput) -> SendMessa
     accepted: not yet delivered; check later with get_message) plus encoding, segments and
     the characters that forced UCS-2. Not idempotent: if it fails with unknown_outcome, look
     for the message with list_messages before sending again."""
-    from_, service = _default_sender(
-        context, arguments.to, arguments.from_, arguments.messaging_service_sid, whatsapp=False
-    )
-    intent = SendIntent(
-        channel="mms" if arguments.media_urls else "sms",
-        to=arguments.to,
-        from_=from_,
-        messaging_service_sid=service,
-        body=arguments.body,
-        media_urls=tuple(arguments.media_urls or ()),
-        status_callback=arguments.status_callback,
-        details={
-            "validity_period": arguments.validity_period,
-            "smart_encoded": arguments.smart_encoded,
-        },
-    )
     info = None
     if not arguments.media_urls:
         info = analyze(arguments.body or "", smart_encoding=bool(arguments.smart_encoded))
     return await _send_message(
         context,
-        intent,
+        arguments,
         action="send_sms",
-        send_at=arguments.send_at,
-        idempotency_key=arguments.idempotency_key,
+        channel="mms" if arguments.media_urls else "sms",
+        details={
+            "validity_period": arguments.validity_period,
+            "smart_encoded": arguments.smart_encoded,
+        },
         info=info,
     )
 
@@ -542,27 +550,13 @@ async def send_whatsapp(context: ActionContext, arguments: SendWhatsAppInput) ->
     A free-form message outside the window is accepted and then fails with error 63016 (see
     get_message). The output is the message as Twilio accepted it. Not idempotent: after
     unknown_outcome, look for it with list_messages before sending again."""
-    from_, service = _default_sender(
-        context, arguments.to, arguments.from_, arguments.messaging_service_sid, whatsapp=True
-    )
-    intent = SendIntent(
-        channel="whatsapp",
-        to=arguments.to,
-        from_=from_,
-        messaging_service_sid=service,
-        body=arguments.body,
-        content_sid=arguments.content_sid,
-        media_urls=tuple(arguments.media_urls or ()),
-        status_callback=arguments.status_callback,
-        details={"content_variables": arguments.content_variables},
-    )
     return await _send_message(
         context,
-        intent,
+        arguments,
         action="send_whatsapp",
-        send_at=arguments.send_at,
-        idempotency_key=arguments.idempotency_key,
-        info=None,
+        channel="whatsapp",
+        details={"content_variables": arguments.content_variables},
+        content_sid=arguments.content_sid,
     )
 
 
@@ -716,16 +710,17 @@ async def list_messages(context: ActionContext, arguments: ListMessagesInput) ->
 # --- list_message_media ----------------------------------------------------------------------
 
 
-class ListMessageMediaInput(AgentInput):
-    """Arguments of list_message_media."""
+class _MediaOwnerInput(AgentInput):
+    """The message list_message_media lists the media of."""
 
     message_sid: MessageSid = Field(
         validation_alias=names("message_sid", "sid"),
         description="The message (SM... or MM...) whose media to list.",
     )
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
+
+
+class ListMessageMediaInput(PageInput, _MediaOwnerInput):
+    """Arguments of list_message_media."""
 
 
 class ListMessageMediaOutput(PageOutput):

@@ -110,22 +110,11 @@ class OutboxItemOutput(Output):
 
     @classmethod
     def of(cls, item: OutboxItem) -> Self:
-        return cls(
+        return cls.matching(
+            item,
             outbox_id=item.id,
             state=item.state.value,
             kind=item.kind.value,
-            action=item.action,
-            sender=item.sender,
-            to=item.to,
-            batch_id=item.batch_id,
-            not_before=item.not_before,
-            created_at=item.created_at,
-            updated_at=item.updated_at,
-            attempts=item.attempts,
-            sid=item.sid,
-            twilio_status=item.twilio_status,
-            error_code=item.error_code,
-            reason=item.reason,
             request=dict(item.request),
         )
 
@@ -294,14 +283,11 @@ class BatchOutput(Output):
         from twiliokit.ledger.outbox_records import OutboxState
 
         batch = progress.batch
-        return cls(
+        return cls.matching(
+            batch,
             batch_id=batch.id,
-            created_at=batch.created_at,
-            total=batch.total,
             counts={s.value: int(progress.counts.get(s, 0)) for s in OutboxState},
             rate_per_sender=dict(progress.rate_per_sender),
-            rate=batch.rate,
-            canceled_at=batch.canceled_at,
             done=progress.done,
         )
 

@@ -21,24 +21,23 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from twiliokit.http.paging import Page
-    from twiliokit.resources.calls import Call
-    from twiliokit.resources.content import Content
-    from twiliokit.resources.lookups import PhoneNumberLookup
-    from twiliokit.resources.messages import Media, Message
-    from twiliokit.resources.phone_numbers import IncomingPhoneNumber
-    from twiliokit.resources.verify import (
-        Bucket,
+    from twiliokit.resources import (
+        Call,
+        Content,
+        IncomingPhoneNumber,
+        Media,
+        Message,
+        PhoneNumberLookup,
         RateLimit,
         Verification,
         VerificationCheck,
-        VerifyService,
-        VerifyWebhook,
     )
 
 __all__ = [
     "BucketOutput",
     "CallOutput",
     "Capabilities",
+    "CopiedOutput",
     "DeletedOutput",
     "LookupOutput",
     "MediaOutput",
@@ -78,15 +77,32 @@ class Output(ActionOutput):
     model_config = ConfigDict(defer_build=True)
 
     @classmethod
-    def copied(cls, resource: Any, *, raw: bool, **computed: Any) -> Self:
-        """The output of ``resource``: every field it shares by name with the resource is
-        copied; ``computed`` gives the others (and any that need converting)."""
+    def copied(cls, resource: Any, /, *, raw: bool, **computed: Any) -> Self:
+        """The output of a Twilio ``resource`` (see :meth:`matching`), with its JSON as
+        ``raw`` when asked for."""
+        return cls.matching(resource, **computed, raw=_raw(resource.raw, raw))
+
+    @classmethod
+    def matching(cls, origin: Any, /, **computed: Any) -> Self:
+        """The output of ``origin`` (a resource or a record): every field it shares by name
+        with ``origin`` is copied; ``computed`` gives the others (and any that need
+        converting)."""
         fields = {
-            name: getattr(resource, name)
+            name: getattr(origin, name)
             for name in cls.model_fields
-            if name != "raw" and name not in computed and hasattr(resource, name)
+            if name not in computed and hasattr(origin, name)
         }
-        return cls.model_validate({**fields, **computed, "raw": _raw(resource.raw, raw)})
+        return cls.model_validate({**fields, **computed})
+
+
+class CopiedOutput(Output):
+    """An output whose fields are all copied from its resource by name; it comes in lists,
+    so ``raw`` is left out unless asked for."""
+
+    @classmethod
+    def of(cls, resource: Any, *, raw: bool = False) -> Self:
+        """The output of ``resource`` (see :meth:`Output.copied`)."""
+        return cls.copied(resource, raw=raw)
 
 
 class PageOutput(Output):
@@ -201,13 +217,11 @@ class MediaOutput(Output):
     @classmethod
     def of(cls, media: Media, *, base_url: str, raw: bool = False) -> Self:
         path = media.content_path
-        return cls(
-            sid=media.sid,
+        return cls.copied(
+            media,
+            raw=raw,
             message_sid=media.parent_sid,
-            content_type=media.content_type,
             url=base_url.rstrip("/") + path if path else None,
-            date_created=media.date_created,
-            raw=_raw(media.raw, raw),
         )
 
 
@@ -252,19 +266,14 @@ class TemplateOutput(Output):
                 break
         category = approval.get("category")
         reason = approval.get("rejection_reason")
-        return cls(
-            sid=content.sid,
-            friendly_name=content.friendly_name,
-            language=content.language,
+        return cls.copied(
+            content,
+            raw=raw,
             approval_status=content.whatsapp_approval_status,
             category=category if isinstance(category, str) and category else None,
             rejection_reason=reason if isinstance(reason, str) and reason else None,
             body=body,
-            variables=content.variables,
             types=sorted(types),
-            date_created=content.date_created,
-            date_updated=content.date_updated,
-            raw=_raw(content.raw, raw),
         )
 
 
@@ -292,10 +301,9 @@ class PhoneNumberOutput(Output):
     @classmethod
     def of(cls, number: IncomingPhoneNumber, *, raw: bool = False) -> Self:
         caps = number.capabilities or {}
-        return cls(
-            sid=number.sid,
-            phone_number=number.phone_number,
-            friendly_name=number.friendly_name,
+        return cls.copied(
+            number,
+            raw=raw,
             capabilities=Capabilities(
                 sms=bool(caps.get("sms") or caps.get("SMS")),
                 mms=bool(caps.get("mms") or caps.get("MMS")),
@@ -304,8 +312,6 @@ class PhoneNumberOutput(Output):
             sms_url=number.sms_url or None,
             voice_url=number.voice_url or None,
             status_callback=number.status_callback or None,
-            date_created=number.date_created,
-            raw=_raw(number.raw, raw),
         )
 
 
@@ -339,7 +345,7 @@ class CallOutput(Output):
         return cls.copied(call, raw=raw, price=price_number(call.price))
 
 
-class VerifyServiceOutput(Output):
+class VerifyServiceOutput(CopiedOutput):
     """A Verify service: the settings verification codes are sent with."""
 
     sid: str = Field(description="The service SID (VA...): the service_sid of Verify.")
@@ -351,12 +357,8 @@ class VerifyServiceOutput(Output):
     date_updated: Updated
     raw: RawInLists = None
 
-    @classmethod
-    def of(cls, service: VerifyService, *, raw: bool = False) -> Self:
-        return cls.copied(service, raw=raw)
 
-
-class BucketOutput(Output):
+class BucketOutput(CopiedOutput):
     """A rate-limit bucket: at most max verification starts per interval seconds."""
 
     sid: str = Field(description="The bucket SID (BL...).")
@@ -367,10 +369,6 @@ class BucketOutput(Output):
     date_created: Created
     date_updated: Updated
     raw: RawInLists = None
-
-    @classmethod
-    def of(cls, bucket: Bucket, *, raw: bool = False) -> Self:
-        return cls.copied(bucket, raw=raw)
 
 
 class RateLimitOutput(Output):
@@ -402,7 +400,7 @@ class RateLimitOutput(Output):
         return cls.copied(limit, raw=raw, buckets=buckets)
 
 
-class VerifyWebhookOutput(Output):
+class VerifyWebhookOutput(CopiedOutput):
     """A Verify webhook: where verification events are posted."""
 
     sid: str = Field(description="The webhook SID (YW...).")
@@ -417,10 +415,6 @@ class VerifyWebhookOutput(Output):
     date_created: Created
     date_updated: Updated
     raw: RawInLists = None
-
-    @classmethod
-    def of(cls, webhook: VerifyWebhook, *, raw: bool = False) -> Self:
-        return cls.copied(webhook, raw=raw)
 
 
 class VerificationOutput(Output):
@@ -504,17 +498,12 @@ class LookupOutput(Output):
         line = lookup.line_type_intelligence
         cnam = lookup.caller_name or {}
         name = cnam.get("caller_name")
-        return cls(
-            valid=lookup.valid,
-            validation_errors=lookup.validation_errors,
-            phone_number=lookup.phone_number,
-            national_format=lookup.national_format,
-            country_code=lookup.country_code,
-            calling_country_code=lookup.calling_country_code,
+        return cls.copied(
+            lookup,
+            raw=raw,
             line_type=line.type if line else None,
             carrier_name=line.carrier_name if line else None,
             caller_name=name if isinstance(name, str) else None,
-            raw=_raw(lookup.raw, raw),
         )
 
 

@@ -12,19 +12,18 @@ A command that runs a catalogue action declares only its own options and a keywo
 
 typer reads a command's options from its signature, so the decorator gives the wrapper the
 command's signature with ``common`` replaced by those options, in the order ``--help`` lists
-them. ``sid_commands`` builds the commands that only run one action on one SID.
+them. (``twiliokit.cli.action_command`` builds whole commands from a table of options.)
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 import typer
 
-from twiliokit.cli import output
 from twiliokit.cli.runner import (
     BaseUrlOption,
     Common,
@@ -34,10 +33,9 @@ from twiliokit.cli.runner import (
     NoLedgerOption,
     ProfileOption,
     ShapeOption,
-    execute,
 )
 
-__all__ = ["sid_commands", "with_common_options"]
+__all__ = ["SendAt", "with_common_options"]
 
 Command = Callable[..., None]
 
@@ -94,23 +92,3 @@ def with_common_options(
         return wrapper
 
     return decorate
-
-
-def sid_commands(app: typer.Typer, sid: Any, commands: Iterable[tuple[str, str, str]]) -> None:
-    """Add to ``app`` one command per ``(command name, action, help)``, each taking the SID
-    argument ``sid`` (an ``Annotated`` argument), running the action on it and printing the
-    record."""
-    for name, action, help_text in commands:
-        app.command(name)(_sid_command(action, sid, help_text))
-
-
-def _sid_command(action: str, sid: Any, help_text: str) -> Command:
-    def command(sid: str, *, common: Common) -> None:
-        execute(action, {"sid": sid}, common, show=output.show_record)
-
-    # The argument's typer annotation is the caller's (its metavar and help), set before
-    # the decorator reads the signature.
-    command.__annotations__["sid"] = sid
-    command.__doc__ = help_text
-    command.__name__ = command.__qualname__ = action
-    return with_common_options()(command)

@@ -15,8 +15,9 @@ from typing import Annotated, Any
 import typer
 
 from twiliokit.cli import output
+from twiliokit.cli.action_command import action_command, option
 from twiliokit.cli.common_options import with_common_options
-from twiliokit.cli.runner import Common, execute, given
+from twiliokit.cli.runner import Common, execute
 
 __all__ = ["ITEM_COLUMNS", "outbox_app", "show_batch"]
 
@@ -33,54 +34,26 @@ OutboxId = Annotated[str, typer.Argument(metavar="OUTBOX_ID", help="The item's i
 BatchId = Annotated[str, typer.Argument(metavar="BATCH_ID", help="The bulk send's id (BT...).")]
 
 
-@outbox_app.command("list")
-@with_common_options(ledger=True)
-def outbox_list(
-    status: Annotated[
-        str | None,
-        typer.Option(
-            "--status",
-            help="Only items in this state: queued, sending, sent, delivered, failed, refused, "
-            "unknown or canceled.",
-        ),
-    ] = None,
-    sender: Annotated[
-        str | None, typer.Option("--sender", help="Only items from this sender.")
-    ] = None,
-    batch: Annotated[
-        str | None, typer.Option("--batch", metavar="BT...", help="Only this bulk send's items.")
-    ] = None,
-    due_after: Annotated[
-        str | None,
-        typer.Option("--due-after", metavar="WHEN", help="Only items due at or after this."),
-    ] = None,
-    due_before: Annotated[
-        str | None,
-        typer.Option("--due-before", metavar="WHEN", help="Only items due before this."),
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option("--limit", help="At most this many (default 20).")
-    ] = None,
-    *,
-    common: Common,
-) -> None:
-    """List outbox items, newest first."""
-    arguments = given(
-        {
-            "status": status,
-            "sender": sender,
-            "batch_id": batch,
-            "due_after": due_after,
-            "due_before": due_before,
-            "limit": limit,
-        }
-    )
-    execute(
+outbox_app.command("list")(
+    action_command(
         "list_outbox",
-        arguments,
-        common,
+        "List outbox items, newest first.",
+        (
+            option(
+                "--status",
+                "Only items in this state: queued, sending, sent, delivered, failed, refused, "
+                "unknown or canceled.",
+            ),
+            option("--sender", "Only items from this sender."),
+            option("--batch", "Only this bulk send's items.", key="batch_id", metavar="BT..."),
+            option("--due-after", "Only items due at or after this.", metavar="WHEN"),
+            option("--due-before", "Only items due before this.", metavar="WHEN"),
+            option("--limit", "At most this many (default 20).", kind=int),
+        ),
         show=output.list_view("items", ITEM_COLUMNS, empty="The outbox has no such items."),
+        ledger=True,
     )
+)
 
 
 @outbox_app.command("get")

@@ -6,23 +6,36 @@ errors as every other command.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.common_options import with_common_options
-from twiliokit.cli.option_values import parse_json, parse_pairs
-from twiliokit.cli.runner import Common, execute, given
+from twiliokit.cli.action_command import (
+    REQUIRED,
+    Given,
+    action_command,
+    flag_name,
+    json_option,
+    option,
+)
+from twiliokit.cli.option_values import parse_pairs
 
 __all__ = ["raw_command"]
 
-Pairs = list[str] | None
 
-
-def _pairs_option(name: str, short: str, what: str) -> Any:
+def _pairs(key: str, flag: str, short: str, what: str) -> Given:
     """A repeatable ``KEY=VALUE`` option (read by ``parse_pairs``), ``what`` it gives."""
-    return typer.Option(name, short, metavar="KEY=VALUE", help=f"{what}; repeatable.")
+    return Given(
+        key,
+        Annotated[
+            list[str] | None,
+            typer.Option(flag, short, metavar="KEY=VALUE", help=f"{what}; repeatable."),
+        ],
+        read=functools.partial(parse_pairs, option=flag, field=key),
+        name=flag_name(flag),
+    )
 
 
 def _show_response(result: dict[str, Any]) -> None:
@@ -37,61 +50,45 @@ def _show_response(result: dict[str, Any]) -> None:
         output.show_json(body)
 
 
-@with_common_options()
-def raw_command(
-    method: Annotated[
-        str, typer.Argument(metavar="METHOD", help="GET, POST, DELETE, ... (any case).")
-    ],
-    path: Annotated[
-        str,
-        typer.Argument(
-            metavar="PATH",
-            help="Path on the product's host, e.g. /2010-04-01/Accounts/{AccountSid}/Messages.json "
-            "({AccountSid} is filled in), or a full https://*.twilio.com URL.",
+raw_command = action_command(
+    "raw_request",
+    "Call any Twilio REST endpoint and print the answer's body (the status goes to stderr).",
+    (
+        Given(
+            "method",
+            Annotated[
+                str, typer.Argument(metavar="METHOD", help="GET, POST, DELETE, ... (any case).")
+            ],
+            REQUIRED,
         ),
-    ],
-    query: Annotated[Pairs, _pairs_option("--query", "-q", "Query parameter")] = None,
-    data: Annotated[Pairs, _pairs_option("--data", "-d", "Form body parameter")] = None,
-    json_body: Annotated[
-        str | None,
-        typer.Option("--json-body", metavar="JSON", help="A JSON request body instead of --data."),
-    ] = None,
-    header: Annotated[Pairs, _pairs_option("--header", "-H", "Extra header")] = None,
-    product: Annotated[
-        str | None,
-        typer.Option(
-            "--product",
-            help="The product whose host serves PATH: api (default), messaging, verify, "
-            "lookups, content, ...",
-        ),
-    ] = None,
-    response_type: Annotated[
-        str | None,
-        typer.Option(
-            "--response-type", help="json (default), text (TwiML, CSV) or binary (as base64)."
-        ),
-    ] = None,
-    *,
-    common: Common,
-) -> None:
-    """Call any Twilio REST endpoint and print the answer's body (the status goes to stderr)."""
-    with output.errors_handled(as_json=common.as_json):
-        arguments = given(
-            {
-                "method": method,
-                "path": path,
-                "query": parse_pairs(query, option="--query", field="query"),
-                "data": parse_pairs(data, option="--data", field="data"),
-                "headers": parse_pairs(header, option="--header", field="headers"),
-                "json_body": parse_json(
-                    json_body,
-                    source="--json-body",
-                    field="json_body",
-                    hint='give a JSON document, e.g. --json-body \'{"FriendlyName": "demo"}\'',
-                    position=" at column {column}",
+        Given(
+            "path",
+            Annotated[
+                str,
+                typer.Argument(
+                    metavar="PATH",
+                    help="Path on the product's host, e.g. "
+                    "/2010-04-01/Accounts/{AccountSid}/Messages.json "
+                    "({AccountSid} is filled in), or a full https://*.twilio.com URL.",
                 ),
-                "product": product,
-                "response_type": response_type,
-            }
-        )
-    execute("raw_request", arguments, common, show=_show_response)
+            ],
+            REQUIRED,
+        ),
+        _pairs("query", "--query", "-q", "Query parameter"),
+        _pairs("data", "--data", "-d", "Form body parameter"),
+        json_option(
+            "--json-body",
+            "A JSON request body instead of --data.",
+            hint='give a JSON document, e.g. --json-body \'{"FriendlyName": "demo"}\'',
+            position=" at column {column}",
+        ),
+        _pairs("headers", "--header", "-H", "Extra header"),
+        option(
+            "--product",
+            "The product whose host serves PATH: api (default), messaging, verify, lookups, "
+            "content, ...",
+        ),
+        option("--response-type", "json (default), text (TwiML, CSV) or binary (as base64)."),
+    ),
+    show=_show_response,
+)

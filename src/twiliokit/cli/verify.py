@@ -6,13 +6,13 @@ Every command that works inside a Verify Service takes ``--service-sid`` (or the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.action_command import REQUIRED, Given, Show, action_command, option
+from twiliokit.cli.common_options import Command, with_common_options
 from twiliokit.cli.option_values import split_pair
 from twiliokit.cli.runner import Common, execute, given
 from twiliokit.errors import ValidationError
@@ -59,100 +59,77 @@ ServiceSid = Annotated[
 RateLimitSid = Annotated[
     str, typer.Option("--rate-limit-sid", metavar="RK...", help="The rate limit.")
 ]
-RateLimit = Annotated[str, typer.Argument(metavar="SID", help="The rate limit (RK...).")]
 
 
-def _service(value: str | None, common: Common) -> str:
+def _service(value: str | None) -> str:
     """The service SID, or the one-line error saying how to give it."""
     if not value:
-        output.fail(
-            ValidationError(
-                "a Verify Service is needed",
-                field="service_sid",
-                hint=f"pass --service-sid VA... or set {SERVICE_ENV}; create a service with "
-                "`twiliokit verify services create NAME`",
-            ),
-            as_json=common.as_json,
+        raise ValidationError(
+            "a Verify Service is needed",
+            field="service_sid",
+            hint=f"pass --service-sid VA... or set {SERVICE_ENV}; create a service with "
+            "`twiliokit verify services create NAME`",
         )
     return value
 
 
+#: ``--service-sid``, checked before the action runs.
+SERVICE = Given("service_sid", ServiceSid, read=_service)
+
+
 def _in_service(
-    action: str,
-    service_sid: str | None,
-    arguments: dict[str, Any],
-    common: Common,
-    *,
-    show: Callable[[dict[str, Any]], None] = output.show_record,
-) -> None:
-    """Run ``action`` on ``arguments`` inside the service (``--service-sid``, checked first)."""
-    execute(action, {"service_sid": _service(service_sid, common), **arguments}, common, show=show)
-
-
-def _list_in_service(
-    action: str, show: Callable[[dict[str, Any]], None], help_text: str
-) -> Callable[..., None]:
-    """A command that lists what ``action`` finds in the service, shown by ``show``."""
-
-    def command(service_sid: ServiceSid = None, *, common: Common) -> None:
-        _in_service(action, service_sid, {}, common, show=show)
-
-    command.__doc__ = help_text
-    return with_common_options()(command)
+    action: str, help_text: str, params: tuple[Given, ...] = (), *, show: Show = output.show_record
+) -> Command:
+    """A command that runs ``action`` inside the service with ``params``, then ``--service-sid``."""
+    return action_command(action, help_text, (*params, SERVICE), show=show)
 
 
 # Verifications ------------------------------------------------------------------------
 
 
-def _rate_limit_values(values: list[str] | None, common: Common) -> dict[str, str] | None:
+def _rate_limit_values(values: list[str] | None) -> dict[str, str] | None:
     """``--rate-limit UNIQUE_NAME=VALUE`` options as the action's rate limit values."""
     if not values:
         return None
     hint = "e.g. --rate-limit end_user_ip=203.0.113.9"
-    with output.errors_handled(as_json=common.as_json):
-        pairs = [
-            split_pair(v, option="--rate-limit", field="rate_limits", key="UNIQUE_NAME", hint=hint)
-            for v in values
-        ]
-    return dict(pairs)
-
-
-@verify_app.command("start")
-@with_common_options()
-def verify_start(
-    to: Annotated[
-        str, typer.Argument(metavar="TO", help="Phone number (E.164) or email to verify.")
-    ],
-    service_sid: ServiceSid = None,
-    channel: Annotated[
-        str, typer.Option("--channel", help="sms, call, whatsapp or email.")
-    ] = "sms",
-    locale: Annotated[
-        str | None, typer.Option("--locale", help="Language of the message, e.g. en or fr.")
-    ] = None,
-    rate_limit: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rate-limit",
-            metavar="UNIQUE_NAME=VALUE",
-            help="Value for one of the service's rate limits, e.g. end_user_ip=203.0.113.9; "
-            "repeatable.",
-        ),
-    ] = None,
-    *,
-    common: Common,
-) -> None:
-    """Send a one-time code to TO."""
-    arguments = given(
-        {
-            "service_sid": _service(service_sid, common),
-            "to": to,
-            "channel": channel,
-            "locale": locale,
-            "rate_limits": _rate_limit_values(rate_limit, common),
-        }
+    return dict(
+        split_pair(v, option="--rate-limit", field="rate_limits", key="UNIQUE_NAME", hint=hint)
+        for v in values
     )
-    execute("start_verification", arguments, common, show=output.show_record)
+
+
+verify_app.command("start")(
+    action_command(
+        "start_verification",
+        "Send a one-time code to TO.",
+        (
+            Given(
+                "to",
+                Annotated[
+                    str,
+                    typer.Argument(metavar="TO", help="Phone number (E.164) or email to verify."),
+                ],
+                REQUIRED,
+            ),
+            SERVICE,
+            Given(
+                "channel",
+                Annotated[str, typer.Option("--channel", help="sms, call, whatsapp or email.")],
+                "sms",
+            ),
+            option("--locale", "Language of the message, e.g. en or fr."),
+            option(
+                "--rate-limit",
+                "Value for one of the service's rate limits, e.g. end_user_ip=203.0.113.9; "
+                "repeatable.",
+                key="rate_limits",
+                kind=list[str],
+                metavar="UNIQUE_NAME=VALUE",
+                read=_rate_limit_values,
+            ),
+        ),
+    )
+)
 
 
 @verify_app.command("check")
@@ -174,14 +151,12 @@ def verify_check(
 
     A wrong code is a negative answer: the result is printed and the exit status is 3.
     """
+    with output.errors_handled(as_json=common.as_json):
+        service = _service(service_sid)
     arguments = given(
-        {
-            "service_sid": _service(service_sid, common),
-            "code": code,
-            "to": to,
-            "verification_sid": verification_sid,
-        }
+        {"service_sid": service, "code": code, "to": to, "verification_sid": verification_sid}
     )
+    # Not an ``action_command``: the answer decides the exit status.
     result = execute("check_verification", arguments, common, show=output.show_record)
     if not result.get("approved"):
         if not common.as_json:
@@ -194,45 +169,44 @@ def verify_check(
 
 # Services -----------------------------------------------------------------------------
 
+services_app.command("create")(
+    action_command(
+        "create_verify_service",
+        "Create a Verify Service and print its SID.",
+        (
+            Given(
+                "friendly_name",
+                Annotated[
+                    str,
+                    typer.Argument(
+                        metavar="NAME", help="Name shown in messages ('Your NAME code is ...')."
+                    ),
+                ],
+                REQUIRED,
+            ),
+            option("--code-length", "Digits in each code (4-10).", kind=int),
+        ),
+    )
+)
 
-@services_app.command("create")
-@with_common_options()
-def services_create(
-    friendly_name: Annotated[
-        str,
-        typer.Argument(metavar="NAME", help="Name shown in messages ('Your NAME code is ...')."),
-    ],
-    code_length: Annotated[
-        int | None, typer.Option("--code-length", help="Digits in each code (4-10).")
-    ] = None,
-    *,
-    common: Common,
-) -> None:
-    """Create a Verify Service and print its SID."""
-    arguments = given({"friendly_name": friendly_name, "code_length": code_length})
-    execute("create_verify_service", arguments, common, show=output.show_record)
-
-
-@services_app.command("list")
-@with_common_options()
-def services_list(*, common: Common) -> None:
-    """List the account's Verify Services."""
-    execute(
+services_app.command("list")(
+    action_command(
         "list_verify_services",
-        {},
-        common,
+        "List the account's Verify Services.",
+        (),
         show=output.list_view(
             "services",
             ("sid", "friendly_name", "code_length", "date_created"),
             empty="No services.",
         ),
     )
+)
 
 
 # Rate limits --------------------------------------------------------------------------
 
 
-def _buckets(values: list[str] | None, common: Common) -> list[dict[str, int]] | None:
+def _buckets(values: list[str] | None) -> list[dict[str, int]] | None:
     """``--bucket MAX/SECONDS`` options as the action's bucket objects."""
     if not values:
         return None
@@ -240,13 +214,10 @@ def _buckets(values: list[str] | None, common: Common) -> list[dict[str, int]] |
     for value in values:
         most, sep, seconds = value.partition("/")
         if not (sep and most.strip().isdigit() and seconds.strip().isdigit()):
-            output.fail(
-                ValidationError(
-                    f"--bucket {value!r} is not MAX/SECONDS",
-                    field="buckets",
-                    hint="e.g. --bucket 5/600 for at most 5 starts per value in 10 minutes",
-                ),
-                as_json=common.as_json,
+            raise ValidationError(
+                f"--bucket {value!r} is not MAX/SECONDS",
+                field="buckets",
+                hint="e.g. --bucket 5/600 for at most 5 starts per value in 10 minutes",
             )
         buckets.append({"max": int(most), "interval": int(seconds)})
     return buckets
@@ -277,150 +248,152 @@ def rate_limits_create(
     common: Common,
 ) -> None:
     """Create a rate limit on the service, optionally with buckets (--bucket 5/600)."""
+    # Not an ``action_command``, which reads options in their --help order: a missing
+    # service is reported before a malformed --bucket.
+    with output.errors_handled(as_json=common.as_json):
+        service = _service(service_sid)
+        buckets = _buckets(bucket)
     arguments = given(
         {
-            "service_sid": _service(service_sid, common),
+            "service_sid": service,
             "unique_name": unique_name,
             "description": description,
-            "buckets": _buckets(bucket, common),
+            "buckets": buckets,
         }
     )
     execute("create_rate_limit", arguments, common, show=output.show_record)
 
 
-@rate_limits_app.command("get")
-@with_common_options()
-def rate_limits_get(sid: RateLimit, service_sid: ServiceSid = None, *, common: Common) -> None:
-    """Show one rate limit and its buckets."""
-    _in_service("fetch_rate_limit", service_sid, {"rate_limit_sid": sid}, common)
+def _sid(key: str, help_text: str) -> Given:
+    """The ``SID`` argument, the action's ``key``."""
+    return Given(
+        key, Annotated[str, typer.Argument(metavar="SID", help=help_text)], REQUIRED, name="sid"
+    )
 
 
+RATE_LIMIT = _sid("rate_limit_sid", "The rate limit (RK...).")
+
+rate_limits_app.command("get")(
+    _in_service("fetch_rate_limit", "Show one rate limit and its buckets.", (RATE_LIMIT,))
+)
 rate_limits_app.command("list")(
-    _list_in_service(
+    _in_service(
         "list_rate_limits",
-        output.list_view("rate_limits", RATE_LIMIT_COLUMNS, empty="No rate limits."),
         "List the service's rate limits.",
+        show=output.list_view("rate_limits", RATE_LIMIT_COLUMNS, empty="No rate limits."),
     )
 )
-
-
-@rate_limits_app.command("update")
-@with_common_options()
-def rate_limits_update(
-    sid: RateLimit,
-    description: Annotated[str, typer.Option("--description", help="The new description.")],
-    service_sid: ServiceSid = None,
-    *,
-    common: Common,
-) -> None:
-    """Change a rate limit's description."""
-    arguments = {"rate_limit_sid": sid, "description": description}
-    _in_service("update_rate_limit", service_sid, arguments, common)
-
-
-@rate_limits_app.command("delete")
-@with_common_options()
-def rate_limits_delete(sid: RateLimit, service_sid: ServiceSid = None, *, common: Common) -> None:
-    """Delete a rate limit and its buckets."""
-    _in_service("delete_rate_limit", service_sid, {"rate_limit_sid": sid}, common)
+rate_limits_app.command("update")(
+    _in_service(
+        "update_rate_limit",
+        "Change a rate limit's description.",
+        (
+            RATE_LIMIT,
+            Given(
+                "description",
+                Annotated[str, typer.Option("--description", help="The new description.")],
+                REQUIRED,
+            ),
+        ),
+    )
+)
+rate_limits_app.command("delete")(
+    _in_service("delete_rate_limit", "Delete a rate limit and its buckets.", (RATE_LIMIT,))
+)
 
 
 # Buckets ------------------------------------------------------------------------------
 
 BUCKET_COLUMNS = ("sid", "max", "interval", "date_created")
+OF_RATE_LIMIT = Given("rate_limit_sid", RateLimitSid, REQUIRED)
 
-
-@buckets_app.command("create")
-@with_common_options()
-def buckets_create(
-    rate_limit_sid: RateLimitSid,
-    max_requests: Annotated[int, typer.Option("--max", help="Requests allowed per interval.")],
-    interval: Annotated[int, typer.Option("--interval", help="The interval, in seconds.")],
-    service_sid: ServiceSid = None,
-    *,
-    common: Common,
-) -> None:
-    """Add a bucket (at most --max requests per --interval seconds) to a rate limit."""
-    arguments = {"rate_limit_sid": rate_limit_sid, "max": max_requests, "interval": interval}
-    _in_service("create_rate_limit_bucket", service_sid, arguments, common)
-
-
-@buckets_app.command("list")
-@with_common_options()
-def buckets_list(
-    rate_limit_sid: RateLimitSid, service_sid: ServiceSid = None, *, common: Common
-) -> None:
-    """List a rate limit's buckets."""
-    show = output.list_view("buckets", BUCKET_COLUMNS, empty="No buckets.")
-    arguments = {"rate_limit_sid": rate_limit_sid}
-    _in_service("list_rate_limit_buckets", service_sid, arguments, common, show=show)
-
-
-@buckets_app.command("delete")
-@with_common_options()
-def buckets_delete(
-    sid: Annotated[str, typer.Argument(metavar="SID", help="The bucket (BL...).")],
-    rate_limit_sid: RateLimitSid,
-    service_sid: ServiceSid = None,
-    *,
-    common: Common,
-) -> None:
-    """Delete a bucket."""
-    arguments = {"rate_limit_sid": rate_limit_sid, "bucket_sid": sid}
-    _in_service("delete_rate_limit_bucket", service_sid, arguments, common)
+buckets_app.command("create")(
+    _in_service(
+        "create_rate_limit_bucket",
+        "Add a bucket (at most --max requests per --interval seconds) to a rate limit.",
+        (
+            OF_RATE_LIMIT,
+            Given(
+                "max",
+                Annotated[int, typer.Option("--max", help="Requests allowed per interval.")],
+                REQUIRED,
+                name="max_requests",
+            ),
+            Given(
+                "interval",
+                Annotated[int, typer.Option("--interval", help="The interval, in seconds.")],
+                REQUIRED,
+            ),
+        ),
+    )
+)
+buckets_app.command("list")(
+    _in_service(
+        "list_rate_limit_buckets",
+        "List a rate limit's buckets.",
+        (OF_RATE_LIMIT,),
+        show=output.list_view("buckets", BUCKET_COLUMNS, empty="No buckets."),
+    )
+)
+buckets_app.command("delete")(
+    _in_service(
+        "delete_rate_limit_bucket",
+        "Delete a bucket.",
+        (
+            _sid("bucket_sid", "The bucket (BL...)."),
+            OF_RATE_LIMIT,
+        ),
+    )
+)
 
 
 # Webhooks -----------------------------------------------------------------------------
 
 WEBHOOK_COLUMNS = ("sid", "friendly_name", "webhook_url", "event_types", "status")
 
-
-@webhooks_app.command("create")
-@with_common_options()
-def webhooks_create(
-    friendly_name: Annotated[str, typer.Argument(metavar="NAME", help="A name for it.")],
-    webhook_url: Annotated[str, typer.Argument(metavar="URL", help="Where events are posted.")],
-    event_types: Annotated[
-        list[str],
-        typer.Option(
-            "--event",
-            metavar="TYPE",
-            help="Event type, e.g. * or factor.verified; repeatable.",
+webhooks_app.command("create")(
+    _in_service(
+        "create_verify_webhook",
+        "Subscribe URL to the service's events.",
+        (
+            Given(
+                "friendly_name",
+                Annotated[str, typer.Argument(metavar="NAME", help="A name for it.")],
+                REQUIRED,
+            ),
+            Given(
+                "webhook_url",
+                Annotated[str, typer.Argument(metavar="URL", help="Where events are posted.")],
+                REQUIRED,
+            ),
+            Given(
+                "event_types",
+                Annotated[
+                    list[str],
+                    typer.Option(
+                        "--event",
+                        metavar="TYPE",
+                        help="Event type, e.g. * or factor.verified; repeatable.",
+                    ),
+                ],
+                REQUIRED,
+            ),
+            option("--status", "enabled or disabled."),
+            option("--version", "v1 or v2."),
         ),
-    ],
-    status: Annotated[str | None, typer.Option("--status", help="enabled or disabled.")] = None,
-    version: Annotated[str | None, typer.Option("--version", help="v1 or v2.")] = None,
-    service_sid: ServiceSid = None,
-    *,
-    common: Common,
-) -> None:
-    """Subscribe URL to the service's events."""
-    arguments = {
-        "friendly_name": friendly_name,
-        "webhook_url": webhook_url,
-        "event_types": event_types,
-        "status": status,
-        "version": version,
-    }
-    _in_service("create_verify_webhook", service_sid, given(arguments), common)
-
-
-webhooks_app.command("list")(
-    _list_in_service(
-        "list_verify_webhooks",
-        output.list_view("webhooks", WEBHOOK_COLUMNS, empty="No webhooks."),
-        "List the service's webhooks.",
     )
 )
-
-
-@webhooks_app.command("delete")
-@with_common_options()
-def webhooks_delete(
-    sid: Annotated[str, typer.Argument(metavar="SID", help="The webhook (YW...).")],
-    service_sid: ServiceSid = None,
-    *,
-    common: Common,
-) -> None:
-    """Delete a webhook."""
-    _in_service("delete_verify_webhook", service_sid, {"webhook_sid": sid}, common)
+webhooks_app.command("list")(
+    _in_service(
+        "list_verify_webhooks",
+        "List the service's webhooks.",
+        show=output.list_view("webhooks", WEBHOOK_COLUMNS, empty="No webhooks."),
+    )
+)
+webhooks_app.command("delete")(
+    _in_service(
+        "delete_verify_webhook",
+        "Delete a webhook.",
+        (_sid("webhook_sid", "The webhook (YW...)."),),
+    )
+)

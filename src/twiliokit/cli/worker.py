@@ -43,7 +43,7 @@ def worker_command(
         typer.Option(
             "--concurrency",
             min=1,
-            help="Items this worker sends at the same time. Default: concurrency in the "
+            help="Requests this worker has out at the same time. Default: concurrency in the "
             "config file's \\[outbox] table, else 8.",
         ),
     ] = None,

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -52,6 +52,12 @@ class Form:
 
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys(key for key, _ in self.pairs))
+
+    def integer(self, name: str) -> int | None:
+        """The whole number ``name`` holds, None when absent or empty; ``ValueError`` when it
+        holds something else (each product answers that with its own error)."""
+        value = self.get(name)
+        return None if value is None or value == "" else int(value)
 
     def bool(self, name: str, default: bool = False) -> bool:
         value = self.get(name)
@@ -123,6 +129,13 @@ def account_for(
     if account.is_test and not test_credentials_ok:
         raise test_credentials_forbidden(request.url.path)
     return account
+
+
+def path_account(request: Request, *, test_credentials_ok: bool = False) -> Account:
+    """:func:`account_for` the account the 2010 API path names (``{account_sid}``)."""
+    return account_for(
+        request, request.path_params["account_sid"], test_credentials_ok=test_credentials_ok
+    )
 
 
 def live_account(request: Request) -> Account:
@@ -292,6 +305,28 @@ def not_found_2010(request: Request) -> ApiError:
     """Twilio's 404 for the 2010 API resource this request names (path without the version
     prefix and ``.json``)."""
     return not_found(request.url.path.removeprefix(API_2010).removesuffix(".json"))
+
+
+class _Owned(Protocol):
+    @property
+    def account_sid(self) -> str: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=_Owned)
+
+
+def owned_2010(request: Request, record: OwnedT | None, account_sid: str) -> OwnedT:
+    """``record`` if it exists and belongs to ``account_sid``, else :func:`not_found_2010`."""
+    if record is None or record.account_sid != account_sid:
+        raise not_found_2010(request)
+    return record
+
+
+def owned_v(request: Request, record: OwnedT | None, account_sid: str) -> OwnedT:
+    """``record`` if it exists and belongs to ``account_sid``, else :func:`not_found_v`."""
+    if record is None or record.account_sid != account_sid:
+        raise not_found_v(request)
+    return record
 
 
 def routes_for(

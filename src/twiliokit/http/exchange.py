@@ -38,7 +38,7 @@ from twiliokit.http.retry import (
 )
 from twiliokit.http.retry_notice import RetryNotice
 
-__all__ = ["Exchange", "Send", "Sleep", "Step", "exchange"]
+__all__ = ["Exchange", "Send", "Sleep", "Step", "advance", "exchange"]
 
 logger = logging.getLogger("twiliokit.http")
 
@@ -59,6 +59,17 @@ class Sleep:
 
 Step = Send | Sleep
 Exchange = Generator[Step, Reply | BaseException | None, Reply]
+
+
+def advance(steps: Exchange, answer: Reply | BaseException | None) -> Step | Reply:
+    """Give ``answer`` to the exchange (``None`` to start it): its next step, or its reply once
+    it is done. The two drivers (async and sync, in :mod:`twiliokit.http.transport`) only do
+    what a step says."""
+    try:
+        return steps.send(answer)
+    except StopIteration as done:
+        result: Reply = done.value
+        return result
 
 
 def _utc_now() -> datetime:

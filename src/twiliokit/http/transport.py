@@ -16,9 +16,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from twiliokit.http.exchange import Exchange, Send
+from twiliokit.http.exchange import Exchange, Send, Step, advance
 from twiliokit.http.request import PreparedRequest, httpx_arguments
 
 if TYPE_CHECKING:
@@ -234,22 +234,49 @@ def _async_lane(limits: httpx.Limits, secure: bool) -> httpx.AsyncHTTPTransport:
     return lane
 
 
-class AsyncTransport:
-    """A pooled async httpx transport and the async driver of an exchange."""
+#: The httpx transport type a caller may pass (async or sync).
+_CallerTransport = TypeVar("_CallerTransport")
+
+
+class _Pool(Generic[_CallerTransport]):
+    """What both transports hold: the request builder, the caller's own httpx transport (used
+    as given) or else the lanes, and whether they are closed."""
 
     def __init__(
         self,
         *,
         auth: tuple[str, str],
         headers: dict[str, str],
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: _CallerTransport | None = None,
         max_connections: int | None = None,
     ) -> None:
         self._requests = _RequestBuilder(auth, headers)
         self._transport = transport
-        self._lanes = _Lanes(pool_limits(max_connections), _async_lane)
-        self._permits: Any = None  # an anyio.Semaphore, made in the event loop on first use
+        self._lanes = _Lanes(pool_limits(max_connections), self._new_lane)
         self._closed = False
+        self._set_up()
+
+    @staticmethod
+    def _new_lane(limits: httpx.Limits, secure: bool) -> Any:
+        """A lane (an httpx transport of one connection) for ``https`` (``secure``) or ``http``."""
+        raise NotImplementedError
+
+    def _set_up(self) -> None:
+        """What the transport adds once its pool size is known (its permits)."""
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+class AsyncTransport(_Pool[httpx.AsyncBaseTransport]):
+    """A pooled async httpx transport and the async driver of an exchange."""
+
+    _new_lane = staticmethod(_async_lane)
+
+    def _set_up(self) -> None:
+        self._permits: Any = None  # an anyio.Semaphore, made in the event loop on first use
 
     async def _exchange(
         self, transport: httpx.AsyncBaseTransport, built: httpx.Request
@@ -295,27 +322,25 @@ class AsyncTransport:
             if surplus is not None:
                 await surplus.aclose()
 
+    async def _perform(self, step: Step) -> Reply | BaseException | None:
+        """Do one step: the response (or the network error) of a send, ``None`` after a sleep."""
+        if isinstance(step, Send):
+            try:
+                return await self.send(step.request)
+            except TRANSPORT_ERRORS as exc:
+                return exc
+        import anyio  # only needed when retrying; works on asyncio and trio
+
+        await anyio.sleep(step.seconds)
+        return None
+
     async def run(self, steps: Exchange) -> Reply:
         """Drive ``steps`` to its end: send, sleep, repeat."""
         try:
-            step = next(steps)
-            while True:
-                answer: Reply | BaseException | None
-                if isinstance(step, Send):
-                    try:
-                        answer = await self.send(step.request)
-                    except TRANSPORT_ERRORS as exc:
-                        answer = exc
-                else:
-                    import anyio  # only needed when retrying; works on asyncio and trio
-
-                    await anyio.sleep(step.seconds)
-                    answer = None
-                try:
-                    step = steps.send(answer)
-                except StopIteration as done:
-                    result: Reply = done.value
-                    return result
+            step = advance(steps, None)
+            while isinstance(step, Step):
+                step = advance(steps, await self._perform(step))
+            return step
         finally:
             steps.close()
 
@@ -328,31 +353,19 @@ class AsyncTransport:
             if self._transport is not None:
                 await self._transport.aclose()
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
+
+def _sync_lane(limits: httpx.Limits, secure: bool) -> httpx.HTTPTransport:
+    return httpx.HTTPTransport(**_transport_options(limits, secure))
 
 
-class SyncTransport:
+class SyncTransport(_Pool[httpx.BaseTransport]):
     """A pooled httpx transport and the blocking driver of an exchange."""
 
-    def __init__(
-        self,
-        *,
-        auth: tuple[str, str],
-        headers: dict[str, str],
-        transport: httpx.BaseTransport | None = None,
-        max_connections: int | None = None,
-    ) -> None:
-        self._requests = _RequestBuilder(auth, headers)
-        self._transport = transport
-        self._lanes = _Lanes(
-            pool_limits(max_connections),
-            lambda limits, secure: httpx.HTTPTransport(**_transport_options(limits, secure)),
-        )
+    _new_lane = staticmethod(_sync_lane)
+
+    def _set_up(self) -> None:
         self._permits = threading.BoundedSemaphore(self._lanes.size)
         self._lock = threading.Lock()
-        self._closed = False
 
     def _exchange(self, transport: httpx.BaseTransport, built: httpx.Request) -> httpx.Response:
         response = transport.handle_request(built)
@@ -386,25 +399,23 @@ class SyncTransport:
             if surplus is not None:
                 surplus.close()
 
+    def _perform(self, step: Step) -> Reply | BaseException | None:
+        """Do one step: the response (or the network error) of a send, ``None`` after a sleep."""
+        if isinstance(step, Send):
+            try:
+                return self.send(step.request)
+            except TRANSPORT_ERRORS as exc:
+                return exc
+        time.sleep(step.seconds)
+        return None
+
     def run(self, steps: Exchange) -> Reply:
         """Drive ``steps`` to its end: send, sleep, repeat."""
         try:
-            step = next(steps)
-            while True:
-                answer: Reply | BaseException | None
-                if isinstance(step, Send):
-                    try:
-                        answer = self.send(step.request)
-                    except TRANSPORT_ERRORS as exc:
-                        answer = exc
-                else:
-                    time.sleep(step.seconds)
-                    answer = None
-                try:
-                    step = steps.send(answer)
-                except StopIteration as done:
-                    result: Reply = done.value
-                    return result
+            step = advance(steps, None)
+            while isinstance(step, Step):
+                step = advance(steps, self._perform(step))
+            return step
         finally:
             steps.close()
 
@@ -418,7 +429,3 @@ class SyncTransport:
                 lane.close()
             if self._transport is not None:
                 self._transport.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed

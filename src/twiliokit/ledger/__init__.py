@@ -8,98 +8,23 @@ outbox (:class:`OutboxStore`: what is waiting to leave, claims, pacing). See ``d
 
 from __future__ import annotations
 
+from twiliokit.ledger import outbox_records, records
 from twiliokit.ledger.connect import open_ledger
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import current_revision, downgrade, head_revision, upgrade
-from twiliokit.ledger.outbox_records import (
-    BatchProgress,
-    ClaimedItem,
-    NewBatch,
-    NewOutboxItem,
-    OutboxBatch,
-    OutboxItem,
-    OutboxKind,
-    OutboxOutcome,
-    OutboxQuery,
-    OutboxState,
-    OutcomeKind,
-    SenderPace,
-)
+from twiliokit.ledger.outbox_records import *  # noqa: F403
 from twiliokit.ledger.outbox_store import OutboxStore
-from twiliokit.ledger.records import (
-    BatchResult,
-    CallDirection,
-    CallRecord,
-    CallStatus,
-    CallStatusEvent,
-    Channel,
-    Claim,
-    ConversationItem,
-    Direction,
-    IdempotencyState,
-    IdempotentRequest,
-    LedgerBatch,
-    LedgerQuery,
-    MessageRecord,
-    MessageStatus,
-    OptOut,
-    OptOutAction,
-    OptOutEvent,
-    OptOutSource,
-    StatusEvent,
-    StatusOutcome,
-    StatusSource,
-    WebhookDelivery,
-    WebhookKind,
-    channel_for,
-)
+from twiliokit.ledger.records import *  # noqa: F403
 from twiliokit.ledger.rules import keyword_action, sender_key
 from twiliokit.ledger.sql import SqlLedger
 from twiliokit.ledger.store import LedgerStore
 from twiliokit.ledger.urls import default_ledger_path, default_ledger_url
 
 __all__ = [
-    "BatchProgress",
-    "BatchResult",
-    "CallDirection",
-    "CallRecord",
-    "CallStatus",
-    "CallStatusEvent",
-    "Channel",
-    "Claim",
-    "ClaimedItem",
-    "ConversationItem",
-    "Direction",
-    "IdempotencyState",
-    "IdempotentRequest",
-    "LedgerBatch",
-    "LedgerQuery",
     "LedgerStore",
     "MemoryLedger",
-    "MessageRecord",
-    "MessageStatus",
-    "NewBatch",
-    "NewOutboxItem",
-    "OptOut",
-    "OptOutAction",
-    "OptOutEvent",
-    "OptOutSource",
-    "OutboxBatch",
-    "OutboxItem",
-    "OutboxKind",
-    "OutboxOutcome",
-    "OutboxQuery",
-    "OutboxState",
     "OutboxStore",
-    "OutcomeKind",
-    "SenderPace",
     "SqlLedger",
-    "StatusEvent",
-    "StatusOutcome",
-    "StatusSource",
-    "WebhookDelivery",
-    "WebhookKind",
-    "channel_for",
     "current_revision",
     "default_ledger_path",
     "default_ledger_url",
@@ -110,3 +35,7 @@ __all__ = [
     "sender_key",
     "upgrade",
 ]
+# The records' public names are listed once, in their modules' __all__, re-exported whole.
+__all__ += records.__all__
+__all__ += outbox_records.__all__
+__all__.sort()

@@ -33,6 +33,7 @@ from twiliokit.ledger.records import (
     WebhookDelivery,
     require_utc,
 )
+from twiliokit.ledger.rows import opt_out_from_row
 from twiliokit.ledger.rules import StatusState, advance, merge_record
 from twiliokit.ledger.store import BaseLedger, check_limit
 
@@ -218,13 +219,7 @@ class MemoryLedger(MemoryOutbox, BaseLedger):
     ) -> list[OptOut]:
         self._check_open()
         found = [
-            OptOut(
-                sender_key=e.sender_key,
-                recipient=e.recipient,
-                since=e.at,
-                source=e.source,
-                keyword=e.keyword,
-            )
+            opt_out_from_row(e)
             for e in self._opted_out.values()
             if e.action is OptOutAction.STOP
             and (sender_key is None or e.sender_key == sender_key)

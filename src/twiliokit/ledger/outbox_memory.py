@@ -31,6 +31,7 @@ from twiliokit.ledger.outbox_rules import (
     LOST_LEASE,
     RATE_WINDOW,
     check_rate,
+    claim_changes,
     next_slot,
     outcome_changes,
     plan_slots,
@@ -38,6 +39,7 @@ from twiliokit.ledger.outbox_rules import (
     rate_span,
     read_state,
 )
+from twiliokit.ledger.outbox_store import StartMark
 from twiliokit.ledger.records import require_utc
 from twiliokit.ledger.rules import StatusState
 from twiliokit.ledger.store import check_limit
@@ -234,14 +236,7 @@ class MemoryOutbox:
         check_rate(default_rate, "default_rate")
         budget = limit
         if max_in_flight is not None:
-            busy = sum(
-                1
-                for item in self._outbox_items.values()
-                if item.state is OutboxState.SENDING
-                and item.lease_until is not None
-                and item.lease_until > now
-            )
-            budget = min(budget, max_in_flight - busy)
+            budget = min(budget, max_in_flight - self._sending(now, started=False))
         if budget <= 0:
             return []
         due = self._due_by_sender(now, kinds)
@@ -264,15 +259,10 @@ class MemoryOutbox:
         }
         plan = plan_slots(paces, rates, now=now, horizon=horizon, budget=budget)
         claimed = []
+        until = max((slot for _, _, slot in plan.taken), default=now) + lease
+        changes = claim_changes(owner=owner, until=until, now=now)
         for sender, index, slot in plan.taken:
-            item = dataclasses.replace(
-                candidates[sender][index],
-                state=OutboxState.SENDING,
-                lease_owner=owner,
-                lease_until=slot + lease,
-                updated_at=now,
-                request_started_at=None,
-            )
+            item = dataclasses.replace(candidates[sender][index], **changes)
             self._outbox_items[item.id] = item
             claimed.append(ClaimedItem(item=self._read(item), leave_at=slot))
         for sender, next_at in plan.next_at.items():
@@ -322,15 +312,34 @@ class MemoryOutbox:
         return item
 
     async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
+        mark = await self.start_request(item_id, owner=owner, at=at, max_in_flight=None)
+        return mark is StartMark.STARTED
+
+    async def start_request(
+        self, item_id: str, *, owner: str, at: datetime, max_in_flight: int | None
+    ) -> StartMark:
         self._check_open()
-        at = require_utc("mark_started", "at", at)
+        at = require_utc("start_request", "at", at)
+        if max_in_flight is not None and self._sending(at, started=True) >= max_in_flight:
+            return StartMark.FULL
         item = self._held(item_id, owner)
         if item is None or item.lease_until is None or item.lease_until <= at:
-            return False
+            return StartMark.LOST
         self._outbox_items[item_id] = dataclasses.replace(
             item, request_started_at=at, attempts=item.attempts + 1, updated_at=at
         )
-        return True
+        return StartMark.STARTED
+
+    def _sending(self, now: datetime, *, started: bool) -> int:
+        """Items under an unexpired lease (``started``: only those whose request is out)."""
+        return sum(
+            1
+            for item in self._outbox_items.values()
+            if item.state is OutboxState.SENDING
+            and item.lease_until is not None
+            and item.lease_until > now
+            and (not started or item.request_started_at is not None)
+        )
 
     async def extend_lease(self, item_id: str, *, owner: str, until: datetime) -> bool:
         self._check_open()
@@ -340,6 +349,12 @@ class MemoryOutbox:
             return False
         self._outbox_items[item_id] = dataclasses.replace(item, lease_until=until)
         return True
+
+    async def hand_over(
+        self, item_id: str, outcome: OutboxOutcome, *, owner: str, to: str, at: datetime
+    ) -> tuple[bool, StartMark]:
+        finished = await self.finish(item_id, outcome, owner=owner)
+        return finished, await self.start_request(to, owner=owner, at=at, max_in_flight=None)
 
     async def finish(self, item_id: str, outcome: OutboxOutcome, *, owner: str | None) -> bool:
         self._check_open()

@@ -36,7 +36,6 @@ from twiliokit.ledger.records import (
 )
 
 __all__ = [
-    "FINAL_STATES",
     "BatchProgress",
     "ClaimedItem",
     "NewBatch",

@@ -30,6 +30,7 @@ __all__ = [
     "SlotPlan",
     "capacity",
     "check_rate",
+    "claim_changes",
     "first_slot",
     "next_slot",
     "outcome_changes",
@@ -187,6 +188,17 @@ def check_rate(rate: float, name: str = "rate") -> float:
             f"{name} must be a positive number of messages per second, not {rate!r}", field=name
         )
     return float(rate)
+
+
+def claim_changes(*, owner: str, until: datetime, now: datetime) -> dict[str, Any]:
+    """The fields (record and column names alike) a claim sets on each item it takes."""
+    return {
+        "state": OutboxState.SENDING,
+        "lease_owner": owner,
+        "lease_until": until,
+        "updated_at": now,
+        "request_started_at": None,
+    }
 
 
 def outcome_changes(outcome: OutboxOutcome) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from twiliokit.ledger.outbox_rules import (
     LOST_LEASE,
     RATE_WINDOW,
     check_rate,
+    claim_changes,
     next_slot,
     outcome_changes,
     plan_slots,
@@ -62,6 +63,7 @@ from twiliokit.ledger.outbox_rules import (
     rate_span,
     read_state,
 )
+from twiliokit.ledger.outbox_store import StartMark
 from twiliokit.ledger.records import require_utc
 from twiliokit.ledger.runners import Runner
 from twiliokit.ledger.store import check_limit
@@ -73,9 +75,8 @@ T = TypeVar("T")
 ENQUEUE_CHUNK = 5_000
 """Items per ``executemany`` when enqueueing on SQLite (PostgreSQL copies them in one
 stream)."""
-# Any fixed 64-bit number (not the migrations' one): serialises claims that count what is in
-# flight, on one PostgreSQL database.
-_IN_FLIGHT_LOCK = 0x7477_6C6B_6F75_7462
+# Any fixed 64-bit number (not the migrations' one): see ``_lock_outbox``.
+_OUTBOX_LOCK = 0x7477_6C6B_6F75_7462
 
 i = t.outbox_items.c
 
@@ -268,14 +269,13 @@ class SqlOutbox:
         def run(conn: Connection) -> list[ClaimedItem]:
             budget = limit
             if max_in_flight is not None:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IN_FLIGHT_LOCK})
-                budget = min(budget, max_in_flight - conn.execute(q.in_flight(now)).scalar_one())
+                _lock_outbox(conn)
+                budget = min(budget, max_in_flight - conn.execute(*q.in_flight(now)).scalar_one())
             if budget <= 0:
                 return []
             due = {
                 sender: count
-                for sender, count in conn.execute(q.queued_senders(now, budget, kinds))
+                for sender, count in conn.execute(*q.queued_senders(now, budget, kinds))
                 if count
             }
             senders = list(due)
@@ -308,29 +308,18 @@ class SqlOutbox:
             )
             if not plan.taken:
                 return []
-            claimed = []
-            for sender, index, slot in plan.taken:
-                item = item_from_row(candidates[sender][index])
-                claimed.append(
-                    ClaimedItem(
-                        item=dataclasses.replace(
-                            item,
-                            state=OutboxState.SENDING,
-                            lease_owner=owner,
-                            lease_until=slot + lease,
-                            updated_at=now,
-                            request_started_at=None,
-                        ),
-                        leave_at=slot,
-                    )
+            until = max(slot for _, _, slot in plan.taken) + lease
+            changes = claim_changes(owner=owner, until=until, now=now)
+            claimed = [
+                ClaimedItem(
+                    item=dataclasses.replace(item_from_row(candidates[sender][index]), **changes),
+                    leave_at=slot,
                 )
+                for sender, index, slot in plan.taken
+            ]
+            ids = [c.item.id for c in claimed]
             conn.execute(
-                statements.claim,
-                [
-                    {"b_id": c.item.id, "b_owner": owner, "b_until": c.item.lease_until}
-                    | {"b_now": now}
-                    for c in claimed
-                ],
+                statements.claim, {"b_ids": ids, "b_owner": owner, "b_until": until, "b_now": now}
             )
             conn.execute(
                 statements.pace_next,
@@ -349,13 +338,14 @@ class SqlOutbox:
         statements = self._outbox
 
         def run(conn: Connection) -> datetime:
-            row = conn.execute(q.locked_paces([sender], wait=True)).first()
+            _lock_outbox(conn)
+            row = conn.execute(*q.locked_paces([sender], wait=True)).first()
             if row is None:
                 if default_rate is None:
                     return now
                 new = {"sender": sender, "rate": default_rate, "next_at": EPOCH}
                 conn.execute(statements.new_pace, new | {"slowed_until": None})
-                row = conn.execute(q.locked_paces([sender], wait=True)).one()
+                row = conn.execute(*q.locked_paces([sender], wait=True)).one()
             slot, next_at = next_slot(pace_from_row(row), now)
             conn.execute(statements.pace_next, {"b_sender": sender, "b_next": next_at})
             return slot
@@ -363,13 +353,35 @@ class SqlOutbox:
         return await self._outbox_write(run)
 
     async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
-        at = require_utc("mark_started", "at", at)
-        statement = (
-            update(t.outbox_items)
-            .where(q.held_by(item_id, owner), i.lease_until > at)
-            .values(request_started_at=at, attempts=i.attempts + 1, updated_at=at)
-        )
-        return await self._outbox_update(statement)
+        mark = await self.start_request(item_id, owner=owner, at=at, max_in_flight=None)
+        return mark is StartMark.STARTED
+
+    async def start_request(
+        self, item_id: str, *, owner: str, at: datetime, max_in_flight: int | None
+    ) -> StartMark:
+        start = q.start(item_id, owner, require_utc("start_request", "at", at))
+
+        def run(conn: Connection) -> StartMark:
+            if max_in_flight is not None:
+                _lock_outbox(conn)
+                if conn.execute(*q.requests_in_flight(at)).scalar_one() >= max_in_flight:
+                    return StartMark.FULL
+            return StartMark.STARTED if conn.execute(*start).rowcount == 1 else StartMark.LOST
+
+        return await self._outbox_write(run)
+
+    async def hand_over(
+        self, item_id: str, outcome: OutboxOutcome, *, owner: str, to: str, at: datetime
+    ) -> tuple[bool, StartMark]:
+        finish = q.finish(item_id, _column_values(outcome), owner)
+        start = q.start(to, owner, require_utc("hand_over", "at", at))
+
+        def run(conn: Connection) -> tuple[bool, StartMark]:
+            finished = conn.execute(*finish).rowcount == 1
+            started = conn.execute(*start).rowcount == 1
+            return finished, StartMark.STARTED if started else StartMark.LOST
+
+        return await self._outbox_write(run)
 
     async def extend_lease(self, item_id: str, *, owner: str, until: datetime) -> bool:
         until = require_utc("extend_lease", "until", until)
@@ -379,12 +391,8 @@ class SqlOutbox:
         return await self._outbox_update(statement)
 
     async def finish(self, item_id: str, outcome: OutboxOutcome, *, owner: str | None) -> bool:
-        where = q.undecided(item_id) if owner is None else q.held_by(item_id, owner)
-        values = {
-            name: value.value if isinstance(value, OutboxState) else value
-            for name, value in outcome_changes(outcome).items()
-        }
-        return await self._outbox_update(update(t.outbox_items).where(where).values(values))
+        finish = q.finish(item_id, _column_values(outcome), owner)
+        return await self._outbox_write(lambda conn: conn.execute(*finish).rowcount == 1)
 
     async def _outbox_update(self, statement: Any) -> bool:
         def run(conn: Connection) -> bool:
@@ -396,6 +404,7 @@ class SqlOutbox:
         now = require_utc("expire_leases", "now", now)
 
         def run(conn: Connection) -> list[OutboxItem]:
+            _lock_outbox(conn)
             conn.execute(
                 update(t.outbox_items)
                 .where(q.expired(now, started=False))
@@ -432,7 +441,7 @@ class SqlOutbox:
 
     async def set_pace(self, sender: str, *, rate: float) -> None:
         row = {"sender": sender, "rate": check_rate(rate), "next_at": EPOCH, "slowed_until": None}
-        await self._outbox_write(lambda conn: conn.execute(self._outbox.set_pace, row))
+        await self._outbox_write(self._pace_write(self._outbox.set_pace, row))
 
     async def slow_sender(
         self, sender: str, *, until: datetime, next_at: datetime, default_rate: float = 1.0
@@ -443,7 +452,15 @@ class SqlOutbox:
             "next_at": require_utc("slow_sender", "next_at", next_at),
             "slowed_until": require_utc("slow_sender", "until", until),
         }
-        await self._outbox_write(lambda conn: conn.execute(self._outbox.slow_pace, row))
+        await self._outbox_write(self._pace_write(self._outbox.slow_pace, row))
+
+    @staticmethod
+    def _pace_write(statement: Any, row: dict[str, Any]) -> Callable[[Connection], None]:
+        def run(conn: Connection) -> None:
+            _lock_outbox(conn)
+            conn.execute(statement, row)
+
+        return run
 
 
 def _copy_items(
@@ -476,7 +493,7 @@ def _due_candidates(
     if not wanted:
         return candidates
     if conn.dialect.name == "postgresql":
-        for row in conn.execute(q.due_items_of(wanted, now, kinds)):
+        for row in conn.execute(q.due_items_of(kinds), q.due_params(wanted, now)):
             candidates.setdefault(row.sender, []).append(row)
         for rows in candidates.values():  # SQL orders within each LATERAL only
             rows.sort(key=lambda row: row.not_before)
@@ -488,8 +505,26 @@ def _due_candidates(
     return candidates
 
 
+def _column_values(outcome: OutboxOutcome) -> dict[str, Any]:
+    """The columns an outcome sets, as stored."""
+    return {
+        name: value.value if isinstance(value, OutboxState) else value
+        for name, value in outcome_changes(outcome).items()
+    }
+
+
+def _lock_outbox(conn: Connection) -> None:
+    """On PostgreSQL, one transaction at a time past this point: counting what is in flight
+    and adding to it must not interleave, and every outbox write that waits for a row lock
+    (a pace, an expired item) takes this lock first, so two transactions never wait for each
+    other in a circle (the runner commits several writes in one transaction, in any order).
+    SQLite's write lock already serialises them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _OUTBOX_LOCK})
+
+
 def _lock_paces(conn: Connection, senders: Collection[str]) -> dict[str, SenderPace]:
-    return {r.sender: pace_from_row(r) for r in conn.execute(q.locked_paces(senders))}
+    return {r.sender: pace_from_row(r) for r in conn.execute(*q.locked_paces(senders))}
 
 
 def _canceled_batches(conn: Connection, batch_ids: Collection[str]) -> set[str]:

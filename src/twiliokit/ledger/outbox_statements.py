@@ -6,11 +6,13 @@ write (see :class:`OutboxStatements`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Select,
@@ -26,7 +28,6 @@ from sqlalchemy import (
     select,
     true,
     update,
-    values,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -46,7 +47,9 @@ __all__ = [
     "depth",
     "due_items",
     "due_items_of",
+    "due_params",
     "expired",
+    "finish",
     "held_by",
     "in_flight",
     "item_select",
@@ -54,6 +57,8 @@ __all__ = [
     "locked_paces",
     "not_final",
     "queued_senders",
+    "requests_in_flight",
+    "start",
     "state_condition",
 ]
 
@@ -108,9 +113,11 @@ class OutboxStatements:
                 ),
             },
         )
+        # One statement for a whole claim (ids expanded): every item gets the lease of the
+        # claim's last slot, a little longer than its own slot needs, never shorter.
         self.claim: Update = (
             update(items)
-            .where(i.outbox_id == bindparam("b_id"), i.state == QUEUED)
+            .where(i.outbox_id.in_(bindparam("b_ids", expanding=True)), i.state == QUEUED)
             .values(
                 state=SENDING,
                 lease_owner=bindparam("b_owner"),
@@ -170,16 +177,23 @@ def list_query(query: OutboxQuery) -> Select[Any]:
     )
 
 
-def queued_senders(now: datetime, cap: int, kinds: Collection[OutboxKind] | None) -> Select[Any]:
+def queued_senders(
+    now: datetime, cap: int, kinds: Collection[OutboxKind] | None
+) -> tuple[Select[Any], dict[str, Any]]:
     """Every sender with a queued item, in order, and how many of its items are due
-    (``due``, counted up to ``cap``).
+    (``due``, counted up to ``cap``): the statement and its parameters.
 
     Written as a recursive query that jumps from one sender to the next in the
     ``(state, sender, not_before)`` index (a "loose index scan", which neither database does
     by itself), then counts at most ``cap`` entries of each: a few index probes per sender
     instead of reading every queued row, which keeps a claim fast beside a backlog of
-    100,000 items.
+    100,000 items. Built once per set of kinds (see :func:`due_items_of`).
     """
+    return _queued_senders(_kinds_key(kinds)), {"q_now": now, "q_cap": cap}
+
+
+@functools.cache
+def _queued_senders(kinds: frozenset[OutboxKind] | None) -> Select[Any]:
     first = select(func.min(i.sender)).where(i.state == QUEUED).scalar_subquery()
     senders = select(first.label("sender")).cte("queued_senders", recursive=True)
     after = (
@@ -189,14 +203,23 @@ def queued_senders(now: datetime, cap: int, kinds: Collection[OutboxKind] | None
     )
     senders = senders.union_all(select(after).where(senders.c.sender.is_not(None)))
     due = select(literal(1)).where(
-        i.state == QUEUED, i.sender == senders.c.sender, i.not_before <= now
+        i.state == QUEUED, i.sender == senders.c.sender, i.not_before <= _at("q_now")
     )
     if kinds is not None:
         due = due.where(_kind_in(kinds))
     # The row's sender comes from the outer query, two levels up (SQL allows it there).
-    limited = due.limit(cap).correlate_except(items).subquery()
+    limited = due.limit(bindparam("q_cap", type_=Integer())).correlate_except(items).subquery()
     counted = select(func.count()).select_from(limited).scalar_subquery()
     return select(senders.c.sender, counted.label("due")).where(senders.c.sender.is_not(None))
+
+
+def _kinds_key(kinds: Collection[OutboxKind] | None) -> frozenset[OutboxKind] | None:
+    return None if kinds is None else frozenset(OutboxKind(k) for k in kinds)
+
+
+def _at(name: str) -> Any:
+    """A bound time parameter (kept in UTC, like the columns)."""
+    return bindparam(name, type_=t.UTCDateTime())
 
 
 def _kind_in(kinds: Collection[OutboxKind]) -> ColumnElement[bool]:
@@ -204,7 +227,7 @@ def _kind_in(kinds: Collection[OutboxKind]) -> ColumnElement[bool]:
 
 
 def _due(
-    of_sender: ColumnElement[bool], now: datetime, kinds: Collection[OutboxKind] | None
+    of_sender: ColumnElement[bool], now: Any, kinds: Collection[OutboxKind] | None
 ) -> Select[Any]:
     """The queued items ``of_sender`` selects that are due at ``now``, with their batch's
     rate (``batch_rate``); none of a canceled batch."""
@@ -229,16 +252,23 @@ def due_items(
     return query.order_by(i.not_before).limit(limit).with_for_update(of=items, skip_locked=True)
 
 
-def due_items_of(
-    wanted: Mapping[str, int], now: datetime, kinds: Collection[OutboxKind] | None
-) -> Select[Any]:
-    """:func:`due_items` of several senders (``wanted``: how many of each) in one statement,
-    for PostgreSQL: each sender's rows come from a ``LATERAL`` subquery with its own limit and
-    row locks, so a claim costs one round trip however many senders it serves."""
-    senders = values(column("w_sender", String()), column("w_room", Integer()), name="wanted").data(
-        sorted(wanted.items())
-    )
-    query = _due(i.sender == senders.c.w_sender, now, kinds)
+def due_items_of(kinds: Collection[OutboxKind] | None) -> Select[Any]:
+    """:func:`due_items` of several senders in one statement, for PostgreSQL: each sender's
+    rows come from a ``LATERAL`` subquery with its own limit and row locks, so a claim costs
+    one round trip however many senders it serves. Its parameters are :func:`due_params`
+    (never in the SQL text): one statement object per set of kinds, built once, so that each
+    claim reuses its compiled form and its result columns (building them again per claim was
+    a fifth of a worker's CPU)."""
+    return _due_items_of(_kinds_key(kinds))
+
+
+@functools.cache
+def _due_items_of(kinds: frozenset[OutboxKind] | None) -> Select[Any]:
+    senders = func.unnest(
+        bindparam("w_senders", type_=ARRAY(String())), bindparam("w_rooms", type_=ARRAY(Integer()))
+    ).table_valued(column("w_sender", String()), column("w_room", Integer()), name="wanted")
+    senders = senders.render_derived()  # AS wanted(w_sender, w_room)
+    query = _due(i.sender == senders.c.w_sender, _at("w_now"), kinds)
     due = (
         query.order_by(i.not_before)
         .limit(senders.c.w_room)
@@ -248,21 +278,85 @@ def due_items_of(
     return select(due).select_from(senders).join(due, true())
 
 
-def locked_paces(senders: Collection[str], *, wait: bool = False) -> Select[Any]:
+def due_params(wanted: Mapping[str, int], now: datetime) -> dict[str, Any]:
+    """The parameters of :func:`due_items_of`: how many due items of each sender, at ``now``."""
+    ordered = sorted(wanted.items())
+    return {
+        "w_senders": [s for s, _ in ordered],
+        "w_rooms": [n for _, n in ordered],
+        "w_now": now,
+    }
+
+
+def locked_paces(
+    senders: Collection[str], *, wait: bool = False
+) -> tuple[Select[Any], dict[str, Any]]:
     """The senders' pace rows, locked on PostgreSQL (in order of sender, so that two
     transactions never wait for each other). Without ``wait``, rows another transaction holds
     are skipped: a claim leaves a sender another claim is serving right now to it."""
+    return _locked_paces(wait), {"p_senders": sorted(senders)}
+
+
+@functools.cache
+def _locked_paces(wait: bool) -> Select[Any]:
     return (
         select(t.outbox_paces)
-        .where(p.sender.in_(sorted(senders)))
+        .where(p.sender.in_(bindparam("p_senders", expanding=True)))
         .order_by(p.sender)
         .with_for_update(skip_locked=not wait)
     )
 
 
-def in_flight(now: datetime) -> Select[Any]:
+_IN_FLIGHT = select(func.count()).where(i.state == SENDING, i.lease_until > _at("f_now"))
+_REQUESTS_IN_FLIGHT = _IN_FLIGHT.where(i.request_started_at.is_not(None))
+
+
+def in_flight(now: datetime) -> tuple[Select[Any], dict[str, Any]]:
     """How many items are held under an unexpired lease (every owner)."""
-    return select(func.count()).where(i.state == SENDING, i.lease_until > now)
+    return _IN_FLIGHT, {"f_now": now}
+
+
+def requests_in_flight(now: datetime) -> tuple[Select[Any], dict[str, Any]]:
+    """How many items have their request out: marked started, under an unexpired lease."""
+    return _REQUESTS_IN_FLIGHT, {"f_now": now}
+
+
+_START = (
+    update(items)
+    .where(
+        i.outbox_id == bindparam("s_id"),
+        i.state == SENDING,
+        i.lease_owner == bindparam("s_owner"),
+        i.lease_until > _at("s_at"),
+    )
+    .values(request_started_at=_at("s_at"), attempts=i.attempts + 1, updated_at=_at("s_at"))
+)
+
+
+def start(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any]]:
+    """Mark the item's request started (and count an attempt), while ``owner`` holds it."""
+    return _START, {"s_id": item_id, "s_owner": owner, "s_at": at}
+
+
+def finish(
+    item_id: str, changes: Mapping[str, Any], owner: str | None
+) -> tuple[Update, dict[str, Any]]:
+    """Set ``changes`` (column values) on the item while ``owner`` holds it (``None``: while
+    it is unknown)."""
+    params = {f"v_{name}": value for name, value in changes.items()}
+    return _finish(tuple(changes), owner is None), params | {"f_id": item_id, "f_owner": owner}
+
+
+@functools.cache
+def _finish(columns: tuple[str, ...], undecided: bool) -> Update:
+    where = i.outbox_id == bindparam("f_id")
+    held = (
+        i.state == OutboxState.UNKNOWN.value
+        if undecided
+        else and_(i.state == SENDING, i.lease_owner == bindparam("f_owner"))
+    )
+    values = {name: bindparam(f"v_{name}", type_=i[name].type) for name in columns}
+    return update(items).where(where, held).values(values)
 
 
 def held_by(item_id: str, owner: str) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from twiliokit.ledger.outbox_records import (
@@ -30,7 +31,18 @@ from twiliokit.ledger.outbox_records import (
     SenderPace,
 )
 
-__all__ = ["OutboxStore"]
+__all__ = ["OutboxStore", "StartMark"]
+
+
+class StartMark(StrEnum):
+    """What :meth:`OutboxStore.start_request` did."""
+
+    STARTED = "started"
+    """Marked: the request may leave."""
+    LOST = "lost"
+    """The caller no longer holds the item's lease: send nothing."""
+    FULL = "full"
+    """``max_in_flight`` requests are already out (every worker): try again when one ends."""
 
 
 class OutboxStore(Protocol):
@@ -90,11 +102,11 @@ class OutboxStore(Protocol):
         first, whose sender's next slot falls within ``now + horizon``; each gets a slot from
         its sender's pace (a sender without a pace row gets one, at ``rate_for(sender)`` or
         else ``default_rate``), state ``sending``, ``lease_owner = owner`` and
-        ``lease_until = slot + lease``. An item of a batch with a rate leaves no faster than
-        that rate. With ``max_in_flight``, never more items in ``sending`` (unexpired leases,
-        all owners) than that. Items of a canceled batch are not claimed. Senders are served
-        in order of their slots, so one sender's backlog does not hold the others back.
-        Returned in order of ``leave_at``."""
+        ``lease_until`` the claim's last slot ``+ lease``. An item of a batch with a rate
+        leaves no faster than that rate. With ``max_in_flight``, never more items in
+        ``sending`` (unexpired leases, all owners) than that. Items of a canceled batch are
+        not claimed. Senders are served in order of their slots, so one sender's backlog
+        does not hold the others back. Returned in order of ``leave_at``."""
         ...
 
     async def take_slot(
@@ -112,6 +124,25 @@ class OutboxStore(Protocol):
     async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
         """The request for this item is about to leave: set ``request_started_at`` and count
         an attempt. ``False`` (send nothing) when ``owner`` no longer holds its lease."""
+        ...
+
+    async def start_request(
+        self, item_id: str, *, owner: str, at: datetime, max_in_flight: int | None
+    ) -> StartMark:
+        """:meth:`mark_started`, within the account-wide cap on requests in flight: with
+        ``max_in_flight``, the item is marked only while fewer items than that (all owners)
+        are marked started under an unexpired lease, counted and marked in one transaction
+        (on PostgreSQL under an advisory lock, on SQLite under its write lock); else
+        :attr:`StartMark.FULL` and nothing changes."""
+        ...
+
+    async def hand_over(
+        self, item_id: str, outcome: OutboxOutcome, *, owner: str, to: str, at: datetime
+    ) -> tuple[bool, StartMark]:
+        """:meth:`finish` one item whose request ended and :meth:`start_request` the next of
+        the same owner, in one transaction, without counting: the request slot passes from one
+        to the other, so no other worker can take it in between (and the next needs no
+        second write). Whether the first was finished, and how the second was marked."""
         ...
 
     async def extend_lease(self, item_id: str, *, owner: str, until: datetime) -> bool:

@@ -247,7 +247,9 @@ def opt_out_row(consent: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in consent.items() if k != "message_sid"}
 
 
-def opt_out_from_row(r: Row[Any]) -> OptOut:
+def opt_out_from_row(r: Row[Any] | OptOutEvent) -> OptOut:
+    """The opt-out an ``opt_outs`` row holds; or the consent event that wrote it (the row is
+    that event without its message SID: see :func:`opt_out_row`)."""
     return OptOut(
         sender_key=r.sender_key,
         recipient=r.recipient,

@@ -7,7 +7,7 @@
     rates = { "+15005550006" = 5, "MG0123456789abcdef0123456789abcdef" = 30 }   # per second
     max_in_flight = 20        # requests in flight across every worker sharing the database
     lease_seconds = 60        # how long a claim holds before another worker may judge it
-    concurrency = 8           # items one worker sends at the same time
+    concurrency = 8           # requests one worker has out at the same time
 
 A small frozen object with named defaults; parsing the table is pure (it takes the parsed
 mapping, never reads a file or the environment).
@@ -57,7 +57,7 @@ class OutboxSettings:
     default_rate`. ``max_in_flight``: requests in flight at once across every worker on the
     database (Twilio's account concurrency limit is not published; 100 is often quoted).
     ``lease_seconds``: how long a claimed item stays a worker's without word from it; a worker
-    renews the lease of a long request. ``concurrency``: items one worker sends at once.
+    renews the lease of a long request. ``concurrency``: requests one worker has out at once.
     ``reconcile_grace_seconds``: how long after its request started an item whose outcome is
     unknown must be absent from Twilio's list before it may be sent again.
     """

@@ -3,15 +3,22 @@ crash left in doubt.
 
 One loop, on asyncio::
 
-    claim_due (leases + pacing slots, decided by the database)
-      -> for each claimed item, in its own task (at most ``concurrency`` at once):
+    claim_due (leases + pacing slots, decided by the database), up to twice ``concurrency``
+    items: one ready behind each request slot, so a slot that frees is refilled at once
+      -> for each claimed item, in its own task:
          compliance again (a STOP or a closed WhatsApp window since it was queued refuses it;
-         quiet hours defer it to their end) -> mark_started just before its slot -> wait
-         for the slot -> the request (the lease renewed while it is out) -> finish (sent /
-         failed / retry / unknown); a 429, 20429 or 30001 slows its sender for every worker.
+         quiet hours defer it to their end) -> just before its slot: a request slot of this
+         worker (``concurrency``), then start_request (``max_in_flight`` across every
+         worker, counted in the database) -> wait for the slot -> the request (the lease
+         renewed while it is out) -> the request slot freed -> the answer recorded, finish
+         (sent / failed / retry / unknown); a 429, 20429 or 30001 slows its sender for every
+         worker.
     every few seconds: expire_leases (claims of dead workers: back to queued, or unknown if
     their request had started), reconcile unknown items against Twilio, slow senders whose
     messages failed with 30001 since, give new senders their pace.
+
+Only the request holds a request slot: the ledger writes before and after it run beside the
+other requests, so ``concurrency`` requests are out nearly all the time.
 
 Stopping (``stop`` set, e.g. on SIGTERM) lets requests in flight finish and gives back the
 claims whose request had not started.
@@ -41,8 +48,9 @@ from twiliokit.ledger.outbox_records import (
     OutcomeKind,
     SenderPace,
 )
-from twiliokit.ledger.outbox_store import OutboxStore
-from twiliokit.outbox.outcomes import outcome_of_answer, outcome_of_error
+from twiliokit.ledger.outbox_store import OutboxStore, StartMark
+from twiliokit.outbox.lanes import RequestLanes
+from twiliokit.outbox.outcomes import Verdict, outcome_of_answer, outcome_of_error
 from twiliokit.outbox.overflow import QueueOverflowWatch
 from twiliokit.outbox.reconcile import Reconciler
 from twiliokit.outbox.settings import OutboxSettings
@@ -65,8 +73,18 @@ CLAIM_HORIZON: Final = timedelta(seconds=2)
 #: request (80-90 ms median on a loaded machine, more at p99), which would bunch late items.
 #: A worker killed in between leaves it unknown, and reconciliation finds it absent.
 MARK_AHEAD: Final = timedelta(milliseconds=250)
+#: The shortest interval of a sender whose late items take a fresh slot
+#: (``OutboxWorker._slot_in_time``).
+LATE_FLOOR: Final = timedelta(milliseconds=10)
 #: How often an idle worker looks for due items.
 POLL_INTERVAL: Final = 0.25
+#: How long an item waits before asking again when ``max_in_flight`` requests are out (sooner
+#: when one of this worker's own requests ends).
+FULL_RETRY: Final = 0.02
+#: Items a worker holds claimed per request slot: the one out and two ready to leave (a
+#: claim costs about as much for one item as for eight, so claims wait until one per slot
+#: can be taken, while those ready keep every slot busy).
+CLAIMS_PER_SLOT: Final = 3
 #: The rate of a sender the worker has not paced yet (the slowest default: never too fast).
 FALLBACK_RATE: Final = 1.0
 
@@ -87,6 +105,10 @@ class LeaveCheck(Protocol):
     async def sent(self, item: OutboxItem, answer: Any) -> None: ...
 
     async def failed(self, item: OutboxItem, error: Exception) -> None: ...
+
+
+_NOT_SENT: Final = object()
+"""What :meth:`OutboxWorker._leave` answers when no request left."""
 
 
 def worker_name() -> str:
@@ -146,6 +168,12 @@ class OutboxWorker:
         self._observe = observe
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lanes: RequestLanes[OutboxItem, StartMark] = RequestLanes(self.settings.concurrency)
+        self._cap_turn = asyncio.Lock()  # one item of this worker asks at a time when full
+        self._request_ended = asyncio.Event()
+        # The item waiting for a request slot of the account, which the next request of this
+        # worker to end hands its slot to (``hand_over``).
+        self._handoff: tuple[OutboxItem, asyncio.Future[StartMark | None]] | None = None
         self._paced: set[str] = set()
         self.finished: Counter[str] = Counter()
         self._finishing = asyncio.Condition()
@@ -189,7 +217,7 @@ class OutboxWorker:
                 except Exception:  # a bug must not stop the outbox: say it, go on
                     logger.exception("the outbox worker's loop failed; going on")
                     claimed = 0
-                if claimed and len(self._tasks) < self.settings.concurrency:
+                if claimed and len(self._tasks) < self._claim_room:
                     continue  # there may be more due right now
                 await self._pause()
         finally:
@@ -248,10 +276,15 @@ class OutboxWorker:
     def _housekeeping_every(self) -> timedelta:
         return timedelta(seconds=min(5.0, self.settings.lease_seconds / 4))
 
+    @property
+    def _claim_room(self) -> int:
+        return CLAIMS_PER_SLOT * self.settings.concurrency
+
     async def _claim(self) -> int:
-        free = self.settings.concurrency - len(self._tasks)
-        if free <= 0 or not self.kinds:
+        free = self._claim_room - len(self._tasks)
+        if free < self.settings.concurrency or not self.kinds:
             return 0
+        cap = self.settings.max_in_flight
         try:
             claimed = await self.store.claim_due(
                 owner=self.owner,
@@ -259,7 +292,8 @@ class OutboxWorker:
                 lease=self.lease,
                 limit=free,
                 horizon=CLAIM_HORIZON,
-                max_in_flight=self.settings.max_in_flight,
+                # Claimed items of every worker: those out, and as many ready behind them.
+                max_in_flight=None if cap is None else CLAIMS_PER_SLOT * cap,
                 kinds=self.kinds,
                 default_rate=FALLBACK_RATE,
             )
@@ -296,24 +330,109 @@ class OutboxWorker:
         try:
             if await self._refused_or_deferred(item):
                 return
-            leave_at = await self._slot_in_time(item, claim.leave_at)
-            if leave_at is None:
+            if not await self._wait_for_slot(claim.leave_at - MARK_AHEAD):
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
-            if not await self.store.mark_started(item.id, owner=self.owner, at=self._now()):
-                logger.info("%s: lease lost before it left; another worker has it", item.id)
+            handed = await self._lanes.take(item)
+            try:
+                answer = await self._leave(item, claim.leave_at, handed)
+            except BaseException:
+                self._lanes.release()
+                raise
+            if answer is _NOT_SENT:
+                self._lanes.release()
                 return
-            if not await self._wait_for_slot(leave_at):
-                # Marked, but this worker knows nothing left: the item goes back, not unknown.
-                await self._finish(item, self._released("the worker stopped before it left"))
-                return
-            outcome = await self._send(item)
-            await self._finish(item, outcome)
+            outcome, record = self._judge(item, answer)
+            self._request_ended.set()
+            # The finish and the ledger record go together, so that the runner commits them in
+            # one transaction; with the lane and the request slot handed to the next item
+            # when one waits (see RequestLanes).
+            waiting, self._handoff = self._handoff, None
+            if waiting is not None:
+                self._lanes.release()  # the item stuck on max_in_flight holds a lane already
+            else:
+                waiting = self._lanes.next_in_line()
+            if waiting is None:
+                self._lanes.release()
+                await asyncio.gather(self._finish(item, outcome), *record)
+            else:
+                await asyncio.gather(self._hand_over(item, outcome, *waiting), *record)
         except StorageError as exc:
             # The lease runs out and another worker (or reconciliation) takes it from there.
             logger.warning("%s: the outbox database failed: %s", item.id, exc.message)
         except Exception:  # a bug must not kill the worker; the lease decides what follows
             logger.exception("%s: unexpected failure while sending", item.id)
+
+    async def _leave(self, item: OutboxItem, slot: datetime, handed: StartMark | None) -> Any:
+        """On a lane: started (unless a hand-over did it), at its slot, the request; its
+        answer, or ``_NOT_SENT`` (the lease lost, or the item given back)."""
+        mark = handed if handed is not None else await self._start(item)
+        if mark is StartMark.LOST:
+            logger.info("%s: lease lost before it left; another worker has it", item.id)
+            return _NOT_SENT
+        leave_at = None if mark is None else await self._slot_in_time(item, slot)
+        if leave_at is None or not await self._wait_for_slot(leave_at):
+            # This worker knows nothing left: the item goes back, not unknown.
+            await self._finish(item, self._released("the worker stopped before it left"))
+            return _NOT_SENT
+        return await self._send(item)
+
+    async def _start(self, item: OutboxItem) -> StartMark | None:
+        """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
+        while every request slot of the account was taken. While they are, the item asks
+        again every ``FULL_RETRY``, and sooner when one of this worker's requests ends; the
+        next request of this worker to end hands its slot over (:meth:`_hand_over`)."""
+        cap = self.settings.max_in_flight
+        async with self._cap_turn:
+            while True:
+                mark = await self.store.start_request(
+                    item.id, owner=self.owner, at=self._now(), max_in_flight=cap
+                )
+                if mark is not StartMark.FULL:
+                    return mark
+                handed: asyncio.Future[StartMark | None] = (
+                    asyncio.get_running_loop().create_future()
+                )
+                self._handoff = (item, handed)
+                self._request_ended.clear()
+                stopping = asyncio.ensure_future(self._stop.wait())
+                ended = asyncio.ensure_future(self._request_ended.wait())
+                wakers: set[asyncio.Future[Any]] = {stopping, ended, handed}
+                try:
+                    await asyncio.wait(
+                        wakers,
+                        # A worker with requests out gets their slots handed over as they
+                        # end: it need not ask the database as often as one with none.
+                        timeout=FULL_RETRY * (5 if self._lanes.busy else 1),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    stopping.cancel()
+                    ended.cancel()
+                if self._handoff is not None and self._handoff[1] is handed:
+                    self._handoff = None  # nobody took it: ask again
+                else:
+                    return await handed  # an ended request is handing its slot over
+                if self._stop.is_set():
+                    return None
+
+    async def _hand_over(
+        self,
+        item: OutboxItem,
+        outcome: OutboxOutcome,
+        waiting: OutboxItem,
+        handed: asyncio.Future[StartMark | None],
+    ) -> None:
+        """Finish ``item`` and start ``waiting`` in one transaction (see ``hand_over``)."""
+        try:
+            recorded, mark = await self.store.hand_over(
+                item.id, outcome, owner=self.owner, to=waiting.id, at=self._now()
+            )
+        except BaseException as exc:
+            handed.set_exception(exc)
+            raise
+        handed.set_result(mark)
+        await self._finished(item, outcome, recorded=recorded)
 
     async def _refused_or_deferred(self, item: OutboxItem) -> bool:
         """Compliance again, now that it leaves: refused (finished) or deferred (requeued)."""
@@ -339,18 +458,18 @@ class OutboxWorker:
         return True
 
     async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime | None:
-        """Wait until just before the item's slot; the slot to send at (``None``: the worker
-        stopped). A worker that got there more than one interval late (a busy event loop)
-        takes a fresh slot instead of sending at once, so the items it reached late do not
-        leave together, over the sender's rate."""
-        while True:
-            if not await self._wait_for_slot(leave_at - MARK_AHEAD):
-                return None
-            rate = self.settings.rate_for(item.sender)
-            now = self._now()
-            if item.kind == OutboxKind.FORWARD or now - leave_at <= timedelta(seconds=1 / rate):
-                return leave_at
-            leave_at = await self.store.take_slot(item.sender, now=now, default_rate=rate)
+        """The slot to send at, once the item is marked started. A worker that got there more
+        than one interval late (a busy event loop, every request slot taken) takes a fresh
+        slot instead of sending at once, so the items it reached late do not leave together,
+        over the sender's rate. Not for a sender faster than 1 / ``LATE_FLOOR``: an event
+        loop is not that precise, and a fresh slot would cost each item a ledger write."""
+        if item.kind == OutboxKind.FORWARD:
+            return leave_at
+        rate = self.settings.rate_for(item.sender)
+        now = self._now()
+        if 1 / rate < LATE_FLOOR.total_seconds() or now - leave_at <= timedelta(seconds=1 / rate):
+            return leave_at
+        return await self.store.take_slot(item.sender, now=now, default_rate=rate)
 
     async def _wait_for_slot(self, leave_at: datetime) -> bool:
         """Sleep until the item's pacing slot; ``False`` when the worker stops first."""
@@ -362,8 +481,9 @@ class OutboxWorker:
             return False
         return True
 
-    async def _send(self, item: OutboxItem) -> OutboxOutcome:
-        """The request, with the lease renewed while it is out; its outcome."""
+    async def _send(self, item: OutboxItem) -> Any:
+        """The request, with the lease renewed while it is out: Twilio's answer, the error
+        it raised, or a forward's outcome. Nothing else holds the request slot."""
         renewing = asyncio.create_task(self._renew_lease(item.id))
         try:
             if item.kind == OutboxKind.FORWARD:
@@ -371,24 +491,35 @@ class OutboxWorker:
                 return await self.deliver_forward(item, self._now())
             assert self.execute is not None
             try:
-                answer = await self.execute(str(item.kind), dict(item.request))
+                return await self.execute(str(item.kind), dict(item.request))
             except (TwiliokitError, OSError) as error:
-                verdict = outcome_of_error(error, now=self._now(), attempts=item.attempts + 1)
-                if self.check is not None:
-                    await self.check.failed(item, error)
-            else:
-                verdict = outcome_of_answer(answer, now=self._now())
-                if self.check is not None:
-                    await self.check.sent(item, answer)
-            if verdict.slow_until is not None:
-                next_at = verdict.outcome.retry_at or self._now()
-                await self.store.slow_sender(item.sender, until=verdict.slow_until, next_at=next_at)
-                logger.warning("%s slowed down until %s", item.sender, f"{verdict.slow_until:%T}")
-            return verdict.outcome
+                return error
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+
+    def _judge(self, item: OutboxItem, answer: Any) -> tuple[OutboxOutcome, list[Awaitable[None]]]:
+        """The outcome of a request's answer (or error), and what records it besides: the
+        ledger told, a sender that Twilio said is too fast slowed down."""
+        if isinstance(answer, OutboxOutcome):  # a forward's
+            return answer, []
+        if isinstance(answer, (TwiliokitError, OSError)):
+            verdict = outcome_of_error(answer, now=self._now(), attempts=item.attempts + 1)
+        else:
+            verdict = outcome_of_answer(answer, now=self._now())
+        return verdict.outcome, [self._record(item, answer, verdict)]
+
+    async def _record(self, item: OutboxItem, answer: Any, verdict: Verdict) -> None:
+        if self.check is not None:
+            if isinstance(answer, Exception):
+                await self.check.failed(item, answer)
+            else:
+                await self.check.sent(item, answer)
+        if verdict.slow_until is not None:
+            next_at = verdict.outcome.retry_at or self._now()
+            await self.store.slow_sender(item.sender, until=verdict.slow_until, next_at=next_at)
+            logger.warning("%s slowed down until %s", item.sender, f"{verdict.slow_until:%T}")
 
     async def _renew_lease(self, item_id: str) -> None:
         every = self.settings.lease_seconds / 3
@@ -405,6 +536,9 @@ class OutboxWorker:
 
     async def _finish(self, item: OutboxItem, outcome: OutboxOutcome) -> None:
         recorded = await self.store.finish(item.id, outcome, owner=self.owner)
+        await self._finished(item, outcome, recorded=recorded)
+
+    async def _finished(self, item: OutboxItem, outcome: OutboxOutcome, *, recorded: bool) -> None:
         if not recorded:
             logger.warning("%s: finished as %s but its lease was lost", item.id, outcome.kind)
             return

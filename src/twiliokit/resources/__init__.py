@@ -11,8 +11,9 @@ ContentApproval) and ``raw`` (RawResponse). The models are also importable from 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from twiliokit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from twiliokit.resources.calls import Call
@@ -51,28 +52,24 @@ __all__ = [
 ]
 
 _HOME = {
-    "Account": "phone_numbers",
-    "Bucket": "verify",
-    "Call": "calls",
-    "Content": "content",
-    "ContentApproval": "content",
-    "IncomingPhoneNumber": "phone_numbers",
-    "LineTypeIntelligence": "lookups",
-    "Media": "messages",
-    "Message": "messages",
-    "PhoneNumberLookup": "lookups",
-    "RateLimit": "verify",
-    "RawResponse": "raw",
-    "Verification": "verify",
-    "VerificationCheck": "verify",
-    "VerifyService": "verify",
-    "VerifyWebhook": "verify",
-    "WhatsAppApproval": "content",
+    "Account": ".phone_numbers",
+    "Bucket": ".verify",
+    "Call": ".calls",
+    "Content": ".content",
+    "ContentApproval": ".content",
+    "IncomingPhoneNumber": ".phone_numbers",
+    "LineTypeIntelligence": ".lookups",
+    "Media": ".messages",
+    "Message": ".messages",
+    "PhoneNumberLookup": ".lookups",
+    "RateLimit": ".verify",
+    "RawResponse": ".raw",
+    "Verification": ".verify",
+    "VerificationCheck": ".verify",
+    "VerifyService": ".verify",
+    "VerifyWebhook": ".verify",
+    "WhatsAppApproval": ".content",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_getattr(__name__, _HOME)

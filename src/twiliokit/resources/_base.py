@@ -13,10 +13,11 @@ import time of sending an SMS is a measured goal). They load when the first answ
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
+from twiliokit._lazy import lazy_getattr
 from twiliokit.errors import TwiliokitError, ValidationError
 from twiliokit.http.paging import Page, parse_page
 from twiliokit.http.products import path_segment
@@ -113,17 +114,12 @@ def load_model(module: str, name: str) -> Callable[[], type[Any]]:
     return load
 
 
-def model_getattr(owner: str, module: str, names: frozenset[str]) -> Callable[[str], Any]:
+def model_getattr(owner: str, module: str, names: Iterable[str]) -> Callable[[str], Any]:
     """A module ``__getattr__`` (PEP 562) for ``owner`` that imports the models ``names`` from
     ``module`` on first use, so ``from twiliokit.resources.calls import Call`` works while
-    building a request loads neither the models nor pydantic."""
-
-    def __getattr__(name: str) -> Any:
-        if name in names:
-            return getattr(importlib.import_module(module), name)
-        raise AttributeError(f"module {owner!r} has no attribute {name!r}")
-
-    return __getattr__
+    building a request loads neither the models nor pydantic. ``names`` may be the owner's
+    whole ``__all__``: the names it defines itself never reach ``__getattr__``."""
+    return lazy_getattr(owner, dict.fromkeys(names, module))
 
 
 def one_operation(spec: RequestSpec, model: ModelRef[M]) -> Operation[M]:
@@ -282,11 +278,7 @@ def merge_extra(
     return encode_params(params)
 
 
-_MODEL_NAMES = frozenset({"Iso8601", "Rfc2822", "TwilioModel"})
-
-
-def __getattr__(name: str) -> Any:
-    # The model base class and date types, imported (with pydantic) on first use.
-    if name in _MODEL_NAMES:
-        return getattr(importlib.import_module("twiliokit.resources._model"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The model base class and date types, imported (with pydantic) on first use.
+__getattr__ = model_getattr(
+    __name__, "twiliokit.resources._model", frozenset({"Iso8601", "Rfc2822", "TwilioModel"})
+)

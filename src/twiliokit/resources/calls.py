@@ -37,10 +37,9 @@ if TYPE_CHECKING:
 
 _MODELS = "twiliokit.resources._call_models"
 _call: Callable[[], type[Call]] = load_model(_MODELS, "Call")
-_MODEL_NAMES = frozenset({"Call"})
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 
 def create(

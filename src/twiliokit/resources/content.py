@@ -38,10 +38,9 @@ if TYPE_CHECKING:
 _MODELS = "twiliokit.resources._content_models"
 _content: Callable[[], type[Content]] = load_model(_MODELS, "Content")
 _content_approval: Callable[[], type[ContentApproval]] = load_model(_MODELS, "ContentApproval")
-_MODEL_NAMES = frozenset({"Content", "ContentApproval", "WhatsAppApproval"})
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 
 def list_page(

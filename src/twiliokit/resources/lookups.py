@@ -26,10 +26,9 @@ _MODELS = "twiliokit.resources._lookup_models"
 _phone_number_lookup: Callable[[], type[PhoneNumberLookup]] = load_model(
     _MODELS, "PhoneNumberLookup"
 )
-_MODEL_NAMES = frozenset({"LineTypeIntelligence", "PhoneNumberLookup"})
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 
 def lookup(

@@ -63,7 +63,7 @@ _media: Callable[[], type[Media]] = load_model(_MODELS, "Media")
 
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, frozenset({"Media", "Message"}))
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 
 def _as_list(name: str, value: str | Sequence[str] | None) -> list[str]:

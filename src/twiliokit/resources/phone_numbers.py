@@ -49,10 +49,9 @@ _account: Callable[[], type[Account]] = load_model(_MODELS, "Account")
 _incoming_phone_number: Callable[[], type[IncomingPhoneNumber]] = load_model(
     _MODELS, "IncomingPhoneNumber"
 )
-_MODEL_NAMES = frozenset({"Account", "IncomingPhoneNumber"})
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 
 #: The settings create and update both take, by keyword, with Twilio's names: the webhooks

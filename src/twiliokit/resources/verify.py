@@ -76,12 +76,9 @@ _verification_check_model: Callable[[], type[VerificationCheck]] = load_model(
 )
 _verify_service_model: Callable[[], type[VerifyService]] = load_model(_MODELS, "VerifyService")
 _verify_webhook_model: Callable[[], type[VerifyWebhook]] = load_model(_MODELS, "VerifyWebhook")
-_MODEL_NAMES = frozenset(
-    {"Bucket", "RateLimit", "Verification", "VerificationCheck", "VerifyService", "VerifyWebhook"}
-)
 
 if not TYPE_CHECKING:  # the models, loaded (with pydantic) on first use
-    __getattr__ = model_getattr(__name__, _MODELS, _MODEL_NAMES)
+    __getattr__ = model_getattr(__name__, _MODELS, __all__)
 
 _V2 = "/v2/Services"
 

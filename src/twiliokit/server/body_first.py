@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from twiliokit.server.http_middleware import HttpMiddleware
 
 __all__ = ["BodyFirst"]
 
 logger = logging.getLogger("twiliokit.serving")
 
+_BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
-class BodyFirst:
+
+class BodyFirst(HttpMiddleware):
     """Runs ``app`` with the request body already received (methods with a body only);
     a request whose client left first never reaches ``app``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        """HTTP requests of the methods that carry a body."""
+        return super().handles(scope) and scope["method"] not in _BODILESS
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "DELETE", "OPTIONS"}:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
         more = True
         while more:

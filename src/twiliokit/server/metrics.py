@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from twiliokit.errors import (
@@ -93,70 +94,53 @@ class Metrics:
 
         disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
         self.registry = CollectorRegistry(auto_describe=True)
-        registry = self.registry
-        self.actions = Counter(
+        counter = partial(Counter, registry=self.registry)
+        gauge = partial(Gauge, registry=self.registry)
+        timer = partial(Histogram, buckets=_SECONDS_BUCKETS, registry=self.registry)
+        self.actions = counter(
             "twiliokit_actions",
             "Actions run through the HTTP API and MCP, by outcome.",
             ["action", "sender", "outcome"],
-            registry=registry,
         )
-        self.twilio_errors = Counter(
+        self.twilio_errors = counter(
             "twiliokit_twilio_errors",
             "Errors Twilio answered, by its error code.",
             ["action", "code"],
-            registry=registry,
         )
-        self.twilio_seconds = Histogram(
+        self.twilio_seconds = timer(
             "twiliokit_twilio_call_seconds",
             "Time an action that calls Twilio took, retries included.",
             ["action"],
-            buckets=_SECONDS_BUCKETS,
-            registry=registry,
         )
-        self.webhooks = Counter(
-            "twiliokit_webhooks",
-            "Webhook requests by route and result.",
-            ["kind", "result"],
-            registry=registry,
+        self.webhooks = counter(
+            "twiliokit_webhooks", "Webhook requests by route and result.", ["kind", "result"]
         )
-        self.webhook_seconds = Histogram(
-            "twiliokit_webhook_seconds",
-            "Time to answer a webhook request.",
-            ["kind"],
-            buckets=_SECONDS_BUCKETS,
-            registry=registry,
+        self.webhook_seconds = timer(
+            "twiliokit_webhook_seconds", "Time to answer a webhook request.", ["kind"]
         )
-        self.ledger_write_seconds = Histogram(
-            "twiliokit_ledger_write_seconds",
-            "Time of each ledger commit (one group of writes).",
-            buckets=_SECONDS_BUCKETS,
-            registry=registry,
+        self.ledger_write_seconds = timer(
+            "twiliokit_ledger_write_seconds", "Time of each ledger commit (one group of writes)."
         )
         self._webhook_series: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._outbox_snapshot: Callable[[], Any] | None = None
-        self._outbox_finished = Counter(
+        self._outbox_finished = counter(
             "twiliokit_outbox_finished",
             "Outbox items this process's worker finished, by outcome.",
             ["outcome"],
-            registry=registry,
         )
-        self._outbox_depth = Gauge(
-            "twiliokit_outbox_depth",
-            "Outbox items queued or sending, by sender.",
-            ["sender"],
-            registry=registry,
+        self._outbox_depth = gauge(
+            "twiliokit_outbox_depth", "Outbox items queued or sending, by sender.", ["sender"]
         )
-        self._outbox_pace = Gauge(
+        self._outbox_pace = gauge(
             "twiliokit_outbox_pace",
             "Each sender's pace in the outbox (messages per second).",
             ["sender"],
-            registry=registry,
         )
         self.ledger_group_size = Histogram(
             "twiliokit_ledger_group_size",
             "Writes committed together in one ledger transaction.",
             buckets=_GROUP_BUCKETS,
-            registry=registry,
+            registry=self.registry,
         )
 
     def action(

@@ -19,8 +19,9 @@ stays free of Starlette and the ledger.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from twiliokit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from twiliokit.webhooks.app import create_receiver_app, receiver_lifespan
@@ -110,13 +111,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LOCATIONS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'twiliokit.webhooks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LOCATIONS, keep=globals())
 
 
 def __dir__() -> list[str]:

@@ -239,23 +239,20 @@ _EMPTY = str(twiml.Response())
 
 def message_twiml(reply: Reply | None) -> str:
     """The TwiML answer for a message webhook: ``<Message>`` for text, the document as is."""
-    if isinstance(reply, twiml.Response):
-        return str(reply)
-    if not reply:
-        return _EMPTY
-    response = twiml.Response()
-    if reply:
-        response.message(reply)
-    return str(response)
+    return _answer(reply, twiml.Response.message)
 
 
 def call_twiml(reply: Reply | None) -> str:
     """The TwiML answer for a voice webhook: ``<Say>`` for text, the document as is."""
+    return _answer(reply, twiml.Response.say)
+
+
+def _answer(reply: Reply | None, put_text: Callable[[twiml.Response, str], object]) -> str:
+    """``reply`` as a TwiML document: text goes in the verb ``put_text`` adds."""
     if isinstance(reply, twiml.Response):
         return str(reply)
     if not reply:
         return _EMPTY
     response = twiml.Response()
-    if reply:
-        response.say(reply)
+    put_text(response, reply)
     return str(response)

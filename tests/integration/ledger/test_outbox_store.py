@@ -196,17 +196,19 @@ async def test_list_items_filters_and_orders_newest_first(ledger: LedgerStore) -
 
 
 async def test_claim_takes_due_items_oldest_first(ledger: LedgerStore) -> None:
-    """Only due items are claimed, oldest not_before first, under the claimer's lease."""
+    """Only due items are claimed, oldest not_before first, under the claimer's lease (one
+    for the whole claim: its last slot plus the lease)."""
     later = new_item(1, not_before=at(-1))
     sooner = new_item(2, not_before=at(-2))
     future = new_item(3, not_before=at(5))
     await ledger.enqueue([later, sooner, future])
     claimed = await claim(ledger)
     assert [c.item.id for c in claimed] == [sooner.id, later.id]
+    last_slot = max(c.leave_at for c in claimed)
     for c in claimed:
         assert c.item.state is S.SENDING
         assert c.item.lease_owner == "w1"
-        assert c.item.lease_until == c.leave_at + LEASE
+        assert c.item.lease_until == last_slot + LEASE
         assert await ledger.get_item(c.item.id) == c.item
     assert await claim(ledger) == []
     assert [c.item.id for c in await claim(ledger, now=at(5))] == [future.id]
@@ -258,6 +260,43 @@ async def test_max_in_flight_counts_every_owners_leases(ledger: LedgerStore) -> 
     assert len(await claim(ledger, max_in_flight=3)) == 2
     assert await claim(ledger, max_in_flight=3) == []
     assert len(await claim(ledger, now=at(2), max_in_flight=3)) == 3  # 'other' expired
+
+
+async def test_start_request_stops_at_max_in_flight_requests(ledger: LedgerStore) -> None:
+    """max_in_flight counts requests out (items marked started under a live lease, any
+    owner), not items merely claimed: at the cap a start is FULL and changes nothing."""
+    soon, later = T0 + timedelta(seconds=10), T0 + timedelta(seconds=20)  # w1's lease: 30 s
+    out = new_item(1, state=S.SENDING, lease_owner="other", lease_until=soon)
+    await ledger.enqueue([out] + [new_item(n) for n in range(2, 5)])
+    assert await ledger.mark_started(out.id, owner="other", at=T0)
+    first, second, third = [c.item for c in await claim(ledger)]
+    assert await ledger.start_request(first.id, owner="w1", at=T0, max_in_flight=2) == "started"
+    assert await ledger.start_request(second.id, owner="w1", at=T0, max_in_flight=2) == "full"
+    assert (await ledger.get_item(second.id)).request_started_at is None
+    assert await ledger.start_request(second.id, owner="w9", at=T0, max_in_flight=None) == "lost"
+    # The other owner's lease ran out: its request no longer counts.
+    assert await ledger.start_request(second.id, owner="w1", at=later, max_in_flight=2) == "started"
+    assert await ledger.start_request(third.id, owner="w1", at=later, max_in_flight=2) == "full"
+
+
+async def test_hand_over_finishes_one_and_starts_the_next_at_the_cap(ledger: LedgerStore) -> None:
+    """A request that ends hands its slot to the next item in one step: the first is
+    finished, the second started, though max_in_flight requests were out."""
+    await ledger.enqueue([new_item(n) for n in range(2)])
+    ended, waiting = [c.item for c in await claim(ledger)]
+    assert await ledger.start_request(ended.id, owner="w1", at=T0, max_in_flight=1) == "started"
+    assert await ledger.start_request(waiting.id, owner="w1", at=T0, max_in_flight=1) == "full"
+    then = T0 + timedelta(seconds=1)
+    sent = OutboxOutcome(kind=OutcomeKind.SENT, at=then, sid=sid(1), twilio_status="queued")
+    assert await ledger.hand_over(ended.id, sent, owner="w1", to=waiting.id, at=then) == (
+        True,
+        "started",
+    )
+    assert (await ledger.get_item(ended.id)).state is S.SENT
+    assert (await ledger.get_item(waiting.id)).request_started_at == then
+    lost = await ledger.hand_over(waiting.id, sent, owner="w9", to=ended.id, at=then)
+    assert lost == (False, "lost")  # neither is held by w9: nothing changes
+    assert (await ledger.get_item(waiting.id)).state is S.SENDING
 
 
 async def test_slowed_sender_waits_then_runs_at_half_rate(ledger: LedgerStore) -> None:

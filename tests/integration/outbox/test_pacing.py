@@ -14,10 +14,11 @@ import pytest
 
 from tests.postgres import PostgresServer, postgres_server  # noqa: F401 (fixture)
 from twiliokit.client import AsyncClient
-from twiliokit.emulator import MAGIC_FROM
+from twiliokit.emulator import MAGIC_FROM, EmulatorConfig
+from twiliokit.emulator.testing import run_emulator
 from twiliokit.ledger import open_ledger
 from twiliokit.ledger.outbox_records import OutboxState
-from twiliokit.outbox.running import build_worker
+from twiliokit.outbox.running import build_worker, worker_client
 from twiliokit.outbox.settings import OutboxSettings
 
 from .conftest import message_item
@@ -38,6 +39,16 @@ def _timed(execute: Any, starts: list[datetime]) -> Any:
     return timed
 
 
+async def _two_stores(stack: AsyncExitStack, url: str) -> list[Any]:
+    """Two ledgers on one database, as two worker processes open it, closed with ``stack``."""
+    stores = []
+    for _ in range(2):
+        store = await open_ledger(url)
+        stack.push_async_callback(store.close)
+        stores.append(store)
+    return stores
+
+
 @pytest.fixture
 def postgres_ledger_url(postgres_server: PostgresServer) -> str:  # noqa: F811
     """A fresh database of this test's own on the session's PostgreSQL server."""
@@ -51,15 +62,12 @@ async def test_two_workers_on_postgresql_keep_one_senders_pace_between_them(
     the k-th request never starts before k/10 s after the items were queued: the pace is one
     schedule for both (a request late on its slot may bunch with the next, never run ahead)."""
     async with AsyncExitStack() as stack:
-        stores: list[Any] = []
-        for _ in range(2):
-            store = await open_ledger(postgres_ledger_url)
-            stack.push_async_callback(store.close)
-            stores.append(store)
+        stores = await _two_stores(stack, postgres_ledger_url)
         now = datetime.now(UTC)
         items = [message_item(f"+1415555{n:04d}", f"paced {n}", at=now) for n in range(ITEMS)]
         await stores[0].enqueue(items)
-        settings = OutboxSettings(rates={MAGIC_FROM: RATE})
+        # Each worker holds at most 3 x 3 claimed items, so neither can take all twelve.
+        settings = OutboxSettings(rates={MAGIC_FROM: RATE}, concurrency=3)
         workers = [
             await stack.enter_async_context(build_worker(store, client, settings=settings))
             for store in stores
@@ -114,3 +122,49 @@ async def test_items_a_worker_reaches_late_take_fresh_slots_instead_of_leaving_t
     assert all(gap >= 0.5 / RATE for gap in gaps), gaps
     assert (starts[-1] - starts[0]).total_seconds() >= 2 / RATE - 0.02, gaps
     assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
+
+
+async def test_two_workers_never_have_more_than_max_in_flight_requests_out(
+    postgres_ledger_url: str,
+) -> None:
+    """Two workers with three request slots each, sharing ``max_in_flight = 2`` through
+    PostgreSQL, against an emulator that takes 50 ms a request: never more than two requests
+    are out at once, both workers send, and every item is sent once (the cap is counted on
+    requests, and a request that ends hands its slot to the next item)."""
+    out = 0
+    most = 0
+
+    def counted(execute: Any) -> Any:
+        async def send(kind: str, request: dict[str, Any]) -> Any:
+            nonlocal out, most
+            out += 1
+            most = max(most, out)
+            try:
+                return await execute(kind, request)
+            finally:
+                out -= 1
+
+        return send
+
+    with run_emulator(EmulatorConfig(latency_ms=50)) as emulator:
+        async with AsyncExitStack() as stack:
+            stores = await _two_stores(stack, postgres_ledger_url)
+            now = datetime.now(UTC)
+            items = [message_item(f"+1415555{n:04d}", f"capped {n}", at=now) for n in range(16)]
+            await stores[0].enqueue(items)
+            settings = OutboxSettings(rates={MAGIC_FROM: 1000.0}, max_in_flight=2, concurrency=3)
+            client = await stack.enter_async_context(worker_client(emulator.connection()))
+            workers = [
+                await stack.enter_async_context(build_worker(store, client, settings=settings))
+                for store in stores
+            ]
+            for worker in workers:
+                worker.execute = counted(worker.execute)
+            handled = await asyncio.gather(*(worker.run_until_idle() for worker in workers))
+            stored = [await stores[0].get_item(item.id) for item in items]
+
+    assert sum(handled) == len(items)
+    assert all(count > 0 for count in handled), handled
+    assert most == 2, most
+    assert {item.state for item in stored} == {OutboxState.SENT}
+    assert len({item.sid for item in stored}) == len(items)

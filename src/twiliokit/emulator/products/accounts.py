@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from twiliokit.emulator.state import Account
-from twiliokit.emulator.web import API_2010, account_for, json_response, rfc2822
+from twiliokit.emulator.web import API_2010, json_response, path_account, rfc2822
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def account_json(account: Account) -> dict[str, Any]:
 
 
 async def fetch_account(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = path_account(request)
     return json_response(account_json(account))
 
 

@@ -32,19 +32,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from twiliokit import phone
+from twiliokit.emulator import web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.inbound import geography
 from twiliokit.emulator.products.numbers import NumberStore, area_code_numbers
-from twiliokit.emulator.web import (
-    API_2010,
-    Form,
-    account_for,
-    json_response,
-    not_found_2010,
-    paging,
-    read_form,
-    state_of,
-)
 
 _LOCAL, _TOLL_FREE, _MOBILE = "Local", "TollFree", "Mobile"
 _SUBRESOURCES: Final = {_LOCAL: "local", _TOLL_FREE: "toll_free", _MOBILE: "mobile"}
@@ -206,7 +197,7 @@ def contains_pattern(raw: str) -> re.Pattern[str]:
     return re.compile(("^" if start else "") + regex + ("$" if end else ""))
 
 
-def _flag(form: Form, name: str) -> bool | None:
+def _flag(form: web.Form, name: str) -> bool | None:
     value = form.get(name)
     if value is None or value.strip() == "":
         return None
@@ -216,7 +207,7 @@ def _flag(form: Form, name: str) -> bool | None:
     return lowered == "true"
 
 
-def _prefixes(form: Form, offer: Offer) -> tuple[str, ...]:
+def _prefixes(form: web.Form, offer: Offer) -> tuple[str, ...]:
     area_code = (form.get("AreaCode") or "").strip()
     if not area_code:
         return offer.prefixes
@@ -231,7 +222,7 @@ def _prefixes(form: Form, offer: Offer) -> tuple[str, ...]:
     return (area_code,)
 
 
-def _text_filters(form: Form) -> list[tuple[str, str]]:
+def _text_filters(form: web.Form) -> list[tuple[str, str]]:
     fields = (
         ("InRegion", "region"),
         ("InPostalCode", "postal_code"),
@@ -242,7 +233,9 @@ def _text_filters(form: Form) -> list[tuple[str, str]]:
     return [(key, (form.get(param) or "").strip().lower()) for param, key in fields]
 
 
-def search(country: Country, kind: str, form: Form, owned: frozenset[str]) -> list[dict[str, Any]]:
+def search(
+    country: Country, kind: str, form: web.Form, owned: frozenset[str]
+) -> list[dict[str, Any]]:
     """The numbers of ``kind`` in ``country`` matching ``form``'s filters, minus ``owned``."""
     offer = country.offers[kind]
     contains = form.get("Contains")
@@ -291,12 +284,12 @@ def _country(request: Request) -> Country:
     code = request.path_params["country_code"]
     country = COUNTRIES.get(code)
     if country is None:
-        raise not_found_2010(request)
+        raise web.not_found_2010(request)
     return country
 
 
 def country_json(account_sid: str, country: Country) -> dict[str, Any]:
-    base = f"{API_2010}/Accounts/{account_sid}/AvailablePhoneNumbers/{country.code}"
+    base = f"{web.API_2010}/Accounts/{account_sid}/AvailablePhoneNumbers/{country.code}"
     return {
         "country_code": country.code,
         "country": country.name,
@@ -307,27 +300,27 @@ def country_json(account_sid: str, country: Country) -> dict[str, Any]:
 
 
 async def list_countries(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = web.path_account(request)
     countries = [country_json(account.sid, c) for c in COUNTRIES.values()]
-    return json_response({"countries": countries, "uri": request.url.path})
+    return web.json_response({"countries": countries, "uri": request.url.path})
 
 
 async def fetch_country(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    return json_response(country_json(account.sid, _country(request)))
+    account = web.path_account(request)
+    return web.json_response(country_json(account.sid, _country(request)))
 
 
 async def list_numbers(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = web.path_account(request)
     country = _country(request)
     kind = request.path_params["kind"]
     if kind not in country.offers:
-        raise not_found_2010(request)
-    form = await read_form(request)
-    store = state_of(request).store(NumberStore)
+        raise web.not_found_2010(request)
+    form = await web.read_form(request)
+    store = web.state_of(request).store(NumberStore)
     owned = frozenset(n.phone_number for n in store.of_account(account.sid))
     items = search(country, kind, form, owned)
-    size, page, _ = paging(form)  # the search result has no stable SIDs to page by token
+    size, page, _ = web.paging(form)  # the search result has no stable SIDs to page by token
     start = page * size
     chunk = items[start : start + size]
     filters = [(k, v) for k, v in form.pairs if k not in {"PageSize", "Page", "PageToken"}]
@@ -335,7 +328,7 @@ async def list_numbers(request: Request) -> Response:
     def uri(number: int) -> str:
         return f"{request.url.path}?{urlencode([*filters, ('PageSize', size), ('Page', number)])}"
 
-    return json_response(
+    return web.json_response(
         {
             "available_phone_numbers": chunk,
             "uri": uri(page),
@@ -351,7 +344,7 @@ async def list_numbers(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    base = API_2010 + "/Accounts/{account_sid}/AvailablePhoneNumbers"
+    base = web.API_2010 + "/Accounts/{account_sid}/AvailablePhoneNumbers"
     return [
         Route(base + ".json", list_countries, methods=["GET"]),
         Route(base + "/{country_code}.json", fetch_country, methods=["GET"]),

@@ -18,6 +18,7 @@ test credentials stay ``queued`` and send nothing, as with Twilio.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -39,7 +40,7 @@ from twiliokit.emulator.products.call_store import (
 from twiliokit.emulator.products.inbound import geography
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import EmulatorState
-from twiliokit.emulator.web import rfc2822
+from twiliokit.emulator.web import rfc2822, same_names
 from twiliokit.errors import ValidationError
 
 # SIP codes Twilio reports with the final status.
@@ -51,6 +52,8 @@ _SIP_CODES = {
     "failed": "500",
 }
 _EMPTY_GEO = ("", "", "", "")
+#: What a TwiML fetch keeps of the webhook delivery that got it (same names on both).
+_FROM_DELIVERY = ("url", "method", "status", "response_body", "error")
 
 
 def _address_params(name: str, address: str) -> list[tuple[str, str]]:
@@ -160,15 +163,7 @@ async def _request(
         auth_token=state.accounts[call.account_sid].auth_token,
         method=method,
     )
-    fetch = TwimlFetch(
-        source=source,
-        at=at,
-        url=record.url,
-        method=record.method,
-        status=record.status,
-        response_body=record.response_body,
-        error=record.error,
-    )
+    fetch = TwimlFetch(source=source, at=at, **same_names(record, *_FROM_DELIVERY))
     call.fetches.append(fetch)
     if record.status is None or record.status >= 400:
         fetch.error_code = 11200
@@ -186,18 +181,13 @@ async def instructions(
         call.fetches.append(fetch)
         return fetch
     assert call.url is not None
-    fetch = await _request(
-        state, call, source="url", url=call.url, method=call.method, call_status=call_status, at=at
-    )
+    fetch_from = functools.partial(_request, state, call, call_status=call_status, at=at)
+    fetch = await fetch_from(source="url", url=call.url, method=call.method)
     if fetch.error_code == 11200 and call.fallback_url:
-        fetch = await _request(
-            state,
-            call,
+        fetch = await fetch_from(
             source="fallback",
             url=call.fallback_url,
             method=call.fallback_method,
-            call_status=call_status,
-            at=at,
             extra=[("ErrorCode", "11200"), ("ErrorUrl", call.url)],
         )
     return fetch

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twiliokit import phone
+from twiliokit.emulator import web
 from twiliokit.emulator.config import MAGIC_FROM
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import call_control, call_flow
@@ -27,20 +28,6 @@ from twiliokit.emulator.products.call_store import Call, CallStore
 from twiliokit.emulator.products.numbers import NumberStore
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import Account, EmulatorState
-from twiliokit.emulator.web import (
-    API_2010,
-    Form,
-    account_for,
-    base_of,
-    json_response,
-    no_content,
-    not_found_2010,
-    page_2010,
-    read_form,
-    rfc2822,
-    routes_for,
-    state_of,
-)
 from twiliokit.errors import ValidationError
 
 EVENTS: Final = frozenset({"initiated", "ringing", "answered", "completed"})
@@ -81,11 +68,11 @@ def _formatted(address: str) -> str:
 
 
 def call_json(call: Call) -> dict[str, Any]:
-    uri = f"{API_2010}/Accounts/{call.account_sid}/Calls/{call.sid}"
+    uri = f"{web.API_2010}/Accounts/{call.account_sid}/Calls/{call.sid}"
     return {
         "sid": call.sid,
-        "date_created": rfc2822(call.date_created),
-        "date_updated": rfc2822(call.date_updated),
+        "date_created": web.rfc2822(call.date_created),
+        "date_updated": web.rfc2822(call.date_updated),
         "parent_call_sid": None,
         "account_sid": call.account_sid,
         "to": call.to,
@@ -94,8 +81,8 @@ def call_json(call: Call) -> dict[str, Any]:
         "from_formatted": _formatted(call.from_),
         "phone_number_sid": call.phone_number_sid,
         "status": call.status,
-        "start_time": rfc2822(call.start_time),
-        "end_time": rfc2822(call.end_time),
+        "start_time": web.rfc2822(call.start_time),
+        "end_time": web.rfc2822(call.end_time),
         "duration": None if call.duration is None else str(call.duration),
         "price": None,
         "price_unit": "USD",
@@ -119,7 +106,7 @@ def _bad(code: int, message: str) -> ApiError:
     return ApiError(400, code, message)
 
 
-def _url(form: Form, name: str, code: int) -> str | None:
+def _url(form: web.Form, name: str, code: int) -> str | None:
     value = (form.get(name) or "").strip()
     if not value:
         return None
@@ -129,14 +116,14 @@ def _url(form: Form, name: str, code: int) -> str | None:
     return value
 
 
-def _method(form: Form, name: str) -> str:
+def _method(form: web.Form, name: str) -> str:
     value = (form.get(name) or "POST").upper()
     if value not in {"GET", "POST"}:
         raise _bad(21200, f"{name} must be GET or POST, not {form.get(name)!r}")
     return value
 
 
-def _events(form: Form) -> frozenset[str]:
+def _events(form: web.Form) -> frozenset[str]:
     events = [e for value in form.getlist("StatusCallbackEvent") for e in value.split()]
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
@@ -148,14 +135,15 @@ def _events(form: Form) -> frozenset[str]:
     return frozenset(events) or frozenset({"completed"})
 
 
-def _int(form: Form, name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = form.get(name)
-    if raw is None or raw == "":
-        return default
+def _int(form: web.Form, name: str, default: int | None, low: int, high: int) -> int | None:
     try:
-        value = int(raw)
+        value = form.integer(name)
     except ValueError as exc:
-        raise _bad(21200, f"{name} must be a whole number of seconds, not {raw!r}") from exc
+        raise _bad(
+            21200, f"{name} must be a whole number of seconds, not {form.get(name)!r}"
+        ) from exc
+    if value is None:
+        return default
     if value < low:
         raise _bad(21200, f"{name} must be at least {low}")
     return min(value, high)
@@ -193,7 +181,7 @@ def _not_verified(sender: str) -> ApiError:
     )
 
 
-def validate_create(state: EmulatorState, account: Account, form: Form) -> Call:
+def validate_create(state: EmulatorState, account: Account, form: web.Form) -> Call:
     """A new call from a create request, or Twilio's error for it."""
     to_raw, from_raw = (form.get("To") or "").strip(), (form.get("From") or "").strip()
     if not to_raw:
@@ -297,7 +285,7 @@ def _compare(value: datetime | None, bound: datetime | date, op: str) -> bool:
     return left == bound
 
 
-def matches(call: Call, form: Form) -> bool:
+def matches(call: Call, form: web.Form) -> bool:
     for name, attr in (("To", "to"), ("From", "from_")):
         wanted = form.get(name)
         if wanted and getattr(call, attr) != wanted.strip():
@@ -319,41 +307,39 @@ def matches(call: Call, form: Form) -> bool:
 
 
 def _call(request: Request, account: Account) -> Call:
-    call = state_of(request).store(CallStore).get(account.sid, request.path_params["sid"])
-    if call is None:
-        raise not_found_2010(request)
-    return call
+    call = web.state_of(request).store(CallStore).calls.get(request.path_params["sid"])
+    return web.owned_2010(request, call, account.sid)
 
 
 async def create_call(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"], test_credentials_ok=True)
-    form = await read_form(request)
+    state = web.state_of(request)
+    account = web.path_account(request, test_credentials_ok=True)
+    form = await web.read_form(request)
     call = validate_create(state, account, form)
-    call.base_url = base_of(request)
+    call.base_url = web.base_of(request)
     state.store(CallStore).add(call)
     call_flow.start_outbound(state, call, call.date_created)
-    return json_response(call_json(call), 201)
+    return web.json_response(call_json(call), 201)
 
 
 async def list_calls(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
-    form = await read_form(request)
+    state = web.state_of(request)
+    account = web.path_account(request)
+    form = await web.read_form(request)
     calls = [c for c in state.store(CallStore).of_account(account.sid) if matches(c, form)]
-    return page_2010(request, form, [call_json(c) for c in calls], "calls")
+    return web.page_2010(request, form, [call_json(c) for c in calls], "calls")
 
 
 async def fetch_call(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    return json_response(call_json(_call(request, account)))
+    account = web.path_account(request)
+    return web.json_response(call_json(_call(request, account)))
 
 
 async def update_call(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
+    state = web.state_of(request)
+    account = web.path_account(request)
     call = _call(request, account)
-    form = await read_form(request)
+    form = await web.read_form(request)
     status = form.get("Status")
     if status not in {None, "", "canceled", "completed"}:
         raise _bad(21200, f"Status must be canceled or completed, not {status!r}")
@@ -378,21 +364,23 @@ async def update_call(request: Request) -> Response:
         elif call.status in {"queued", "ringing"}:
             await call_flow.finish(state, call, "canceled")(now)
     call.date_updated = now
-    return json_response(call_json(call))
+    return web.json_response(call_json(call))
 
 
 async def delete_call(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = web.path_account(request)
     call = _call(request, account)
     call.cancel_events()
-    del state_of(request).store(CallStore).calls[call.sid]
-    return no_content()
+    del web.state_of(request).store(CallStore).calls[call.sid]
+    return web.no_content()
 
 
 def routes() -> list[BaseRoute]:
-    calls = API_2010 + "/Accounts/{account_sid}/Calls"
+    calls = web.API_2010 + "/Accounts/{account_sid}/Calls"
     return [
-        *routes_for(calls + ".json", get=list_calls, post=create_call),
-        *routes_for(calls + "/{sid}.json", get=fetch_call, post=update_call, delete=delete_call),
+        *web.routes_for(calls + ".json", get=list_calls, post=create_call),
+        *web.routes_for(
+            calls + "/{sid}.json", get=fetch_call, post=update_call, delete=delete_call
+        ),
         *call_control.routes(),
     ]

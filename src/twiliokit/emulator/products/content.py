@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from twiliokit.emulator import control
+from twiliokit.emulator import control, web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.content_store import (
     APPROVAL_STATUSES,
@@ -33,19 +33,6 @@ from twiliokit.emulator.products.content_store import (
     parse_types,
     parse_variables,
 )
-from twiliokit.emulator.web import (
-    base_of,
-    iso8601_dates,
-    json_response,
-    live_account,
-    no_content,
-    not_found_v,
-    page_v2,
-    read_form,
-    routes_for,
-    same_names,
-    state_of,
-)
 
 __all__ = ["ContentStore", "ContentTemplate", "routes"]
 
@@ -57,15 +44,15 @@ _TEMPLATE_FIELDS = ("sid", "account_sid", "friendly_name", "language", "variable
 
 
 def _base(request: Request) -> str:
-    return base_of(request)
+    return web.base_of(request)
 
 
 def content_json(template: ContentTemplate, request: Request) -> dict[str, Any]:
     url = f"{_base(request)}/v1/Content/{template.sid}"
     return {
-        **same_names(template, *_TEMPLATE_FIELDS),
+        **web.same_names(template, *_TEMPLATE_FIELDS),
         "url": url,
-        **iso8601_dates(template),
+        **web.iso8601_dates(template),
         "links": {
             "approval_create": f"{url}/ApprovalRequests/whatsapp",
             "approval_fetch": f"{url}/ApprovalRequests",
@@ -104,10 +91,8 @@ async def _read_json_body(request: Request) -> dict[str, Any]:
 
 
 def _template(request: Request, account_sid: str, sid: str) -> ContentTemplate:
-    template = state_of(request).store(ContentStore).get(sid)
-    if template is None or template.account_sid != account_sid:
-        raise not_found_v(request)
-    return template
+    template = web.state_of(request).store(ContentStore).get(sid)
+    return web.owned_v(request, template, account_sid)
 
 
 def _newest_first(templates: list[ContentTemplate]) -> list[ContentTemplate]:
@@ -115,14 +100,14 @@ def _newest_first(templates: list[ContentTemplate]) -> list[ContentTemplate]:
 
 
 async def create_content(request: Request) -> Response:
-    account = live_account(request)
+    account = web.live_account(request)
     data = await _read_json_body(request)
     language = parse_language(data.get("language"))
     types = parse_types(data.get("types"))
     friendly_name = data.get("friendly_name")
     if friendly_name is not None and not isinstance(friendly_name, str):
         raise ApiError(400, 20001, "Invalid friendly_name. It must be a string")
-    store = state_of(request).store(ContentStore)
+    store = web.state_of(request).store(ContentStore)
     template = store.create(
         account_sid=account.sid,
         friendly_name=friendly_name or "",
@@ -130,52 +115,52 @@ async def create_content(request: Request) -> Response:
         variables=parse_variables(data.get("variables")),
         types=types,
     )
-    return json_response(content_json(template, request), 201)
+    return web.json_response(content_json(template, request), 201)
 
 
 def _account_templates(request: Request, account_sid: str) -> list[ContentTemplate]:
-    store = state_of(request).store(ContentStore)
+    store = web.state_of(request).store(ContentStore)
     # dict order is creation order: reversing it keeps newest first among equal timestamps.
     mine = [t for t in reversed(store.templates.values()) if t.account_sid == account_sid]
     return _newest_first(mine)
 
 
 async def list_content(request: Request) -> Response:
-    account = live_account(request)
-    form = await read_form(request)
+    account = web.live_account(request)
+    form = await web.read_form(request)
     items = [content_json(t, request) for t in _account_templates(request, account.sid)]
-    return page_v2(request, form, items, "contents")
+    return web.page_v2(request, form, items, "contents")
 
 
 async def list_content_and_approvals(request: Request) -> Response:
-    account = live_account(request)
-    form = await read_form(request)
+    account = web.live_account(request)
+    form = await web.read_form(request)
     items = []
     for template in _account_templates(request, account.sid):
         item = content_json(template, request)
         del item["url"], item["links"]
         item["approval_requests"] = approval_json(template)
         items.append(item)
-    return page_v2(request, form, items, "contents")
+    return web.page_v2(request, form, items, "contents")
 
 
 async def fetch_content(request: Request) -> Response:
-    account = live_account(request)
+    account = web.live_account(request)
     template = _template(request, account.sid, request.path_params["sid"])
-    return json_response(content_json(template, request))
+    return web.json_response(content_json(template, request))
 
 
 async def delete_content(request: Request) -> Response:
-    account = live_account(request)
+    account = web.live_account(request)
     template = _template(request, account.sid, request.path_params["sid"])
-    state_of(request).store(ContentStore).delete(template.sid)
-    return no_content()
+    web.state_of(request).store(ContentStore).delete(template.sid)
+    return web.no_content()
 
 
 async def fetch_approval(request: Request) -> Response:
-    account = live_account(request)
+    account = web.live_account(request)
     template = _template(request, account.sid, request.path_params["sid"])
-    return json_response(
+    return web.json_response(
         {
             "sid": template.sid,
             "account_sid": template.account_sid,
@@ -186,7 +171,7 @@ async def fetch_approval(request: Request) -> Response:
 
 
 async def create_approval(request: Request) -> Response:
-    account = live_account(request)
+    account = web.live_account(request)
     template = _template(request, account.sid, request.path_params["sid"])
     data = await _read_json_body(request)
     name, category = data.get("name"), data.get("category")
@@ -207,8 +192,8 @@ async def create_approval(request: Request) -> Response:
             f"This content was already submitted for WhatsApp approval "
             f"(status {template.approval.status})",
         )
-    state_of(request).store(ContentStore).submit(template, name, category.upper())
-    return json_response(approval_json(template), 201)
+    web.state_of(request).store(ContentStore).submit(template, name, category.upper())
+    return web.json_response(approval_json(template), 201)
 
 
 # --- control ----------------------------------------------------------------------------------
@@ -216,7 +201,7 @@ async def create_approval(request: Request) -> Response:
 
 async def seed_content(request: Request) -> Response:
     """``POST /_emulator/content``: a template in any approval state, for tests and demos."""
-    state = state_of(request)
+    state = web.state_of(request)
     data = await control.read_json(request)
     friendly_name = control.field_of(data, "friendly_name", str, required=True)
     body = control.field_of(data, "body", str, required=True)
@@ -253,7 +238,7 @@ async def seed_content(request: Request) -> Response:
 
 async def decide_approval(request: Request) -> Response:
     """``POST /_emulator/content/{sid}/approval`` {"status", "rejection_reason"?}."""
-    state = state_of(request)
+    state = web.state_of(request)
     store = state.store(ContentStore)
     template = store.get(request.path_params["sid"])
     if template is None:
@@ -270,13 +255,16 @@ async def decide_approval(request: Request) -> Response:
 
 def _control_json(template: ContentTemplate) -> dict[str, Any]:
     return {
-        "sid": template.sid,
-        "account_sid": template.account_sid,
-        "friendly_name": template.friendly_name,
-        "language": template.language,
-        "body": template.body,
-        "variables": template.variables,
-        "types": template.types,
+        **web.same_names(
+            template,
+            "sid",
+            "account_sid",
+            "friendly_name",
+            "language",
+            "body",
+            "variables",
+            "types",
+        ),
         "whatsapp": approval_json(template),
     }
 
@@ -284,11 +272,11 @@ def _control_json(template: ContentTemplate) -> dict[str, Any]:
 def routes() -> list[BaseRoute]:
     content = "/v1/Content/{sid}"
     return [
-        *routes_for("/v1/Content", get=list_content, post=create_content),
-        *routes_for(content, get=fetch_content, delete=delete_content),
-        *routes_for(content + "/ApprovalRequests", get=fetch_approval),
-        *routes_for(content + "/ApprovalRequests/whatsapp", post=create_approval),
-        *routes_for("/v1/ContentAndApprovals", get=list_content_and_approvals),
-        *routes_for("/_emulator/content", post=seed_content),
-        *routes_for("/_emulator/content/{sid}/approval", post=decide_approval),
+        *web.routes_for("/v1/Content", get=list_content, post=create_content),
+        *web.routes_for(content, get=fetch_content, delete=delete_content),
+        *web.routes_for(content + "/ApprovalRequests", get=fetch_approval),
+        *web.routes_for(content + "/ApprovalRequests/whatsapp", post=create_approval),
+        *web.routes_for("/v1/ContentAndApprovals", get=list_content_and_approvals),
+        *web.routes_for("/_emulator/content", post=seed_content),
+        *web.routes_for("/_emulator/content/{sid}/approval", post=decide_approval),
     ]

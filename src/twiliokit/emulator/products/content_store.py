@@ -16,8 +16,7 @@ from typing import Any
 from twiliokit.emulator import control
 from twiliokit.emulator.clock import EventHandle
 from twiliokit.emulator.errors import ApiError
-from twiliokit.emulator.sids import new_sid
-from twiliokit.emulator.state import EmulatorState
+from twiliokit.emulator.state import EmulatorState, Record
 
 #: Virtual seconds from ``received`` to ``pending``, and from submission to ``approved``.
 PENDING_SECONDS = 1.0
@@ -73,17 +72,13 @@ class WhatsAppApproval:
 
 
 @dataclass
-class ContentTemplate:
+class ContentTemplate(Record):
     """One Content API template."""
 
-    sid: str
-    account_sid: str
     friendly_name: str
     language: str
     variables: dict[str, str]
     types: dict[str, dict[str, Any]]
-    date_created: datetime
-    date_updated: datetime
     approval: WhatsAppApproval = field(default_factory=WhatsAppApproval)
     approval_events: list[EventHandle] = field(default_factory=list, repr=False)
 
@@ -155,19 +150,15 @@ class ContentStore:
         variables: dict[str, str],
         types: dict[str, dict[str, Any]],
     ) -> ContentTemplate:
-        now = self._state.clock.now()
         template = ContentTemplate(
-            sid=new_sid("HX"),
+            **self._state.stamp("HX"),
             account_sid=account_sid,
             friendly_name=friendly_name,
             language=language,
             variables=variables,
             types=types,
-            date_created=now,
-            date_updated=now,
         )
         self.templates[template.sid] = template
-        self._state.next_seq()
         return template
 
     def delete(self, sid: str) -> None:

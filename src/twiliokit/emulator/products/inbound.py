@@ -204,7 +204,7 @@ def _reply(
         channel=channel,
         sender=sender,
         from_=sender,
-        service=None,
+        messaging_service_sid=None,
         body=body,
         media=[(url, content_type_of(url)) for url in media],
         segments=info.segments if channel == "sms" else 1,

@@ -65,7 +65,7 @@ class Draft:
     channel: Channel
     sender: str
     from_: str | None
-    service: str | None
+    messaging_service_sid: str | None
     body: str
     media: list[tuple[str, str]]  # (url, content type)
     segments: int
@@ -295,7 +295,7 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Draft
         channel=channel,
         sender=sender,
         from_=None if service is not None else sender,
-        service=service,
+        messaging_service_sid=service,
         body=body,
         media=[(url, content_type_of(url)) for url in media_urls],
         segments=segment_count,

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from twiliokit.emulator import web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import inbound, lifecycle, whatsapp_senders
 from twiliokit.emulator.products.message_rules import parse_send_at, validate_create
@@ -25,42 +26,28 @@ from twiliokit.emulator.products.messaging_store import (
 )
 from twiliokit.emulator.products.outbound import build_message, send
 from twiliokit.emulator.state import Account
-from twiliokit.emulator.web import (
-    API_2010,
-    Form,
-    account_for,
-    json_response,
-    no_content,
-    not_found_2010,
-    page_2010,
-    read_form,
-    routes_for,
-    state_of,
-)
 
 # --- handlers ---------------------------------------------------------------------------------
 
 
 def _message(request: Request, account: Account) -> Message:
     sid = request.path_params.get("message_sid") or request.path_params["sid"]
-    found = state_of(request).store(MessagingStore).messages.get(sid)
-    if found is None or found.account_sid != account.sid:
-        raise not_found_2010(request)
-    return found
+    found = web.state_of(request).store(MessagingStore).messages.get(sid)
+    return web.owned_2010(request, found, account.sid)
 
 
 async def create_message(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"], test_credentials_ok=True)
-    form = await read_form(request)
+    state = web.state_of(request)
+    account = web.path_account(request, test_credentials_ok=True)
+    form = await web.read_form(request)
     draft = validate_create(state, account, form)
     message = build_message(state, account, draft)
     if not account.is_test:
         send(state, account, message)
-    return json_response(message.json(), 201)
+    return web.json_response(message.json(), 201)
 
 
-def _date_bound(form: Form, name: str) -> datetime | date | None:
+def _date_bound(form: web.Form, name: str) -> datetime | date | None:
     raw = form.get(name)
     if raw is None or raw.strip() == "":
         return None
@@ -85,7 +72,7 @@ def _within(value: datetime, bound: datetime | date, *, earliest: bool) -> bool:
     return day >= bound if earliest else day <= bound
 
 
-def _date_filter(form: Form, prefix: str) -> Callable[[datetime | None], bool]:
+def _date_filter(form: web.Form, prefix: str) -> Callable[[datetime | None], bool]:
     """Twilio's ``DateSent``/``DateSent<``/``DateSent>`` (on, on or before, on or after)."""
     exact, before, after = (_date_bound(form, prefix + op) for op in ("", "<", ">"))
     if exact is None and before is None and after is None:
@@ -107,11 +94,11 @@ def _date_filter(form: Form, prefix: str) -> Callable[[datetime | None], bool]:
 
 
 async def list_messages(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    form = await read_form(request)
+    account = web.path_account(request)
+    form = await web.read_form(request)
     to, from_ = form.get("To"), form.get("From")
     sent = _date_filter(form, "DateSent")
-    store = state_of(request).store(MessagingStore)
+    store = web.state_of(request).store(MessagingStore)
     items = [
         message.json()
         for message in store.newest_first(account.sid)
@@ -119,20 +106,20 @@ async def list_messages(request: Request) -> Response:
         and (from_ is None or message.from_ == from_.strip())
         and sent(message.date_sent)
     ]
-    return page_2010(request, form, items, "messages")
+    return web.page_2010(request, form, items, "messages")
 
 
 async def fetch_message(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    return json_response(_message(request, account).json())
+    account = web.path_account(request)
+    return web.json_response(_message(request, account).json())
 
 
 async def update_message(request: Request) -> Response:
     """Redact (``Body=""``) or cancel a scheduled message (``Status=canceled``); nothing else."""
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
+    state = web.state_of(request)
+    account = web.path_account(request)
     message = _message(request, account)
-    form = await read_form(request)
+    form = await web.read_form(request)
     body, status = form.get("Body"), form.get("Status")
     if body is None and status is None:
         raise ApiError(
@@ -155,70 +142,70 @@ async def update_message(request: Request) -> Response:
         lifecycle.cancel(state, message, now)
     if body == "":
         message.change(now, body="")
-    return json_response(message.json())
+    return web.json_response(message.json())
 
 
 async def delete_message(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
+    state = web.state_of(request)
+    account = web.path_account(request)
     message = _message(request, account)
     if message.status not in FINAL_STATUSES:
         raise ApiError(400, 20009, "Cannot delete this resource before it is complete")
     state.store(MessagingStore).remove(message)
-    return no_content()
+    return web.no_content()
 
 
 def _media(request: Request, message: Message) -> Media:
     for media in message.media:
         if media.sid == request.path_params["sid"]:
             return media
-    raise not_found_2010(request)
+    raise web.not_found_2010(request)
 
 
 async def list_media(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = web.path_account(request)
     message = _message(request, account)
-    form = await read_form(request)
+    form = await web.read_form(request)
     created = _date_filter(form, "DateCreated")
     items = [m.json() for m in reversed(message.media) if created(m.date_created)]
-    return page_2010(request, form, items, "media_list")
+    return web.page_2010(request, form, items, "media_list")
 
 
 async def fetch_media(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    return json_response(_media(request, _message(request, account)).json())
+    account = web.path_account(request)
+    return web.json_response(_media(request, _message(request, account)).json())
 
 
 async def delete_media(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
+    state = web.state_of(request)
+    account = web.path_account(request)
     message = _message(request, account)
     media = _media(request, message)
     message.change(state.clock.now(), media=[m for m in message.media if m is not media])
-    return no_content()
+    return web.no_content()
 
 
 async def media_content(request: Request) -> Response:
     """The media itself: Twilio redirects to where the content is stored (no auth needed)."""
-    state = state_of(request)
+    state = web.state_of(request)
     account = state.accounts.get(request.path_params["account_sid"])
     if account is None:
-        raise not_found_2010(request)
+        raise web.not_found_2010(request)
     media = _media(request, _message(request, account))
     return RedirectResponse(media.url, status_code=307)
 
 
 def routes() -> list[BaseRoute]:
-    base = API_2010 + "/Accounts/{account_sid}/Messages"
+    base = web.API_2010 + "/Accounts/{account_sid}/Messages"
     one = base + "/{message_sid}"
     return [
-        *routes_for(base + ".json", get=list_messages, post=create_message),
-        *routes_for(
+        *web.routes_for(base + ".json", get=list_messages, post=create_message),
+        *web.routes_for(
             base + "/{sid}.json", get=fetch_message, post=update_message, delete=delete_message
         ),
-        *routes_for(one + "/Media.json", get=list_media),
-        *routes_for(one + "/Media/{sid}.json", get=fetch_media, delete=delete_media),
-        *routes_for(one + "/Media/{sid}", get=media_content),
+        *web.routes_for(one + "/Media.json", get=list_media),
+        *web.routes_for(one + "/Media/{sid}.json", get=fetch_media, delete=delete_media),
+        *web.routes_for(one + "/Media/{sid}", get=media_content),
         *lifecycle.routes(),
         *inbound.routes(),
         *whatsapp_senders.routes(),

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from twiliokit.emulator import web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products.messaging_service_store import (
     MAX_POOL,
@@ -39,17 +40,6 @@ from twiliokit.emulator.settings_form import (
     url_value,
 )
 from twiliokit.emulator.state import Account
-from twiliokit.emulator.web import (
-    base_of,
-    json_response,
-    live_account,
-    no_content,
-    not_found_v,
-    page_v2,
-    read_form,
-    routes_for,
-    state_of,
-)
 
 PREFIX: Final = "/v1/Services"
 _NUMBER_SID: Final = re.compile(r"PN[0-9a-fA-F]{32}")
@@ -80,11 +70,11 @@ _SETTABLE: Table = {
 
 
 def _base(request: Request) -> str:
-    return base_of(request) + "/v1"
+    return web.base_of(request) + "/v1"
 
 
 def _store(request: Request) -> MessagingServiceStore:
-    return state_of(request).store(MessagingServiceStore)
+    return web.state_of(request).store(MessagingServiceStore)
 
 
 def _required(value: str | None, name: str) -> str:
@@ -96,7 +86,7 @@ def _required(value: str | None, name: str) -> str:
 def _service(request: Request, account: Account, key: str = "sid") -> MessagingService:
     found = _store(request).get(account.sid, request.path_params[key])
     if found is None:
-        raise not_found_v(request)
+        raise web.not_found_v(request)
     return found
 
 
@@ -104,9 +94,9 @@ def _service(request: Request, account: Account, key: str = "sid") -> MessagingS
 
 
 async def create_service(request: Request) -> Response:
-    state = state_of(request)
-    account = live_account(request)
-    form = await read_form(request)
+    state = web.state_of(request)
+    account = web.live_account(request)
+    form = await web.read_form(request)
     _required(form.get("FriendlyName"), "FriendlyName")
     now = state.clock.now()
     draft = MessagingService(
@@ -117,53 +107,53 @@ async def create_service(request: Request) -> Response:
     apply_form(service, form, _SETTABLE)
     # STOP to any of the account's senders opts the recipient out of its services too.
     state.store(MessagingStore).services.setdefault(account.sid, set()).add(service.sid)
-    return json_response(service.json(_base(request)), 201)
+    return web.json_response(service.json(_base(request)), 201)
 
 
 async def list_services(request: Request) -> Response:
-    account = live_account(request)
-    form = await read_form(request)
+    account = web.live_account(request)
+    form = await web.read_form(request)
     base = _base(request)
     newest = sorted(_store(request).of_account(account.sid), key=lambda s: s.seq, reverse=True)
-    return page_v2(request, form, [s.json(base) for s in newest], "services")
+    return web.page_v2(request, form, [s.json(base) for s in newest], "services")
 
 
 async def fetch_service(request: Request) -> Response:
-    service = _service(request, live_account(request))
-    return json_response(service.json(_base(request)))
+    service = _service(request, web.live_account(request))
+    return web.json_response(service.json(_base(request)))
 
 
 async def update_service(request: Request) -> Response:
-    service = _service(request, live_account(request))
-    form = await read_form(request)
+    service = _service(request, web.live_account(request))
+    form = await web.read_form(request)
     if "FriendlyName" in form:
         _required(form.get("FriendlyName"), "FriendlyName")
     apply_form(service, form, _SETTABLE)
-    service.date_updated = state_of(request).clock.now()
-    return json_response(service.json(_base(request)))
+    service.date_updated = web.state_of(request).clock.now()
+    return web.json_response(service.json(_base(request)))
 
 
 async def delete_service(request: Request) -> Response:
-    service = _service(request, live_account(request))
+    service = _service(request, web.live_account(request))
     del _store(request).services[service.sid]
-    return no_content()
+    return web.no_content()
 
 
 # --- the sender pool: PhoneNumbers ------------------------------------------------------------
 
 
 def _owned_number(request: Request, account: Account, sid: str) -> PhoneNumber:
-    number = state_of(request).store(NumberStore).numbers.get(sid)
+    number = web.state_of(request).store(NumberStore).numbers.get(sid)
     if not _NUMBER_SID.fullmatch(sid) or number is None or number.account_sid != account.sid:
         raise ApiError(400, 21421, f"Phone Number is invalid: {sid} is not one of your numbers")
     return number
 
 
 async def add_number(request: Request) -> Response:
-    state = state_of(request)
-    account = live_account(request)
+    state = web.state_of(request)
+    account = web.live_account(request)
     service = _service(request, account, "service_sid")
-    form = await read_form(request)
+    form = await web.read_form(request)
     sid = _required(form.get("PhoneNumberSid"), "PhoneNumberSid")
     number = _owned_number(request, account, sid)
     holder = _store(request).holder_of(sid)
@@ -181,7 +171,7 @@ async def add_number(request: Request) -> Response:
         raise ApiError(400, 21714, "Messaging Service Number Pool size limit reached")
     entry = PoolEntry(sid, state.clock.now(), state.next_seq())
     service.pool[sid] = entry
-    return json_response(pool_entry_json(service, entry, number, _base(request)), 201)
+    return web.json_response(pool_entry_json(service, entry, number, _base(request)), 201)
 
 
 def _pool_entries(
@@ -192,11 +182,11 @@ def _pool_entries(
 
 
 async def list_numbers(request: Request) -> Response:
-    service = _service(request, live_account(request), "service_sid")
-    form = await read_form(request)
+    service = _service(request, web.live_account(request), "service_sid")
+    form = await web.read_form(request)
     base = _base(request)
     items = [pool_entry_json(service, e, n, base) for e, n in _pool_entries(request, service)]
-    return page_v2(request, form, items, "phone_numbers")
+    return web.page_v2(request, form, items, "phone_numbers")
 
 
 def _entry(request: Request, service: MessagingService) -> tuple[PoolEntry, PhoneNumber]:
@@ -204,30 +194,30 @@ def _entry(request: Request, service: MessagingService) -> tuple[PoolEntry, Phon
     for entry, number in _pool_entries(request, service):
         if entry.number_sid == sid:
             return entry, number
-    raise not_found_v(request)
+    raise web.not_found_v(request)
 
 
 async def fetch_number(request: Request) -> Response:
-    service = _service(request, live_account(request), "service_sid")
+    service = _service(request, web.live_account(request), "service_sid")
     entry, number = _entry(request, service)
-    return json_response(pool_entry_json(service, entry, number, _base(request)))
+    return web.json_response(pool_entry_json(service, entry, number, _base(request)))
 
 
 async def remove_number(request: Request) -> Response:
-    service = _service(request, live_account(request), "service_sid")
+    service = _service(request, web.live_account(request), "service_sid")
     entry, number = _entry(request, service)
     del service.pool[entry.number_sid]
     service.sticky = {to: n for to, n in service.sticky.items() if n != number.phone_number}
-    return no_content()
+    return web.no_content()
 
 
 def routes() -> list[BaseRoute]:
     numbers = PREFIX + "/{service_sid}/PhoneNumbers"
     return [
-        *routes_for(PREFIX, get=list_services, post=create_service),
-        *routes_for(
+        *web.routes_for(PREFIX, get=list_services, post=create_service),
+        *web.routes_for(
             PREFIX + "/{sid}", get=fetch_service, post=update_service, delete=delete_service
         ),
-        *routes_for(numbers, get=list_numbers, post=add_number),
-        *routes_for(numbers + "/{sid}", get=fetch_number, delete=remove_number),
+        *web.routes_for(numbers, get=list_numbers, post=add_number),
+        *web.routes_for(numbers + "/{sid}", get=fetch_number, delete=remove_number),
     ]

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twiliokit import phone
+from twiliokit.emulator import web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.settings_form import (
     Table,
@@ -36,19 +37,6 @@ from twiliokit.emulator.settings_form import (
 )
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import EmulatorState
-from twiliokit.emulator.web import (
-    API_2010,
-    Form,
-    account_for,
-    json_response,
-    no_content,
-    not_found_2010,
-    page_2010,
-    read_form,
-    rfc2822,
-    routes_for,
-    state_of,
-)
 from twiliokit.errors import ValidationError
 
 #: Twilio's magic numbers for buying a number (test credentials page).
@@ -195,7 +183,7 @@ def _number_type(number: str) -> str:
 
 def number_json(record: PhoneNumber) -> dict[str, Any]:
     """The IncomingPhoneNumber resource exactly as the 2010 API shows it."""
-    base = f"{API_2010}/Accounts/{record.account_sid}/IncomingPhoneNumbers/{record.sid}"
+    base = f"{web.API_2010}/Accounts/{record.account_sid}/IncomingPhoneNumbers/{record.sid}"
     return {
         "account_sid": record.account_sid,
         "address_requirements": "none",
@@ -203,8 +191,8 @@ def number_json(record: PhoneNumber) -> dict[str, Any]:
         "api_version": "2010-04-01",
         "beta": False,
         "capabilities": dict(record.capabilities),
-        "date_created": rfc2822(record.date_created),
-        "date_updated": rfc2822(record.date_updated),
+        "date_created": web.rfc2822(record.date_created),
+        "date_updated": web.rfc2822(record.date_updated),
         "emergency_status": "Inactive",
         "emergency_address_sid": None,
         "emergency_address_status": "unregistered",
@@ -241,14 +229,14 @@ def number_json(record: PhoneNumber) -> dict[str, Any]:
 # --- parameters -------------------------------------------------------------------------------
 
 
-def apply_settings(record: PhoneNumber, form: Form) -> None:
+def apply_settings(record: PhoneNumber, form: web.Form) -> None:
     """Validate every settable parameter in ``form`` first, then apply them all."""
     apply_form(record, form, _SETTABLE)
     if not record.friendly_name:
         record.friendly_name = _friendly(record.phone_number)
 
 
-def _purchase_number(form: Form, store: NumberStore, account_sid: str, test: bool) -> str:
+def _purchase_number(form: web.Form, store: NumberStore, account_sid: str, test: bool) -> str:
     """The number a create request buys, or Twilio's error for it."""
     requested = form.get("PhoneNumber")
     area_code = form.get("AreaCode")
@@ -295,17 +283,14 @@ def area_code_numbers(code: str) -> tuple[str, ...]:
 
 
 def _record(request: Request, account_sid: str) -> PhoneNumber:
-    store = state_of(request).store(NumberStore)
-    record = store.numbers.get(request.path_params["sid"])
-    if record is None or record.account_sid != account_sid:
-        raise not_found_2010(request)
-    return record
+    record = web.state_of(request).store(NumberStore).numbers.get(request.path_params["sid"])
+    return web.owned_2010(request, record, account_sid)
 
 
 async def create_number(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"], test_credentials_ok=True)
-    form = await read_form(request)
+    state = web.state_of(request)
+    account = web.path_account(request, test_credentials_ok=True)
+    form = await web.read_form(request)
     store = state.store(NumberStore)
     number = _purchase_number(form, store, account.sid, account.is_test)
     now = state.clock.now()
@@ -313,16 +298,16 @@ async def create_number(request: Request) -> Response:
     apply_settings(scratch, form)  # bad settings fail the request before anything is kept
     if account.is_test:
         # Test credentials never change account state: answer with a record nobody keeps.
-        return json_response(number_json(scratch), 201)
+        return web.json_response(number_json(scratch), 201)
     record = store.add(account.sid, number)
     apply_settings(record, form)
-    return json_response(number_json(record), 201)
+    return web.json_response(number_json(record), 201)
 
 
 async def list_numbers(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    form = await read_form(request)
-    store = state_of(request).store(NumberStore)
+    account = web.path_account(request)
+    form = await web.read_form(request)
+    store = web.state_of(request).store(NumberStore)
     wanted_number = _number_pattern(form.get("PhoneNumber"))
     friendly = form.get("FriendlyName")
     items = [
@@ -331,7 +316,7 @@ async def list_numbers(request: Request) -> Response:
         if (wanted_number is None or wanted_number.search(record.phone_number))
         and (friendly is None or record.friendly_name == friendly)
     ]
-    return page_2010(request, form, items, "incoming_phone_numbers")
+    return web.page_2010(request, form, items, "incoming_phone_numbers")
 
 
 def _number_pattern(value: str | None) -> re.Pattern[str] | None:
@@ -343,32 +328,32 @@ def _number_pattern(value: str | None) -> re.Pattern[str] | None:
 
 
 async def fetch_number(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
-    return json_response(number_json(_record(request, account.sid)))
+    account = web.path_account(request)
+    return web.json_response(number_json(_record(request, account.sid)))
 
 
 async def update_number(request: Request) -> Response:
-    state = state_of(request)
-    account = account_for(request, request.path_params["account_sid"])
+    state = web.state_of(request)
+    account = web.path_account(request)
     record = _record(request, account.sid)
-    form = await read_form(request)
+    form = await web.read_form(request)
     apply_settings(record, form)
     record.date_updated = state.clock.now()
-    return json_response(number_json(record))
+    return web.json_response(number_json(record))
 
 
 async def delete_number(request: Request) -> Response:
-    account = account_for(request, request.path_params["account_sid"])
+    account = web.path_account(request)
     record = _record(request, account.sid)
-    state_of(request).store(NumberStore).remove(record)
-    return no_content()
+    web.state_of(request).store(NumberStore).remove(record)
+    return web.no_content()
 
 
 def routes() -> list[BaseRoute]:
-    base = API_2010 + "/Accounts/{account_sid}/IncomingPhoneNumbers"
+    base = web.API_2010 + "/Accounts/{account_sid}/IncomingPhoneNumbers"
     return [
-        *routes_for(base + ".json", get=list_numbers, post=create_number),
-        *routes_for(
+        *web.routes_for(base + ".json", get=list_numbers, post=create_number),
+        *web.routes_for(
             base + "/{sid}.json", get=fetch_number, post=update_number, delete=delete_number
         ),
     ]

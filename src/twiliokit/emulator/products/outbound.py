@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from twiliokit.emulator.products import lifecycle
 from twiliokit.emulator.products.message_rules import Draft
 from twiliokit.emulator.products.messaging_store import Media, Message, MessagingStore
 from twiliokit.emulator.sids import new_sid
 from twiliokit.emulator.state import Account, EmulatorState
+from twiliokit.emulator.web import same_names
+
+#: What a message takes from its draft: every field both have, but the media (the draft's
+#: (url, content type) pairs become Media records).
+_FROM_DRAFT = tuple(
+    name
+    for name in (f.name for f in fields(Draft))
+    if name != "media" and name in {f.name for f in fields(Message)}
+)
 
 
 def build_message(
@@ -18,22 +29,9 @@ def build_message(
     message = Message(
         sid=sid,
         account_sid=account.sid,
-        to=draft.to,
-        from_=draft.from_,
-        body=draft.body,
-        status=draft.status,
         direction=direction,
         date_created=now,
-        num_segments=draft.num_segments,
-        channel=draft.channel,
-        messaging_service_sid=draft.service,
-        sender=draft.sender,
-        recipient=draft.recipient,
-        segments=draft.segments,
-        status_callback=draft.status_callback,
-        validity_period=draft.validity_period,
-        send_at=draft.send_at,
-        template_approved=draft.template_approved,
+        **same_names(draft, *_FROM_DRAFT),
     )
     message.media = [
         Media(new_sid("ME"), account.sid, sid, content_type, url, now)

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from twiliokit import phone
+from twiliokit.emulator import web
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.products import verify_services
 from twiliokit.emulator.products.verify_json import check_json, event_body, verification_json
@@ -33,16 +34,6 @@ from twiliokit.emulator.products.verify_store import (
     invalid,
 )
 from twiliokit.emulator.state import EmulatorState
-from twiliokit.emulator.web import (
-    Form,
-    iso8601,
-    json_response,
-    live_account,
-    not_found_v,
-    read_form,
-    routes_for,
-    state_of,
-)
 
 CHANNELS: Final = frozenset({"sms", "call", "email", "whatsapp", "sna", "auto"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -86,7 +77,7 @@ def _recipient(to: str, channel: str) -> tuple[str, str]:
     return to, channel
 
 
-def _rate_limit_values(form: Form) -> dict[str, str]:
+def _rate_limit_values(form: web.Form) -> dict[str, str]:
     raw = form.get("RateLimits")
     if raw is None or raw == "":
         return {}
@@ -101,7 +92,7 @@ def _rate_limit_values(form: Form) -> dict[str, str]:
     return {str(k): str(v) for k, v in values.items()}
 
 
-def _custom_code(form: Form, service: Service) -> str | None:
+def _custom_code(form: web.Form, service: Service) -> str | None:
     code = form.get("CustomCode")
     if code is None or code == "":
         return None
@@ -114,10 +105,10 @@ def _custom_code(form: Form, service: Service) -> str | None:
 
 
 async def create_verification(request: Request) -> Response:
-    state = state_of(request)
+    state = web.state_of(request)
     store = state.store(VerifyStore)
-    service = service_of(request, live_account(request))
-    form = await read_form(request)
+    service = service_of(request, web.live_account(request))
+    form = await web.read_form(request)
     raw_to, raw_channel = required(form, "To"), form.get("Channel")
     if not raw_channel or raw_channel not in CHANNELS:
         raise invalid("Channel")
@@ -146,7 +137,7 @@ async def create_verification(request: Request) -> Response:
         verification.payee = form.get("Payee") or verification.payee
     store.count_hits(keys, now)
     emit(state, verification, "pending", now)
-    return json_response(verification_json(verification, base_url(request)), 201)
+    return web.json_response(verification_json(verification, base_url(request)), 201)
 
 
 def _expire(state: EmulatorState, verification: Verification) -> Any:
@@ -159,22 +150,22 @@ def _expire(state: EmulatorState, verification: Verification) -> Any:
 
 
 def _active(request: Request, service: Service, sid: str | None) -> Verification:
-    found = state_of(request).store(VerifyStore).verifications.get(sid or "")
+    found = web.state_of(request).store(VerifyStore).verifications.get(sid or "")
     if found is None or found.service_sid != service.sid or not found.active:
-        raise not_found_v(request)
+        raise web.not_found_v(request)
     return found
 
 
 async def fetch_verification(request: Request) -> Response:
-    service = service_of(request, live_account(request))
+    service = service_of(request, web.live_account(request))
     verification = _active(request, service, request.path_params["sid"])
-    return json_response(verification_json(verification, base_url(request)))
+    return web.json_response(verification_json(verification, base_url(request)))
 
 
 async def update_verification(request: Request) -> Response:
-    state = state_of(request)
-    service = service_of(request, live_account(request))
-    form = await read_form(request)
+    state = web.state_of(request)
+    service = service_of(request, web.live_account(request))
+    form = await web.read_form(request)
     status = form.get("Status")
     if status not in {"canceled", "approved"}:
         raise invalid("Status")
@@ -182,14 +173,14 @@ async def update_verification(request: Request) -> Response:
     now = state.clock.now()
     state.store(VerifyStore).finish(verification, status, now)
     emit(state, verification, status, now)
-    return json_response(verification_json(verification, base_url(request)))
+    return web.json_response(verification_json(verification, base_url(request)))
 
 
 async def check_verification(request: Request) -> Response:
-    state = state_of(request)
+    state = web.state_of(request)
     store = state.store(VerifyStore)
-    service = service_of(request, live_account(request))
-    form = await read_form(request)
+    service = service_of(request, web.live_account(request))
+    form = await web.read_form(request)
     code = required(form, "Code")
     sid, to = form.get("VerificationSid"), form.get("To")
     if sid:
@@ -206,12 +197,12 @@ async def check_verification(request: Request) -> Response:
         emit(state, verification, "approved", now)
     elif verification.status == "max_attempts_reached":
         emit(state, verification, "max-attempts-reached", now)
-    return json_response(check_json(verification))
+    return web.json_response(check_json(verification))
 
 
 async def pending_verifications(request: Request) -> Response:
     """``GET /_emulator/verifications``: every pending verification with its code."""
-    store = state_of(request).store(VerifyStore)
+    store = web.state_of(request).store(VerifyStore)
     return JSONResponse(
         {
             "verifications": [
@@ -224,7 +215,7 @@ async def pending_verifications(request: Request) -> Response:
                     "code": v.code,
                     "send_attempts": len(v.sends),
                     "check_attempts": len(v.checks),
-                    "expires_at": iso8601(v.expires_at),
+                    "expires_at": web.iso8601(v.expires_at),
                 }
                 for v in store.pending()
             ]
@@ -236,10 +227,10 @@ def routes() -> list[BaseRoute]:
     service = "/v2/Services/{service_sid}"
     return [
         *verify_services.routes(),
-        *routes_for(service + "/Verifications", post=create_verification),
-        *routes_for(
+        *web.routes_for(service + "/Verifications", post=create_verification),
+        *web.routes_for(
             service + "/Verifications/{sid}", get=fetch_verification, post=update_verification
         ),
-        *routes_for(service + "/VerificationCheck", post=check_verification),
-        *routes_for("/_emulator/verifications", get=pending_verifications),
+        *web.routes_for(service + "/VerificationCheck", post=check_verification),
+        *web.routes_for("/_emulator/verifications", get=pending_verifications),
     ]

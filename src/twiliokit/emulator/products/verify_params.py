@@ -15,13 +15,12 @@ MAX_FRIENDLY_NAME: Final = 32
 
 def int_param(form: Form, name: str, low: int, high: int) -> int | None:
     """An integer form parameter in [low, high], None when absent, else 60200."""
-    raw = form.get(name)
-    if raw is None or raw == "":
-        return None
     try:
-        value = int(raw)
+        value = form.integer(name)
     except ValueError as exc:
         raise invalid(name) from exc
+    if value is None:
+        return None
     if not low <= value <= high:
         raise invalid(name)
     return value

@@ -22,7 +22,7 @@ from typing import Any, Final
 from twiliokit.emulator.clock import EventHandle
 from twiliokit.emulator.errors import ApiError
 from twiliokit.emulator.sids import new_sid
-from twiliokit.emulator.state import EmulatorState, Record
+from twiliokit.emulator.state import EmulatorState, Record, Stamp
 
 #: How long a verification stays checkable (Twilio's default: 10 minutes).
 EXPIRY_SECONDS: Final = 600
@@ -37,25 +37,36 @@ def invalid(name: str) -> ApiError:
     return ApiError(400, 60200, f"Invalid parameter: {name}")
 
 
-@dataclass
-class Bucket(Record):
-    rate_limit_sid: str
+class ChildStamp(Stamp):
+    """What a new :class:`ServiceChild` starts with (from ``VerifyStore._child_stamp``)."""
+
+    account_sid: str
     service_sid: str
+
+
+@dataclass
+class ServiceChild(Record):
+    """A record under a Verify service: a rate limit, a bucket or a webhook."""
+
+    service_sid: str
+
+
+@dataclass
+class Bucket(ServiceChild):
+    rate_limit_sid: str
     max: int
     interval: int
 
 
 @dataclass
-class RateLimit(Record):
-    service_sid: str
+class RateLimit(ServiceChild):
     unique_name: str
     description: str | None
     buckets: dict[str, Bucket] = field(default_factory=dict)
 
 
 @dataclass
-class Webhook(Record):
-    service_sid: str
+class Webhook(ServiceChild):
     friendly_name: str
     event_types: list[str]
     webhook_url: str
@@ -174,15 +185,19 @@ class VerifyStore:
             if verification.service_sid == service.sid:
                 self._forget(verification)
 
+    def _child_stamp(self, prefix: str, service_sid: str, account_sid: str) -> ChildStamp:
+        """A new :class:`ServiceChild`'s stamp: :class:`Record`'s fields and its service."""
+        return ChildStamp(
+            **self._state.stamp(prefix), service_sid=service_sid, account_sid=account_sid
+        )
+
     def add_rate_limit(
         self, service: Service, unique_name: str, description: str | None
     ) -> RateLimit:
         if any(rl.unique_name == unique_name for rl in service.rate_limits.values()):
             raise ApiError(400, 60208, f"Rate limit with UniqueName '{unique_name}' already exists")
         rate_limit = RateLimit(
-            **self._state.stamp("RK"),
-            service_sid=service.sid,
-            account_sid=service.account_sid,
+            **self._child_stamp("RK", service.sid, service.account_sid),
             unique_name=unique_name,
             description=description,
         )
@@ -192,10 +207,8 @@ class VerifyStore:
     def add_bucket(self, rate_limit: RateLimit, maximum: int, interval: int) -> Bucket:
         self.check_interval_free(rate_limit, interval)
         bucket = Bucket(
-            **self._state.stamp("BL"),
+            **self._child_stamp("BL", rate_limit.service_sid, rate_limit.account_sid),
             rate_limit_sid=rate_limit.sid,
-            service_sid=rate_limit.service_sid,
-            account_sid=rate_limit.account_sid,
             max=maximum,
             interval=interval,
         )
@@ -220,9 +233,7 @@ class VerifyStore:
         version: str,
     ) -> Webhook:
         webhook = Webhook(
-            **self._state.stamp("YW"),
-            service_sid=service.sid,
-            account_sid=service.account_sid,
+            **self._child_stamp("YW", service.sid, service.account_sid),
             friendly_name=friendly_name,
             event_types=event_types,
             webhook_url=webhook_url,

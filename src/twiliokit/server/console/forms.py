@@ -22,7 +22,7 @@ from twiliokit.errors import (
 from twiliokit.server.console.events import ConsoleEvent
 from twiliokit.server.console.pages import conversation_view
 from twiliokit.server.console.session import SESSION_COOKIE, SESSION_SECONDS
-from twiliokit.server.console.web import BASE, ConsoleState, signed_in
+from twiliokit.server.console.web import BASE, ConsoleState, posted_form, signed_in
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -72,11 +72,9 @@ async def sign_in_page(state: ConsoleState, request: Request) -> Response:
     return state.render(request, "sign_in.html", error=None)
 
 
-async def sign_in(state: ConsoleState, request: Request) -> Response:
+@posted_form
+async def sign_in(state: ConsoleState, request: Request, fields: dict[str, str]) -> Response:
     """Check the API token; a session cookie and the inbox, or 401 with the form again."""
-    fields = await state.form(request)
-    if isinstance(fields, Response):
-        return fields
     if not state.keys.token_matches(fields.get("token", "").strip()):
         return state.render(
             request,
@@ -90,11 +88,9 @@ async def sign_in(state: ConsoleState, request: Request) -> Response:
     return response
 
 
-async def sign_out(state: ConsoleState, request: Request) -> Response:
+@posted_form
+async def sign_out(state: ConsoleState, request: Request, _fields: dict[str, str]) -> Response:
     """End the session (here at once; the cookie is deleted from the browser)."""
-    refused = await state.form(request)
-    if isinstance(refused, Response):
-        return refused
     session = state.session(request)
     if session is not None:
         state.keys.revoke(session)
@@ -110,11 +106,9 @@ async def sign_out(state: ConsoleState, request: Request) -> Response:
 
 
 @signed_in
-async def reply(state: ConsoleState, request: Request) -> Response:
+@posted_form
+async def reply(state: ConsoleState, request: Request, fields: dict[str, str]) -> Response:
     """Send the reply box's text to the conversation's contact through the send pipeline."""
-    fields = await state.form(request)
-    if isinstance(fields, Response):
-        return fields
     contact = request.path_params["contact"]
     body = fields.get("body", "").strip()
     problem = None
@@ -146,11 +140,9 @@ async def reply(state: ConsoleState, request: Request) -> Response:
 
 
 @signed_in
-async def cancel_batch(state: ConsoleState, request: Request) -> Response:
+@posted_form
+async def cancel_batch(state: ConsoleState, request: Request, _fields: dict[str, str]) -> Response:
     """Cancel a batch's items still queued."""
-    refused = await state.form(request)
-    if isinstance(refused, Response):
-        return refused
     batch_id = request.path_params["batch_id"]
     ledger = state.ledger()
     canceled = 0

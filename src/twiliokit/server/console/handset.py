@@ -7,13 +7,21 @@ It speaks to the emulator's control API (``/_emulator/inbound``, ``/_emulator/cl
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 from starlette.responses import RedirectResponse, Response
 
-from twiliokit.server.console.web import BASE, ConsoleState, signed_in
+from twiliokit.server.console.web import (
+    BASE,
+    ConsoleState,
+    FormPage,
+    Page,
+    posted_form,
+    signed_in,
+)
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -76,10 +84,16 @@ def _absent(state: ConsoleState, request: Request) -> Response | None:
     )
 
 
-async def _posted(state: ConsoleState, request: Request) -> dict[str, str] | Response:
-    """The handset form's fields, or the page to answer (no handset here, form expired)."""
-    absent = _absent(state, request)
-    return absent if absent is not None else await state.form(request)
+def _handset_form(handler: FormPage) -> Page:
+    """``posted_form(handler)`` where there is a handset; else the "no handset" page."""
+    posted = posted_form(handler)
+
+    @wraps(handler)
+    async def present(state: ConsoleState, request: Request) -> Response:
+        absent = _absent(state, request)
+        return absent if absent is not None else await posted(state, request)
+
+    return present
 
 
 async def _render(
@@ -111,11 +125,9 @@ async def handset_page(state: ConsoleState, request: Request) -> Response:
 
 
 @signed_in
-async def text_number(state: ConsoleState, request: Request) -> Response:
+@_handset_form
+async def text_number(state: ConsoleState, request: Request, fields: dict[str, str]) -> Response:
     """Text the Twilio number from the contact (STOP, START, HELP work as they do on Twilio)."""
-    fields = await _posted(state, request)
-    if isinstance(fields, Response):
-        return fields
     contact = fields.get("from", "").strip()
     body = fields.get("body", "")
     problem = (
@@ -133,11 +145,9 @@ async def text_number(state: ConsoleState, request: Request) -> Response:
 
 
 @signed_in
-async def advance_clock(state: ConsoleState, request: Request) -> Response:
+@_handset_form
+async def advance_clock(state: ConsoleState, request: Request, fields: dict[str, str]) -> Response:
     """Move the emulator's time forward: what falls due runs (deliveries, status callbacks)."""
-    fields = await _posted(state, request)
-    if isinstance(fields, Response):
-        return fields
     contact = fields.get("from", "").strip() or DEFAULT_CONTACT
     text = fields.get("seconds", "").strip()
     try:
@@ -156,11 +166,9 @@ async def advance_clock(state: ConsoleState, request: Request) -> Response:
 
 
 @signed_in
-async def inject_fault(state: ConsoleState, request: Request) -> Response:
+@_handset_form
+async def inject_fault(state: ConsoleState, request: Request, fields: dict[str, str]) -> Response:
     """Make the emulator fail the next request of a kind (see :data:`FAULTS`)."""
-    fields = await _posted(state, request)
-    if isinstance(fields, Response):
-        return fields
     contact = fields.get("from", "").strip() or DEFAULT_CONTACT
     chosen = FAULTS.get(fields.get("fault", ""))
     problem = (

@@ -99,11 +99,11 @@ async def inbox(state: ConsoleState, request: Request) -> Response:
         if page.has_more:
             query = {k: v for k, v in shown.items() if v} | {"page": str(number + 1)}
             next_url = f"{request.url.path}?{urlencode(query)}"
-    return state.render(
+    return _filtered(
+        state,
         request,
         "inbox.html",
-        status=400 if error else 200,
-        error=error,
+        error,
         rows=rows,
         shown=shown,
         channels=list(Channel),
@@ -222,14 +222,14 @@ async def chart_page(state: ConsoleState, request: Request) -> Response:
             "svg": Markup(render_chart(hours, title=title)),  # noqa: S704 - escaped there
         }
         top_errors = [(code, count, error_hint(code)) for code, count in data.top_errors]
-    return state.render(
-        request,
-        "chart.html",
-        status=400 if error else 200,
-        error=error,
-        top_errors=top_errors,
-        **shown,
-    )
+    return _filtered(state, request, "chart.html", error, top_errors=top_errors, **shown)
+
+
+def _filtered(
+    state: ConsoleState, request: Request, template: str, error: str | None, **context: Any
+) -> Response:
+    """A page of filtered records: 400 with ``error`` above them when a filter was refused."""
+    return state.render(request, template, status=400 if error else 200, error=error, **context)
 
 
 def _check_period(since: datetime, until: datetime) -> None:

@@ -25,10 +25,11 @@ from twiliokit.errors import TwiliokitError, ValidationError
 from twiliokit.server.console.events import Broadcaster
 from twiliokit.server.console.session import CSRF_COOKIE, SESSION_COOKIE, ConsoleKeys, Session
 from twiliokit.server.console.settings import BASE, ConsoleSettings
+from twiliokit.server.http_middleware import HttpMiddleware
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import Message, Receive, Scope, Send
 
     from twiliokit.ledger import LedgerStore
     from twiliokit.server.runtime import AgentRuntime
@@ -40,7 +41,9 @@ __all__ = [
     "CSP",
     "ConsoleSettings",
     "ConsoleState",
+    "FormPage",
     "SecurityHeaders",
+    "posted_form",
     "signed_in",
 ]
 
@@ -151,6 +154,22 @@ def _when(value: datetime | None) -> str:
 
 
 Page = Callable[["ConsoleState", "Request"], Awaitable[Response]]
+#: A form handler: a page that also takes the posted form's fields.
+FormPage = Callable[["ConsoleState", "Request", dict[str, str]], Awaitable[Response]]
+
+
+def posted_form(handler: FormPage) -> Page:
+    """Run ``handler`` with the posted form's fields once its CSRF token checks out; otherwise
+    answer the 403 "form expired" page."""
+
+    @wraps(handler)
+    async def checked(state: ConsoleState, request: Request) -> Response:
+        fields = await state.form(request)
+        if isinstance(fields, Response):
+            return fields
+        return await handler(state, request, fields)
+
+    return checked
 
 
 def signed_in(page: Page) -> Page:
@@ -191,17 +210,10 @@ def signed_in(page: Page) -> Page:
     return guarded
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware adding the console's security headers to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
 
         async def with_headers(message: Message) -> None:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from twiliokit.errors import ConfigurationError
+from twiliokit.server.http_middleware import HttpMiddleware
 from twiliokit.server.http_routes.errors import error_document
 
 __all__ = ["API_TOKEN_ENV", "PUBLIC_PATHS", "BearerTokenMiddleware"]
@@ -18,7 +19,7 @@ API_TOKEN_ENV = "TWILIOKIT_API_TOKEN"  # noqa: S105 - a variable name
 PUBLIC_PATHS = frozenset({"/openapi.json", "/healthz"})
 
 
-class BearerTokenMiddleware:
+class BearerTokenMiddleware(HttpMiddleware):
     """Require ``Authorization: Bearer <token>`` on every HTTP request except ``public``.
 
     The comparison is constant-time (``hmac.compare_digest``); the token never appears in a
@@ -28,14 +29,15 @@ class BearerTokenMiddleware:
     def __init__(self, app: ASGIApp, *, token: str, public: frozenset[str] = PUBLIC_PATHS):
         if not token:
             raise ConfigurationError("the API token must not be empty", field="api_token")
-        self._app = app
+        super().__init__(app)
         self._token = token.encode()
         self._public = public
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in self._public:
-            await self._app(scope, receive, send)
-            return
+    def handles(self, scope: Scope) -> bool:
+        """HTTP requests but those to the public paths."""
+        return super().handles(scope) and scope.get("path") not in self._public
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = _bearer(scope)
         if given is None or not hmac.compare_digest(given, self._token):
             message = "a bearer token is required" if given is None else "the token is wrong"
@@ -53,7 +55,7 @@ class BearerTokenMiddleware:
             )
             await response(scope, receive, send)
             return
-        await self._app(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def _bearer(scope: Scope) -> bytes | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from twiliokit.errors import (
     ComplianceError,
@@ -33,6 +33,7 @@ from twiliokit.errors import (
 )
 from twiliokit.problem_words import plain_problem
 from twiliokit.server.guardrails import HourlyCapError
+from twiliokit.server.http_middleware import HttpMiddleware
 from twiliokit.server.http_routes.bodies import MAX_BODY_BYTES, TooLargeError
 
 if TYPE_CHECKING:
@@ -154,17 +155,11 @@ def error_responses() -> dict[int | str, dict[str, Any]]:
     }
 
 
-class ErrorsAsJson:
+class ErrorsAsJson(HttpMiddleware):
     """Last line of defence: an unexpected exception becomes a JSON 500 with the error object,
     never a traceback or a plain-text page; the exception is logged, not re-raised."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:
@@ -174,7 +169,7 @@ class ErrorsAsJson:
             await send(message)
 
         try:
-            await self._app(scope, receive, watch)
+            await self.app(scope, receive, watch)
         except ClientDisconnect:
             # The client left before its request was read (or it was cut off for being too
             # slow): nobody is waiting for an answer, and nothing went wrong here.
