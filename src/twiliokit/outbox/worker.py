@@ -169,7 +169,7 @@ class OutboxWorker:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._lanes: RequestLanes[OutboxItem, StartMark] = RequestLanes(self.settings.concurrency)
-        self._cap_turn = asyncio.Lock()  # one item of this worker asks at a time when full
+        self._cap_turn = asyncio.Lock()  # one item of this worker asks again when full
         self._request_ended = asyncio.Event()
         # The item waiting for a request slot of the account, which the next request of this
         # worker to end hands its slot to (``hand_over``).
@@ -379,17 +379,15 @@ class OutboxWorker:
 
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
-        while every request slot of the account was taken. While they are, the item asks
-        again every ``FULL_RETRY``, and sooner when one of this worker's requests ends; the
-        next request of this worker to end hands its slot over (:meth:`_hand_over`)."""
-        cap = self.settings.max_in_flight
+        while every request slot of the account was taken. While they are, one item of this
+        worker at a time asks again every ``FULL_RETRY``, and sooner when one of this
+        worker's requests ends; the next request of this worker to end hands its slot over
+        (:meth:`_hand_over`)."""
+        mark = await self._ask(item)
+        if mark is not StartMark.FULL:
+            return mark
         async with self._cap_turn:
             while True:
-                mark = await self.store.start_request(
-                    item.id, owner=self.owner, at=self._now(), max_in_flight=cap
-                )
-                if mark is not StartMark.FULL:
-                    return mark
                 handed: asyncio.Future[StartMark | None] = (
                     asyncio.get_running_loop().create_future()
                 )
@@ -409,12 +407,19 @@ class OutboxWorker:
                 finally:
                     stopping.cancel()
                     ended.cancel()
-                if self._handoff is not None and self._handoff[1] is handed:
-                    self._handoff = None  # nobody took it: ask again
-                else:
+                if self._handoff is None or self._handoff[1] is not handed:
                     return await handed  # an ended request is handing its slot over
+                self._handoff = None  # nobody took it: ask again
                 if self._stop.is_set():
                     return None
+                mark = await self._ask(item)
+                if mark is not StartMark.FULL:
+                    return mark
+
+    async def _ask(self, item: OutboxItem) -> StartMark:
+        return await self.store.start_request(
+            item.id, owner=self.owner, at=self._now(), max_in_flight=self.settings.max_in_flight
+        )
 
     async def _hand_over(
         self,
