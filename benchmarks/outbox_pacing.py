@@ -183,6 +183,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     # Enough that two workers keep 111 messages/s in flight however slow a commit gets.
     parser.add_argument("--concurrency", type=int, default=32, help="per worker")
+    parser.add_argument(
+        "--emulator-nice",
+        type=int,
+        default=0,
+        help="the emulator's scheduling priority (e.g. -10: ahead of workers and database)",
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument(
@@ -192,7 +198,7 @@ def main() -> None:
     seconds = args.seconds or (12.0 if args.quick else 60.0)
     rates = dict(zip(SENDERS, args.rates, strict=False))
     with (
-        running_bench_emulator(latency_ms=args.latency_ms) as emulator,
+        running_bench_emulator(latency_ms=args.latency_ms, nice=args.emulator_nice) as emulator,
         database(args.backend, "pacing", warm_wal=not args.quick) as db_url,
     ):
         figures = asyncio.run(
