@@ -405,26 +405,9 @@ class SqlOutbox:
 
         def run(conn: Connection) -> list[OutboxItem]:
             _lock_outbox(conn)
-            conn.execute(
-                update(t.outbox_items)
-                .where(q.expired(now, started=False))
-                .values(
-                    state=OutboxState.QUEUED.value,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-            )
+            conn.execute(_expire(now, started=False, state=QUEUED, lease_owner=None))
             lost = conn.execute(
-                update(t.outbox_items)
-                .where(q.expired(now, started=True))
-                .values(
-                    state=OutboxState.UNKNOWN.value,
-                    lease_until=None,
-                    updated_at=now,
-                    reason=LOST_LEASE,
-                )
-                .returning(i.outbox_id)
+                _expire(now, started=True, state=UNKNOWN, reason=LOST_LEASE).returning(i.outbox_id)
             ).all()
             if not lost:
                 return []
@@ -503,6 +486,15 @@ def _due_candidates(
         if found:
             candidates[sender] = list(found)
     return candidates
+
+
+QUEUED, UNKNOWN = OutboxState.QUEUED.value, OutboxState.UNKNOWN.value
+
+
+def _expire(now: datetime, *, started: bool, **values: Any) -> Any:
+    """The items whose lease ran out (with or without a request started), released."""
+    released = update(t.outbox_items).where(q.expired(now, started=started))
+    return released.values(lease_until=None, updated_at=now, **values)
 
 
 def _column_values(outcome: OutboxOutcome) -> dict[str, Any]:

@@ -73,9 +73,6 @@ CLAIM_HORIZON: Final = timedelta(seconds=2)
 #: request (80-90 ms median on a loaded machine, more at p99), which would bunch late items.
 #: A worker killed in between leaves it unknown, and reconciliation finds it absent.
 MARK_AHEAD: Final = timedelta(milliseconds=250)
-#: How many of its sender's intervals late an item may leave, rather than take a fresh slot
-#: (which wastes the one it missed).
-LATE_SLOTS: Final = 2
 #: The shortest interval of a sender whose late items take a fresh slot
 #: (``OutboxWorker._slot_in_time``).
 LATE_FLOOR: Final = timedelta(milliseconds=10)
@@ -373,15 +370,12 @@ class OutboxWorker:
         if mark is StartMark.LOST:
             logger.info("%s: lease lost before it left; another worker has it", item.id)
             return _NOT_SENT
-        leave_at: datetime | None = None if mark is None else slot
-        while leave_at is not None and await self._wait_for_slot(leave_at):
-            late = await self._fresh_slot_if_late(item, leave_at)
-            if late is None:
-                return await self._send(item)
-            leave_at = late
-        # This worker knows nothing left: the item goes back, not unknown.
-        await self._finish(item, self._released("the worker stopped before it left"))
-        return _NOT_SENT
+        leave_at = None if mark is None else await self._slot_in_time(item, slot)
+        if leave_at is None or not await self._wait_for_slot(leave_at):
+            # This worker knows nothing left: the item goes back, not unknown.
+            await self._finish(item, self._released("the worker stopped before it left"))
+            return _NOT_SENT
+        return await self._send(item)
 
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
@@ -468,24 +462,19 @@ class OutboxWorker:
         await self._finish(item, outcome)
         return True
 
-    async def _fresh_slot_if_late(self, item: OutboxItem, slot: datetime) -> datetime | None:
-        """``None`` when the item may leave now, at its slot; else a fresh slot. A worker
-        that got there more than one interval late (a busy event loop, a timer that fired
-        late, every request slot taken) takes a fresh one instead of sending at once, so that
-        the items it reached late do not leave together, over the sender's rate: no sooner
-        than ``MARK_AHEAD`` from now, so that the ledger write it costs cannot make it late
-        again (with a backlog the sender's next slot is further off anyway). Not for a sender
-        faster than 1 / ``LATE_FLOOR``: an event loop is not that precise, and a fresh slot
-        would cost each item a ledger write."""
+    async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime | None:
+        """The slot to send at, once the item is marked started. A worker that got there more
+        than one interval late (a busy event loop, every request slot taken) takes a fresh
+        slot instead of sending at once, so the items it reached late do not leave together,
+        over the sender's rate. Not for a sender faster than 1 / ``LATE_FLOOR``: an event
+        loop is not that precise, and a fresh slot would cost each item a ledger write."""
         if item.kind == OutboxKind.FORWARD:
-            return None
+            return leave_at
         rate = self.settings.rate_for(item.sender)
         now = self._now()
-        if 1 / rate < LATE_FLOOR.total_seconds() or now - slot <= LATE_SLOTS * timedelta(
-            seconds=1 / rate
-        ):
-            return None
-        return await self.store.take_slot(item.sender, now=now + MARK_AHEAD, default_rate=rate)
+        if 1 / rate < LATE_FLOOR.total_seconds() or now - leave_at <= timedelta(seconds=1 / rate):
+            return leave_at
+        return await self.store.take_slot(item.sender, now=now, default_rate=rate)
 
     async def _wait_for_slot(self, leave_at: datetime) -> bool:
         """Sleep until the item's pacing slot; ``False`` when the worker stops first."""
