@@ -230,6 +230,7 @@ class MemoryOutbox:
         kinds: Collection[OutboxKind] | None = None,
         default_rate: float = 1.0,
         rate_for: Callable[[str], float] | None = None,
+        lead: timedelta = timedelta(0),
     ) -> list[ClaimedItem]:
         self._check_open()
         now = require_utc("claim_due", "now", now)
@@ -257,7 +258,7 @@ class MemoryOutbox:
         rates = {
             sender: [self._batch_rate(i) for i in found] for sender, found in candidates.items()
         }
-        plan = plan_slots(paces, rates, now=now, horizon=horizon, budget=budget)
+        plan = plan_slots(paces, rates, now=now, horizon=horizon, budget=budget, lead=lead)
         claimed = []
         until = max((slot for _, _, slot in plan.taken), default=now) + lease
         changes = claim_changes(owner=owner, until=until, now=now)

@@ -122,19 +122,25 @@ def plan_slots(
     now: datetime,
     horizon: timedelta,
     budget: int,
+    lead: timedelta = timedelta(0),
 ) -> SlotPlan:
     """Give slots to at most ``budget`` items.
 
     ``candidates[sender]`` holds the batch rate (``None``: none) of each of the sender's due
     items, oldest first. Each sender's items get consecutive slots from its pace; only slots
     within ``now + horizon`` are offered, and the earliest offers across senders are taken (so
-    what each sender gets is a prefix of its candidates).
+    what each sender gets is a prefix of its candidates). A sender that was idle starts its
+    schedule ``lead`` from now, or one interval if that is sooner: time for a worker to get
+    its first item ready, which otherwise leaves late behind everything else claimed with it
+    (and the next ones on time after it, making that stretch short).
     """
     until = now + horizon
     offers: list[tuple[datetime, str, int, datetime]] = []
     for sender, rates in candidates.items():
         pace = paces[sender]
         slot = first_slot(pace, now)
+        if slot == now:  # idle: the schedule starts now
+            slot = now + min(lead, step(pace, now))
         for index, batch_rate in enumerate(rates):
             if slot > until:
                 break

@@ -261,6 +261,7 @@ class SqlOutbox:
         kinds: Collection[OutboxKind] | None = None,
         default_rate: float = 1.0,
         rate_for: Callable[[str], float] | None = None,
+        lead: timedelta = timedelta(0),
     ) -> list[ClaimedItem]:
         now = require_utc("claim_due", "now", now)
         check_rate(default_rate, "default_rate")
@@ -305,6 +306,7 @@ class SqlOutbox:
                 now=now,
                 horizon=horizon,
                 budget=budget,
+                lead=lead,
             )
             if not plan.taken:
                 return []

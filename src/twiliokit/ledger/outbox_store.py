@@ -97,6 +97,7 @@ class OutboxStore(Protocol):
         kinds: Collection[OutboxKind] | None = None,
         default_rate: float = 1.0,
         rate_for: Callable[[str], float] | None = None,
+        lead: timedelta = timedelta(0),
     ) -> list[ClaimedItem]:
         """Claim up to ``limit`` queued items that are due (``not_before <= now``), oldest
         first, whose sender's next slot falls within ``now + horizon``; each gets a slot from
@@ -106,7 +107,9 @@ class OutboxStore(Protocol):
         leaves no faster than that rate. With ``max_in_flight``, never more items in
         ``sending`` (unexpired leases, all owners) than that. Items of a canceled batch are
         not claimed. Senders are served in order of their slots, so one sender's backlog
-        does not hold the others back. Returned in order of ``leave_at``."""
+        does not hold the others back. A sender that was idle starts its schedule ``lead``
+        (or one interval, if sooner) from now (``outbox_rules.plan_slots``). Returned in
+        order of ``leave_at``."""
         ...
 
     async def take_slot(

@@ -296,6 +296,7 @@ class OutboxWorker:
                 max_in_flight=None if cap is None else CLAIMS_PER_SLOT * cap,
                 kinds=self.kinds,
                 default_rate=FALLBACK_RATE,
+                lead=MARK_AHEAD,
             )
         except StorageError as exc:
             logger.warning("cannot claim outbox items, trying again soon: %s", exc.message)

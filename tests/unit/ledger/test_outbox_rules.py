@@ -50,6 +50,23 @@ def test_slots_follow_the_virtual_schedule() -> None:
     assert capacity(pace(4, next_at=seconds(3)), now=NOW, horizon=timedelta(seconds=1)) == 0
 
 
+def test_an_idle_sender_starts_its_schedule_a_lead_from_now() -> None:
+    """With a lead, a sender that was idle gets its first slot that far ahead, or one
+    interval ahead when that is sooner; a sender with a schedule keeps it."""
+    lead = timedelta(milliseconds=250)
+    horizon = timedelta(seconds=2)
+
+    def first(sender_pace: SenderPace) -> datetime:
+        plan = plan_slots(
+            {"a": sender_pace}, {"a": [None]}, now=NOW, horizon=horizon, budget=1, lead=lead
+        )
+        return plan.taken[0][2]
+
+    assert first(pace(1)) == seconds(0.25)
+    assert first(pace(100)) == seconds(0.01)
+    assert first(pace(1, next_at=seconds(0.1))) == seconds(0.1)
+
+
 def test_budget_goes_to_the_earliest_slots_across_senders() -> None:
     """With a budget, senders alternate by slot, and quotas give a sender with few items
     due only those, the rest to the others."""
