@@ -130,12 +130,17 @@ def running_emulator(
         base_url = _wait_for_base_url(process, time.monotonic() + start_timeout)
         yield Emulator(base_url=base_url, pid=process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 # Twilio's official SDK, pointed at the emulator ----------------------------------------------

@@ -39,7 +39,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, too
 
-from benchmarks._emulator import ACCOUNT_SID, AUTH_TOKEN, _wait_for_base_url  # noqa: E402
+from benchmarks._emulator import (  # noqa: E402
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    _wait_for_base_url,
+    stop_process,
+)
 
 __all__ = [
     "SENDERS",
@@ -181,18 +186,11 @@ def running_bench_emulator(
             base_url = _wait_for_base_url(process, time.monotonic() + start_timeout)
             yield BenchEmulator(base_url=base_url, pid=process.pid, log=Path(log.name))
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process)
 
 
 def _serve_emulator(latency_ms: float, sender_mps: float) -> None:
     """Subprocess entry: the stock emulator plus the message-list route."""
-    import dataclasses
-
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
@@ -201,14 +199,10 @@ def _serve_emulator(latency_ms: float, sender_mps: float) -> None:
     from twiliokit.emulator.products.messaging_store import MessagingStore
     from twiliokit.serving import bound_port, make_server
 
-    options: dict[str, Any] = {"latency_ms": latency_ms, "time_rate": 1.0}
-    names = {f.name for f in dataclasses.fields(EmulatorConfig)}
     # The emulator spaces a sender's date_sent by its throughput and fails a queue longer
     # than Twilio's with 30001; the benchmarks measure the outbox's own pace, so the
     # emulator's carrier side is made fast enough never to push back.
-    if "sender_mps" in names:
-        options["sender_mps"] = sender_mps
-    app = create_app(EmulatorConfig(**options))
+    app = create_app(EmulatorConfig(latency_ms=latency_ms, time_rate=1.0, sender_mps=sender_mps))
     state = app.state.emulator
     arrivals = ArrivalTimes(app)
 

@@ -55,7 +55,6 @@ __all__ = [
     "item_select",
     "list_query",
     "locked_paces",
-    "not_final",
     "queued_senders",
     "requests_in_flight",
     "start",
@@ -70,13 +69,6 @@ p = t.outbox_paces.c
 
 QUEUED = OutboxState.QUEUED.value
 SENDING = OutboxState.SENDING.value
-#: States stored on a row that no outcome changes any more (``delivered`` is only read).
-STORED_FINAL = (
-    OutboxState.SENT.value,
-    OutboxState.FAILED.value,
-    OutboxState.REFUSED.value,
-    OutboxState.CANCELED.value,
-)
 
 
 class OutboxStatements:
@@ -341,8 +333,10 @@ def start(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any
 def finish(
     item_id: str, changes: Mapping[str, Any], owner: str | None
 ) -> tuple[Update, dict[str, Any]]:
-    """Set ``changes`` (column values) on the item while ``owner`` holds it (``None``: while
-    it is unknown)."""
+    """Set ``changes`` (column values) on the item while ``owner`` holds it; ``None``: while
+    it is ``unknown``, what reconciliation (or a person) may decide. Not any unfinished item:
+    a reconciler that decided late must not requeue an item another worker already requeued
+    and is sending (it would leave twice)."""
     params = {f"v_{name}": value for name, value in changes.items()}
     return _finish(tuple(changes), owner is None), params | {"f_id": item_id, "f_owner": owner}
 
@@ -362,17 +356,6 @@ def _finish(columns: tuple[str, ...], undecided: bool) -> Update:
 def held_by(item_id: str, owner: str) -> ColumnElement[bool]:
     """The item, while ``owner`` holds its lease."""
     return and_(i.outbox_id == item_id, i.state == SENDING, i.lease_owner == owner)
-
-
-def not_final(item_id: str) -> ColumnElement[bool]:
-    return and_(i.outbox_id == item_id, i.state.not_in(STORED_FINAL))
-
-
-def undecided(item_id: str) -> ColumnElement[bool]:
-    """The item, while it is ``unknown``: what reconciliation (or a person) may decide. Not
-    any unfinished item: a reconciler that decided late must not requeue an item another
-    worker already requeued and is sending (it would leave twice). (E3)"""
-    return and_(i.outbox_id == item_id, i.state == OutboxState.UNKNOWN.value)
 
 
 def expired(now: datetime, *, started: bool) -> ColumnElement[bool]:

@@ -3,8 +3,9 @@ crash left in doubt.
 
 One loop, on asyncio::
 
-    claim_due (leases + pacing slots, decided by the database), up to twice ``concurrency``
-    items: one ready behind each request slot, so a slot that frees is refilled at once
+    claim_due (leases + pacing slots, decided by the database), up to three items per
+    request slot (``concurrency``): one out, two ready, so a slot that frees is refilled at
+    once
       -> for each claimed item, in its own task:
          compliance again (a STOP or a closed WhatsApp window since it was queued refuses it;
          quiet hours defer it to their end) -> just before its slot: a request slot of this
@@ -78,8 +79,8 @@ MARK_AHEAD: Final = timedelta(milliseconds=250)
 LATE_FLOOR: Final = timedelta(milliseconds=10)
 #: How often an idle worker looks for due items.
 POLL_INTERVAL: Final = 0.25
-#: How long an item waits before asking again when ``max_in_flight`` requests are out (sooner
-#: when one of this worker's own requests ends).
+#: How long an item waits before asking again when ``max_in_flight`` requests are out (unless
+#: one of this worker's own requests hands its slot over first).
 FULL_RETRY: Final = 0.02
 #: Items a worker holds claimed per request slot: the one out and two ready to leave (a
 #: claim costs about as much for one item as for eight, so claims wait until one per slot
@@ -170,7 +171,6 @@ class OutboxWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lanes: RequestLanes[OutboxItem, StartMark] = RequestLanes(self.settings.concurrency)
         self._cap_turn = asyncio.Lock()  # one item of this worker asks again when full
-        self._request_ended = asyncio.Event()
         # The item waiting for a request slot of the account, which the next request of this
         # worker to end hands its slot to (``hand_over``).
         self._handoff: tuple[OutboxItem, asyncio.Future[StartMark | None]] | None = None
@@ -344,7 +344,6 @@ class OutboxWorker:
                 self._lanes.release()
                 return
             outcome, record = self._judge(item, answer)
-            self._request_ended.set()
             # The finish and the ledger record go together, so that the runner commits them in
             # one transaction; with the lane and the request slot handed to the next item
             # when one waits (see RequestLanes).
@@ -381,9 +380,8 @@ class OutboxWorker:
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
         while every request slot of the account was taken. While they are, one item of this
-        worker at a time asks again every ``FULL_RETRY``, and sooner when one of this
-        worker's requests ends; the next request of this worker to end hands its slot over
-        (:meth:`_hand_over`)."""
+        worker at a time asks again every ``FULL_RETRY``, unless the next request of this
+        worker to end hands its slot over first (:meth:`_hand_over`)."""
         mark = await self._ask(item)
         if mark is not StartMark.FULL:
             return mark
@@ -393,10 +391,8 @@ class OutboxWorker:
                     asyncio.get_running_loop().create_future()
                 )
                 self._handoff = (item, handed)
-                self._request_ended.clear()
                 stopping = asyncio.ensure_future(self._stop.wait())
-                ended = asyncio.ensure_future(self._request_ended.wait())
-                wakers: set[asyncio.Future[Any]] = {stopping, ended, handed}
+                wakers: set[asyncio.Future[Any]] = {stopping, handed}
                 try:
                     await asyncio.wait(
                         wakers,
@@ -407,10 +403,13 @@ class OutboxWorker:
                     )
                 finally:
                     stopping.cancel()
-                    ended.cancel()
                 if self._handoff is None or self._handoff[1] is not handed:
-                    return await handed  # an ended request is handing its slot over
-                self._handoff = None  # nobody took it: ask again
+                    # An ended request is handing its slot over (None: that failed).
+                    handed_mark = await handed
+                    if handed_mark is not None:
+                        return handed_mark
+                else:
+                    self._handoff = None  # nobody took it: ask again
                 if self._stop.is_set():
                     return None
                 mark = await self._ask(item)
@@ -429,13 +428,14 @@ class OutboxWorker:
         waiting: OutboxItem,
         handed: asyncio.Future[StartMark | None],
     ) -> None:
-        """Finish ``item`` and start ``waiting`` in one transaction (see ``hand_over``)."""
+        """Finish ``item`` and start ``waiting`` in one transaction (see ``hand_over``). If
+        the ledger fails, ``waiting`` keeps the lane and asks for itself."""
         try:
             recorded, mark = await self.store.hand_over(
                 item.id, outcome, owner=self.owner, to=waiting.id, at=self._now()
             )
-        except BaseException as exc:
-            handed.set_exception(exc)
+        except BaseException:
+            handed.set_result(None)
             raise
         handed.set_result(mark)
         await self._finished(item, outcome, recorded=recorded)
