@@ -26,7 +26,7 @@ import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 import pydantic
@@ -67,6 +67,7 @@ __all__ = [
     "Limit",
     "PageInput",
     "PageToken",
+    "Paging",
     "Sid",
     "WebUrl",
     "address",
@@ -75,6 +76,7 @@ __all__ = [
     "end_of",
     "names",
     "page_token_field",
+    "range_rule",
     "register",
     "start_of",
 ]
@@ -247,6 +249,13 @@ def page_token_field() -> Any:
     )
 
 
+class Paging(TypedDict):
+    """The paging keywords of a client's ``list_*`` call."""
+
+    page_size: int
+    page_token: str | None
+
+
 class PageInput(AgentInput):
     """Base of a list action's input: the paging arguments.
 
@@ -258,6 +267,10 @@ class PageInput(AgentInput):
     limit: Limit = 20
     page_token: PageToken | None = page_token_field()
     include_raw: bool = Field(default=False, description="Include each item's raw JSON.")
+
+    def paging(self) -> Paging:
+        """The page asked for, as the client's list calls take it."""
+        return {"page_size": self.limit, "page_token": self.page_token}
 
 
 class Sid:
@@ -416,6 +429,23 @@ def check_range(
             hint=f"Swap them, or drop one. {after_name} is the earliest moment, {before_name} "
             "the latest.",
         )
+
+
+def range_rule(after: str, before: str) -> Any:
+    """The model validator of an input whose arguments ``after`` and ``before`` bound a time
+    range: a range that ends before it starts is refused (:func:`check_range`). Assign it in
+    the class body: ``_dates = range_rule("since", "until")``."""
+
+    def check(arguments: InputT) -> InputT:
+        check_range(
+            getattr(arguments, after),
+            getattr(arguments, before),
+            after_name=after,
+            before_name=before,
+        )
+        return arguments
+
+    return model_validator(mode="after")(check)
 
 
 def check_not_future(bound: datetime | date | None, *, name: str, now: datetime, what: str) -> None:

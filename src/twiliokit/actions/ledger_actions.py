@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import (
@@ -24,9 +24,9 @@ from twiliokit.actions.inputs import (
     Limit,
     Sid,
     address,
-    check_range,
     end_of,
     names,
+    range_rule,
     register,
     start_of,
 )
@@ -334,13 +334,9 @@ async def get_message_status_history(
 # --- wait_for_delivery -----------------------------------------------------------------------
 
 
-class WaitForDeliveryInput(AgentInput):
+class WaitForDeliveryInput(MessageSidInput):
     """Arguments of wait_for_delivery."""
 
-    sid: MessageSid = Field(
-        validation_alias=names("sid", "message_sid"),
-        description="The message SID (SM... or MM...), as returned by send_sms or send_whatsapp.",
-    )
     timeout_seconds: int = Field(
         default=60,
         ge=1,
@@ -567,10 +563,7 @@ class SearchLedgerInput(AgentInput):
         "until to reach older ones.",
     )
 
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        check_range(self.since, self.until, after_name="since", before_name="until")
-        return self
+    _dates = range_rule("since", "until")
 
 
 class SearchLedgerOutput(Output):

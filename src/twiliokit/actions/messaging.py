@@ -24,16 +24,13 @@ from twiliokit.actions.inputs import (
     AgentInput,
     DateBound,
     Instant,
-    Limit,
     PageInput,
-    PageToken,
     Sid,
     WebUrl,
     address,
     check_not_future,
     check_range,
     names,
-    page_token_field,
     register,
 )
 from twiliokit.actions.outputs import (
@@ -43,6 +40,7 @@ from twiliokit.actions.outputs import (
     PageOutput,
     TemplateOutput,
     next_page_token_field,
+    scheduled_answer,
 )
 from twiliokit.actions.sending import Scheduled, outbox_id_field, schedule, send_now
 from twiliokit.errors import ValidationError
@@ -280,18 +278,12 @@ class SendMessageOutput(MessageOutput):
     def scheduled(cls, scheduled: Scheduled, info: SegmentInfo | None) -> Self:
         """The answer to a send_at send: what will leave, and when."""
         intent = scheduled.intent
-        base: dict[str, Any] = dict.fromkeys(MessageOutput.model_fields)
-        base.update(
-            status="scheduled",
-            direction="outbound-api",
-            from_=intent.from_,
-            to=intent.to,
+        base = scheduled_answer(
+            MessageOutput,
+            scheduled,
             body=intent.body,
             num_media=len(intent.media_urls),
-            account_sid=None,
             messaging_service_sid=intent.messaging_service_sid,
-            outbox_id=scheduled.outbox_id,
-            send_at=scheduled.send_at,
         )
         return cls._with_segments(base, info)
 
@@ -622,8 +614,8 @@ async def delete_message(context: ActionContext, arguments: DeleteMessageInput) 
 # --- list_messages ---------------------------------------------------------------------------
 
 
-class ListMessagesInput(AgentInput):
-    """Arguments of list_messages."""
+class _MessageFilters(AgentInput):
+    """The filters of list_messages."""
 
     from_: Annotated[str | None, address("from", ALL_KINDS)] = Field(
         default=None,
@@ -651,12 +643,6 @@ class ListMessagesInput(AgentInput):
         validation_alias=names("sent_before", "date_sent_before"),
         description="Only messages sent at or before this moment or day (to its end, UTC).",
     )
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
-    include_raw: bool = Field(
-        default=False,
-        description="Include each message's raw Twilio JSON (longer answers).",
-    )
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -672,6 +658,15 @@ class ListMessagesInput(AgentInput):
             self.sent_after, self.sent_before, after_name="sent_after", before_name="sent_before"
         )
         return self
+
+
+class ListMessagesInput(PageInput, _MessageFilters):
+    """Arguments of list_messages."""
+
+    include_raw: bool = Field(
+        default=False,
+        description="Include each message's raw Twilio JSON (longer answers).",
+    )
 
 
 class ListMessagesOutput(PageOutput):
@@ -701,8 +696,7 @@ async def list_messages(context: ActionContext, arguments: ListMessagesInput) ->
         date_sent=arguments.date_sent,
         date_sent_after=arguments.sent_after,
         date_sent_before=arguments.sent_before,
-        page_size=arguments.limit,
-        page_token=arguments.page_token,
+        **arguments.paging(),
     )
     return ListMessagesOutput.of_page(page, MessageOutput.of, raw=arguments.include_raw)
 
@@ -744,9 +738,7 @@ async def list_message_media(
     public link to the file. Free, read-only."""
     from twiliokit.http.products import base_url
 
-    page = await context.client.list_message_media(
-        arguments.message_sid, page_size=arguments.limit, page_token=arguments.page_token
-    )
+    page = await context.client.list_message_media(arguments.message_sid, **arguments.paging())
     api = base_url("api", context.connection)
     return ListMessageMediaOutput.of_page(
         page, MediaOutput.of, base_url=api, raw=arguments.include_raw
@@ -782,7 +774,5 @@ async def list_whatsapp_templates(
     must start a conversation or write after the 24-hour window: only templates with
     approval_status approved can be sent then; content_variables fills their {{1}}-style
     placeholders. Free, read-only."""
-    page = await context.client.list_contents_with_approvals(
-        page_size=arguments.limit, page_token=arguments.page_token
-    )
+    page = await context.client.list_contents_with_approvals(**arguments.paging())
     return ListWhatsAppTemplatesOutput.of_page(page, TemplateOutput.of, raw=arguments.include_raw)

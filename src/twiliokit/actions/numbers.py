@@ -11,12 +11,10 @@ from pydantic import Field
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import (
     AgentInput,
-    Limit,
-    PageToken,
+    PageInput,
     WebUrl,
     address,
     names,
-    page_token_field,
     register,
 )
 from twiliokit.actions.outputs import Output, PageOutput, PhoneNumberOutput, next_page_token_field
@@ -33,8 +31,8 @@ __all__ = [
 ]
 
 
-class ListPhoneNumbersInput(AgentInput):
-    """Arguments of list_phone_numbers."""
+class _NumberFilters(AgentInput):
+    """The filters of list_phone_numbers."""
 
     phone_number: str | None = Field(
         default=None,
@@ -44,8 +42,11 @@ class ListPhoneNumbersInput(AgentInput):
     friendly_name: str | None = Field(
         default=None, min_length=1, max_length=64, description="Only numbers with this name."
     )
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
+
+
+class ListPhoneNumbersInput(PageInput, _NumberFilters):
+    """Arguments of list_phone_numbers."""
+
     include_raw: bool = Field(default=False, description="Include each number's raw JSON.")
 
 
@@ -70,8 +71,7 @@ async def list_phone_numbers(
     page = await context.client.list_phone_numbers(
         phone_number=arguments.phone_number,
         friendly_name=arguments.friendly_name,
-        page_size=arguments.limit,
-        page_token=arguments.page_token,
+        **arguments.paging(),
     )
     return ListPhoneNumbersOutput.of_page(page, PhoneNumberOutput.of, raw=arguments.include_raw)
 

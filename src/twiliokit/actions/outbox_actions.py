@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import (
@@ -22,13 +22,13 @@ from twiliokit.actions.inputs import (
     DateBound,
     Sid,
     address,
-    check_range,
     end_of,
     names,
+    range_rule,
     register,
     start_of,
 )
-from twiliokit.actions.ledger_actions import no_ledger_error
+from twiliokit.actions.ledger_actions import ErrorCode, no_ledger_error
 from twiliokit.actions.outputs import Output
 from twiliokit.errors import ValidationError
 from twiliokit.phone import ALL_KINDS
@@ -104,7 +104,7 @@ class OutboxItemOutput(Output):
     attempts: int = Field(description="Requests started for it.")
     sid: str | None = Field(description="The SID Twilio gave it once accepted (SM..., CA...).")
     twilio_status: str | None = Field(description="Its latest status at Twilio, when known.")
-    error_code: int | None = Field(description="Twilio's error code when it failed.")
+    error_code: ErrorCode
     reason: str | None = Field(description="Why it was refused, failed or is unknown.")
     request: dict[str, Any] = Field(description="What it sends (the create parameters).")
 
@@ -176,9 +176,7 @@ async def cancel_send(context: ActionContext, arguments: SendIdInput) -> CancelS
 
     after = await store.cancel_item(arguments.outbox_id, at=context.now()) or before
     canceled = before.state is OutboxState.QUEUED and after.state is OutboxState.CANCELED
-    return CancelSendOutput.model_validate(
-        {**OutboxItemOutput.of(after).model_dump(), "canceled": canceled}
-    )
+    return CancelSendOutput.extending(OutboxItemOutput.of(after), canceled=canceled)
 
 
 # --- list_outbox -----------------------------------------------------------------------------
@@ -214,12 +212,7 @@ class ListOutboxInput(AgentInput):
     )
     limit: int = Field(default=20, ge=1, le=1000, description="At most this many (1-1000).")
 
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        check_range(
-            self.due_after, self.due_before, after_name="due_after", before_name="due_before"
-        )
-        return self
+    _dates = range_rule("due_after", "due_before")
 
 
 class ListOutboxOutput(Output):
@@ -333,4 +326,4 @@ async def cancel_batch(context: ActionContext, arguments: BatchIdInput) -> Cance
     await _progress(context, store, arguments.batch_id)  # an unknown batch is named first
     canceled = await store.cancel_batch(arguments.batch_id, at=context.now())
     after = await _progress(context, store, arguments.batch_id)
-    return CancelBatchOutput.model_validate({**after.model_dump(), "canceled": canceled})
+    return CancelBatchOutput.extending(after, canceled=canceled)

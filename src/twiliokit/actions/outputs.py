@@ -20,6 +20,7 @@ from twiliokit.errors import REMEDIATION
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from twiliokit.actions.sending import Scheduled
     from twiliokit.http.paging import Page
     from twiliokit.resources import (
         Call,
@@ -53,6 +54,7 @@ __all__ = [
     "VerifyWebhookOutput",
     "error_hint",
     "price_number",
+    "scheduled_answer",
 ]
 
 _RAW = "Twilio's JSON for this resource, unchanged (fields not listed above are here)."
@@ -67,6 +69,7 @@ Created = Annotated[datetime | None, Field(description="When it was created (UTC
 Updated = Annotated[datetime | None, Field(description="When it last changed (UTC).")]
 Raw = Annotated[dict[str, Any] | None, Field(description=_RAW)]
 RawInLists = Annotated[dict[str, Any] | None, Field(description=_RAW_IN_LISTS)]
+VerifyServiceSid = Annotated[str | None, Field(description="The Verify service (VA...).")]
 
 
 class Output(ActionOutput):
@@ -93,6 +96,12 @@ class Output(ActionOutput):
             if name not in computed and hasattr(origin, name)
         }
         return cls.model_validate({**fields, **computed})
+
+    @classmethod
+    def extending(cls, base: Output, /, **added: Any) -> Self:
+        """This output from ``base``, an output of the model this one extends, with the fields
+        this one adds (e.g. a send's output with the outbox_id of its record)."""
+        return cls.model_validate({**base.model_dump(by_alias=True), **added})
 
 
 class CopiedOutput(Output):
@@ -137,6 +146,24 @@ def _raw(value: dict[str, Any], include: bool) -> dict[str, Any] | None:
 def price_number(value: Decimal | None) -> float | None:
     """A price as every action's output gives it: a number (Twilio's API gives text)."""
     return float(value) if value is not None else None
+
+
+def scheduled_answer(model: type[Output], scheduled: Scheduled, /, **known: Any) -> dict[str, Any]:
+    """The fields of a send action's answer (``model``: its output without the outbox
+    fields) for a send held in the outbox until its send_at: status scheduled, its addresses,
+    outbox_id and send_at, and what else is ``known``; null for the rest, as nothing has left
+    yet."""
+    intent = scheduled.intent
+    return {
+        **dict.fromkeys(model.model_fields),
+        "status": "scheduled",
+        "direction": "outbound-api",
+        "from_": intent.from_,
+        "to": intent.to,
+        "outbox_id": scheduled.outbox_id,
+        "send_at": scheduled.send_at,
+        **known,
+    }
 
 
 def error_hint(code: int | None) -> str | None:
@@ -363,7 +390,7 @@ class BucketOutput(CopiedOutput):
 
     sid: str = Field(description="The bucket SID (BL...).")
     rate_limit_sid: str | None = Field(description="The rate limit (RK...) it belongs to.")
-    service_sid: str | None = Field(description="The Verify service (VA...).")
+    service_sid: VerifyServiceSid
     max: int | None = Field(description="Most starts allowed per interval for one value.")
     interval: int | None = Field(description="The window, in seconds.")
     date_created: Created
@@ -375,7 +402,7 @@ class RateLimitOutput(Output):
     """A Verify service rate limit: what is counted (unique_name) and its buckets."""
 
     sid: str = Field(description="The rate limit SID (RK...): its rate_limit_sid.")
-    service_sid: str | None = Field(description="The Verify service (VA...).")
+    service_sid: VerifyServiceSid
     unique_name: str | None = Field(
         description="The key to pass in start_verification's rate_limits."
     )
@@ -404,7 +431,7 @@ class VerifyWebhookOutput(CopiedOutput):
     """A Verify webhook: where verification events are posted."""
 
     sid: str = Field(description="The webhook SID (YW...).")
-    service_sid: str | None = Field(description="The Verify service (VA...).")
+    service_sid: VerifyServiceSid
     friendly_name: str | None = Field(description="The webhook's name.")
     webhook_url: str | None = Field(description="Where events are posted.")
     event_types: list[str] | None = Field(
@@ -421,7 +448,7 @@ class VerificationOutput(Output):
     """A verification: a code sent to a user, waiting to be checked."""
 
     sid: str = Field(description="The verification SID (VE...).")
-    service_sid: str | None = Field(description="The Verify service (VA...).")
+    service_sid: VerifyServiceSid
     to: str | None = Field(description="Where the code went (E.164 or email).")
     channel: str | None = Field(description="How: sms, call, email, whatsapp, ...")
     status: str | None = Field(
@@ -456,7 +483,7 @@ class VerificationCheckOutput(Output):
     )
     valid: bool | None = Field(description="Twilio's valid flag (same as approved).")
     sid: str | None = Field(description="The verification SID (VE...).")
-    service_sid: str | None = Field(description="The Verify service (VA...).")
+    service_sid: VerifyServiceSid
     to: str | None = Field(description="Who was verified.")
     channel: str | None = Field(description="How the code was sent.")
     date_created: datetime | None = Field(description="When the verification started (UTC).")

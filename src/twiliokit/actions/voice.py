@@ -19,18 +19,21 @@ from twiliokit.actions.inputs import (
     AgentInput,
     DateBound,
     Instant,
-    Limit,
-    PageToken,
+    PageInput,
     Sid,
     WebUrl,
     address,
     check_not_future,
-    check_range,
     names,
-    page_token_field,
+    range_rule,
     register,
 )
-from twiliokit.actions.outputs import CallOutput, PageOutput, next_page_token_field
+from twiliokit.actions.outputs import (
+    CallOutput,
+    PageOutput,
+    next_page_token_field,
+    scheduled_answer,
+)
 from twiliokit.actions.sending import outbox_id_field, schedule, send_now
 from twiliokit.errors import ValidationError
 from twiliokit.twiml import Response, parse_voice_verbs
@@ -269,21 +272,11 @@ async def make_call(context: ActionContext, arguments: MakeCallInput) -> MakeCal
         held = await schedule(
             context, intent, action="make_call", send_at=arguments.send_at, idempotency_key=key
         )
-        values: dict[str, Any] = dict.fromkeys(CallOutput.model_fields)
-        values.update(
-            status="scheduled",
-            to=held.intent.to,
-            from_=held.intent.from_,
-            direction="outbound-api",
-            outbox_id=held.outbox_id,
-            send_at=held.send_at,
-        )
-        return MakeCallOutput.model_validate(values)
+        return MakeCallOutput.model_validate(scheduled_answer(CallOutput, held))
     from twiliokit.resources.calls import Call
 
     sent = await send_now(context, intent, Call, action="make_call", idempotency_key=key)
-    base = CallOutput.of(sent.result).model_dump(by_alias=True)
-    return MakeCallOutput.model_validate({**base, "outbox_id": sent.outbox_id})
+    return MakeCallOutput.extending(CallOutput.of(sent.result), outbox_id=sent.outbox_id)
 
 
 class CallSidInput(AgentInput):
@@ -322,8 +315,8 @@ async def end_call(context: ActionContext, arguments: CallSidInput) -> CallOutpu
     return CallOutput.of(await context.client.update_call(arguments.sid, status="completed"))
 
 
-class ListCallsInput(AgentInput):
-    """Arguments of list_calls."""
+class _CallFilters(AgentInput):
+    """The filters of list_calls."""
 
     to: Annotated[str | None, address("to", _PHONE, refuse=_NO_WHATSAPP)] = Field(
         default=None, description="Only calls to this number (E.164)."
@@ -345,21 +338,16 @@ class ListCallsInput(AgentInput):
         validation_alias=names("started_before", "start_time_before"),
         description="Only calls that started at or before this moment or day (UTC).",
     )
-    limit: Limit = 20
-    page_token: PageToken | None = page_token_field()
+
+    _dates = range_rule("started_after", "started_before")
+
+
+class ListCallsInput(PageInput, _CallFilters):
+    """Arguments of list_calls."""
+
     include_raw: bool = Field(
         default=False, description="Include each call's raw Twilio JSON (longer answers)."
     )
-
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        check_range(
-            self.started_after,
-            self.started_before,
-            after_name="started_after",
-            before_name="started_before",
-        )
-        return self
 
 
 class ListCallsOutput(PageOutput):
@@ -385,7 +373,6 @@ async def list_calls(context: ActionContext, arguments: ListCallsInput) -> ListC
         status=arguments.status,
         start_time_after=arguments.started_after,
         start_time_before=arguments.started_before,
-        page_size=arguments.limit,
-        page_token=arguments.page_token,
+        **arguments.paging(),
     )
     return ListCallsOutput.of_page(page, CallOutput.of, raw=arguments.include_raw)

@@ -138,6 +138,15 @@ def path_account(request: Request, *, test_credentials_ok: bool = False) -> Acco
     )
 
 
+async def path_account_form(
+    request: Request, *, test_credentials_ok: bool = False
+) -> tuple[Account, Form]:
+    """:func:`path_account`, then the request's :func:`read_form`: what the 2010 API's creates
+    and lists start with (the account is checked before the body is read)."""
+    account = path_account(request, test_credentials_ok=test_credentials_ok)
+    return account, await read_form(request)
+
+
 def live_account(request: Request) -> Account:
     """For products without the account in the path (Verify, Lookups, Content)."""
     account = authenticate(request)

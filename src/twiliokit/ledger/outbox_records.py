@@ -98,9 +98,9 @@ class OutboxKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NewOutboxItem:
-    """An item to record. ``id`` is chosen by the caller (``OB`` + 32 hex digits), so that a
-    send can name its row before the store answers."""
+class _ItemFields:
+    """What an item asks for, the fields a new item and a recorded one open with (in this
+    order: subclasses add theirs after)."""
 
     id: str
     kind: OutboxKind
@@ -114,6 +114,13 @@ class NewOutboxItem:
     request: dict[str, Any]
     """What will be sent, as JSON data (the create parameters Twilio gets, status callback
     included)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewOutboxItem(_ItemFields):
+    """An item to record. ``id`` is chosen by the caller (``OB`` + 32 hex digits), so that a
+    send can name its row before the store answers."""
+
     created_at: datetime
     not_before: datetime
     """When it may leave: ``send_at``, else ``created_at``."""
@@ -160,15 +167,9 @@ class NewOutboxItem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxItem:
+class OutboxItem(_ItemFields):
     """An item as recorded, with how far it got."""
 
-    id: str
-    kind: OutboxKind
-    action: str
-    sender: str
-    to: str
-    request: dict[str, Any]
     state: OutboxState
     created_at: datetime
     updated_at: datetime
@@ -233,8 +234,8 @@ class OutboxOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NewBatch:
-    """A bulk send: one message to many recipients."""
+class _BatchFields:
+    """The fields a new batch and a recorded one open with (subclasses add theirs after)."""
 
     id: str
     """``BT`` + 32 hex digits."""
@@ -244,6 +245,12 @@ class NewBatch:
     """Recipients given (refused ones included)."""
     rate: float | None = None
     """Messages per second per sender for this batch (``None``: the sender's pace)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewBatch(_BatchFields):
+    """A bulk send: one message to many recipients."""
+
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -257,12 +264,7 @@ class NewBatch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxBatch:
-    id: str
-    action: str
-    created_at: datetime
-    total: int
-    rate: float | None = None
+class OutboxBatch(_BatchFields):
     canceled_at: datetime | None = None
     details: dict[str, Any] = field(default_factory=dict)
 

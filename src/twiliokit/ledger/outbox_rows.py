@@ -17,6 +17,7 @@ from twiliokit.ledger.outbox_records import (
     SenderPace,
 )
 from twiliokit.ledger.outbox_rules import read_state
+from twiliokit.ledger.rows import same_named
 
 __all__ = ["batch_from_row", "batch_row", "item_from_row", "item_row", "pace_from_row"]
 
@@ -80,10 +81,7 @@ def item_from_row(r: Row[Any]) -> OutboxItem:
 def batch_row(batch: NewBatch) -> dict[str, Any]:
     return {
         "batch_id": batch.id,
-        "action": batch.action,
-        "created_at": batch.created_at,
-        "total": batch.total,
-        "rate": batch.rate,
+        **same_named(batch, "action", "created_at", "total", "rate"),
         "canceled_at": None,
         "details": batch.details or None,
     }
@@ -92,11 +90,7 @@ def batch_row(batch: NewBatch) -> dict[str, Any]:
 def batch_from_row(r: Row[Any]) -> OutboxBatch:
     return OutboxBatch(
         id=r.batch_id,
-        action=r.action,
-        created_at=r.created_at,
-        total=r.total,
-        rate=r.rate,
-        canceled_at=r.canceled_at,
+        **same_named(r, "action", "created_at", "total", "rate", "canceled_at"),
         details=r.details or {},
     )
 

@@ -43,6 +43,12 @@ def latest(a: datetime | None, b: datetime) -> datetime:
     return b if a is None or b > a else a
 
 
+def same_named(source: object, *names: str) -> dict[str, Any]:
+    """``{name: source.name}`` for each name: the values a row and its record (either way)
+    hold under one name and in one form. The rest a mapper spells out."""
+    return {name: getattr(source, name) for name in names}
+
+
 def message_row(m: MessageRecord) -> dict[str, Any]:
     assert m.channel is not None  # set by MessageRecord.__post_init__
     return {
@@ -60,15 +66,11 @@ def message_row(m: MessageRecord) -> dict[str, Any]:
 def message_from_row(r: Row[Any]) -> MessageRecord:
     return MessageRecord(
         **_party_fields(r),
+        **same_named(r, "body", "num_segments", "num_media", "messaging_service_sid", "date_sent"),
         direction=Direction(r.direction),
         status=MessageStatus(r.status),
-        body=r.body,
-        num_segments=r.num_segments,
-        num_media=r.num_media,
         media_urls=tuple(r.media_urls or ()),
-        messaging_service_sid=r.messaging_service_sid,
         channel=Channel(r.channel),
-        date_sent=r.date_sent,
     )
 
 
@@ -86,13 +88,9 @@ def call_row(c: CallRecord) -> dict[str, Any]:
 def call_from_row(r: Row[Any]) -> CallRecord:
     return CallRecord(
         **_party_fields(r),
+        **same_named(r, "start_time", "end_time", "duration", "parent_call_sid", "answered_by"),
         direction=CallDirection(r.direction),
         status=CallStatus(r.status),
-        start_time=r.start_time,
-        end_time=r.end_time,
-        duration=r.duration,
-        parent_call_sid=r.parent_call_sid,
-        answered_by=r.answered_by,
     )
 
 
@@ -196,14 +194,9 @@ def webhook_row(w: WebhookDelivery) -> dict[str, Any]:
 
 def webhook_from_row(r: Row[Any]) -> WebhookDelivery:
     return WebhookDelivery(
+        **same_named(r, "received_at", "url", "signature_valid", "sid", "duplicate", "status_code"),
         kind=WebhookKind(r.kind),
-        received_at=r.received_at,
-        url=r.url,
-        signature_valid=r.signature_valid,
         key=r.idempotency_key,
-        sid=r.sid,
-        duplicate=r.duplicate,
-        status_code=r.status_code,
         params=tuple((k, v) for k, v in r.params or ()),
     )
 
@@ -222,24 +215,16 @@ def consent_row(e: OptOutEvent) -> dict[str, Any]:
 
 def idempotent_from_row(r: Row[Any]) -> IdempotentRequest:
     return IdempotentRequest(
-        key=r.key,
-        action=r.action,
-        fingerprint=r.fingerprint,
+        **same_named(r, "key", "action", "fingerprint", "created_at", "output"),
         state=IdempotencyState(r.state),
-        created_at=r.created_at,
-        output=r.output,
     )
 
 
 def consent_from_row(r: Row[Any]) -> OptOutEvent:
     return OptOutEvent(
-        sender_key=r.sender_key,
-        recipient=r.recipient,
+        **same_named(r, "sender_key", "recipient", "at", "keyword", "message_sid"),
         action=OptOutAction(r.action),
-        at=r.at,
         source=OptOutSource(r.source),
-        keyword=r.keyword,
-        message_sid=r.message_sid,
     )
 
 
@@ -251,9 +236,7 @@ def opt_out_from_row(r: Row[Any] | OptOutEvent) -> OptOut:
     """The opt-out an ``opt_outs`` row holds; or the consent event that wrote it (the row is
     that event without its message SID: see :func:`opt_out_row`)."""
     return OptOut(
-        sender_key=r.sender_key,
-        recipient=r.recipient,
+        **same_named(r, "sender_key", "recipient", "keyword"),
         since=r.at,
         source=OptOutSource(r.source),
-        keyword=r.keyword,
     )

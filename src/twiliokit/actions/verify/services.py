@@ -143,9 +143,7 @@ async def list_verify_services(
 ) -> ListVerifyServicesOutput:
     """List the account's Verify services with their names and code settings. Use it to
     find the service_sid (VA...) the other Verify actions need. Free, read-only."""
-    page = await context.client.list_verify_services(
-        page_size=arguments.limit, page_token=arguments.page_token
-    )
+    page = await context.client.list_verify_services(**arguments.paging())
     return ListVerifyServicesOutput.of_page(page, VerifyServiceOutput.of, raw=arguments.include_raw)
 
 
@@ -281,9 +279,7 @@ async def list_rate_limits(
 ) -> ListRateLimitsOutput:
     """List the rate limits of a Verify service (unique_name, description, sid). Use
     fetch_rate_limit for one limit's buckets. Free, read-only."""
-    page = await context.client.list_rate_limits(
-        arguments.service_sid, page_size=arguments.limit, page_token=arguments.page_token
-    )
+    page = await context.client.list_rate_limits(arguments.service_sid, **arguments.paging())
     return ListRateLimitsOutput.of_page(page, RateLimitOutput.of, raw=arguments.include_raw)
 
 
@@ -395,10 +391,7 @@ async def list_rate_limit_buckets(
     verification starts per interval seconds for one counted value. Use it to see how
     strict a limit is. Free, read-only."""
     page = await context.client.list_buckets(
-        arguments.service_sid,
-        arguments.rate_limit_sid,
-        page_size=arguments.limit,
-        page_token=arguments.page_token,
+        arguments.service_sid, arguments.rate_limit_sid, **arguments.paging()
     )
     return ListBucketsOutput.of_page(page, BucketOutput.of, raw=arguments.include_raw)
 
@@ -513,9 +506,7 @@ async def list_verify_webhooks(
     """List the webhooks of a Verify service: the URL each posts verification events to,
     which events, and whether it is enabled. Use it to find a webhook's sid. Free,
     read-only."""
-    page = await context.client.list_verify_webhooks(
-        arguments.service_sid, page_size=arguments.limit, page_token=arguments.page_token
-    )
+    page = await context.client.list_verify_webhooks(arguments.service_sid, **arguments.paging())
     return ListVerifyWebhooksOutput.of_page(page, VerifyWebhookOutput.of, raw=arguments.include_raw)
 
 

@@ -130,8 +130,9 @@ async def start_verification(
         if not arguments.rate_limits or exc.code not in (None, TOO_MANY_REQUESTS):
             raise
         raise await _service_limit_refusal(context, arguments, exc) from exc
-    base = VerificationOutput.of(sent.result).model_dump(by_alias=True)
-    return StartVerificationOutput.model_validate({**base, "outbox_id": sent.outbox_id})
+    return StartVerificationOutput.extending(
+        VerificationOutput.of(sent.result), outbox_id=sent.outbox_id
+    )
 
 
 async def _service_limit_refusal(

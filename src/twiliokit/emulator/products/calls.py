@@ -313,8 +313,7 @@ def _call(request: Request, account: Account) -> Call:
 
 async def create_call(request: Request) -> Response:
     state = web.state_of(request)
-    account = web.path_account(request, test_credentials_ok=True)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request, test_credentials_ok=True)
     call = validate_create(state, account, form)
     call.base_url = web.base_of(request)
     state.store(CallStore).add(call)
@@ -324,8 +323,7 @@ async def create_call(request: Request) -> Response:
 
 async def list_calls(request: Request) -> Response:
     state = web.state_of(request)
-    account = web.path_account(request)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request)
     calls = [c for c in state.store(CallStore).of_account(account.sid) if matches(c, form)]
     return web.page_2010(request, form, [call_json(c) for c in calls], "calls")
 

@@ -38,8 +38,7 @@ def _message(request: Request, account: Account) -> Message:
 
 async def create_message(request: Request) -> Response:
     state = web.state_of(request)
-    account = web.path_account(request, test_credentials_ok=True)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request, test_credentials_ok=True)
     draft = validate_create(state, account, form)
     message = build_message(state, account, draft)
     if not account.is_test:
@@ -94,8 +93,7 @@ def _date_filter(form: web.Form, prefix: str) -> Callable[[datetime | None], boo
 
 
 async def list_messages(request: Request) -> Response:
-    account = web.path_account(request)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request)
     to, from_ = form.get("To"), form.get("From")
     sent = _date_filter(form, "DateSent")
     store = web.state_of(request).store(MessagingStore)

@@ -289,8 +289,7 @@ def _record(request: Request, account_sid: str) -> PhoneNumber:
 
 async def create_number(request: Request) -> Response:
     state = web.state_of(request)
-    account = web.path_account(request, test_credentials_ok=True)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request, test_credentials_ok=True)
     store = state.store(NumberStore)
     number = _purchase_number(form, store, account.sid, account.is_test)
     now = state.clock.now()
@@ -305,8 +304,7 @@ async def create_number(request: Request) -> Response:
 
 
 async def list_numbers(request: Request) -> Response:
-    account = web.path_account(request)
-    form = await web.read_form(request)
+    account, form = await web.path_account_form(request)
     store = web.state_of(request).store(NumberStore)
     wanted_number = _number_pattern(form.get("PhoneNumber"))
     friendly = form.get("FriendlyName")
