@@ -42,11 +42,12 @@ async def check_many(
     verdicts: list[BulkVerdict] = [None] * len(intents)
 
     def open_(messaging_only: bool = False) -> list[int]:
+        # Neither refused nor deferred yet: as the single check stops at the first rule that
+        # applies, a send deferred by quiet hours is judged by the daily cap when it leaves.
         return [
             i
             for i, intent in enumerate(intents)
-            if not isinstance(verdicts[i], rules.Refusal)
-            and not (messaging_only and intent.channel == "call")
+            if verdicts[i] is None and not (messaging_only and intent.channel == "call")
         ]
 
     if settings.allowed_countries is not None:

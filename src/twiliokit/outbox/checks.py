@@ -1,8 +1,10 @@
 """Compliance when a queued item leaves, and the ledger told how its send went.
 
-An item may wait minutes or days (``send_at``, a large batch, a slow sender). When it leaves,
-the worker asks :class:`~twiliokit.compliance.LedgerHooks` again, with the intent rebuilt from
-the stored request (:func:`twiliokit.actions.outbox_requests.intent_of`):
+An item may wait minutes or days (``send_at``, a large batch, a slow sender). When it is
+claimed to leave, the worker asks the compliance rules again, with the intent rebuilt from the
+stored request (:func:`twiliokit.actions.outbox_requests.intent_of`), for all the items of a
+claim at once (:func:`twiliokit.compliance.bulk_checks.check_many`: one ledger read per rule,
+not one per item):
 
 - a STOP recorded since it was queued refuses it ("opted out after it was queued"), as does a
   WhatsApp window that closed while it waited;
@@ -16,13 +18,14 @@ status callbacks carry on; a 21610 records the opt-out).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from twiliokit.actions.hooks import SendIntent
 from twiliokit.actions.outbox_requests import intent_of
 from twiliokit.compliance import LedgerHooks, rules
+from twiliokit.compliance.bulk_checks import check_many
 from twiliokit.ledger.outbox_records import OutboxItem
 
 __all__ = ["ComplianceAtLeave"]
@@ -44,9 +47,32 @@ class ComplianceAtLeave:
         intent = intent_of(str(item.kind), item.request)
         return dataclasses.replace(intent, outbox_id=item.id)
 
-    async def refusal(self, item: OutboxItem) -> rules.Refusal | None:
-        """The first rule that refuses ``item`` now, or ``None``."""
-        return await self.hooks.check(self.intent(item))
+    async def refusals(self, items: Sequence[OutboxItem]) -> list[rules.Refusal | None]:
+        """For each item, the first rule that refuses it now, or ``None``: what
+        :meth:`LedgerHooks.check <twiliokit.compliance.LedgerHooks.check>` answers, with one
+        ledger read per rule for the messages and calls (verifications and emails, which
+        their own rules judge, are asked one by one)."""
+        intents = [self.intent(item) for item in items]
+        many = [
+            i
+            for i, intent in enumerate(intents)
+            if intent.kind != "verification" and intent.channel != "email"
+        ]
+        now = self._now()
+        verdicts = await check_many(
+            self.hooks.ledger, self.hooks.settings, [intents[i] for i in many], now=now
+        )
+        found: list[rules.Refusal | None] = [None] * len(items)
+        quiet = self.hooks.settings.quiet_hours
+        for i, verdict in zip(many, verdicts, strict=True):
+            if isinstance(verdict, rules.Refusal):
+                found[i] = verdict
+            elif verdict is not None and quiet is not None:
+                # Inside quiet hours: the refusal a single send gets, which says why.
+                found[i] = rules.quiet_hours_refusal(recipient=intents[i].to, at=now, quiet=quiet)
+        for i in sorted(set(range(len(items))) - set(many)):
+            found[i] = await self.hooks.check(intents[i])
+        return found
 
     def resume_at(self, item: OutboxItem, refusal: rules.Refusal) -> datetime | None:
         """When a quiet-hours refusal ends (the item is deferred to then); ``None`` for any

@@ -2,10 +2,12 @@
 ends straight to the next item ready to leave.
 
 An item ready to leave takes a free lane, or waits in line. A lane that frees goes to the first
-in line, which then starts itself; but a worker whose request ends and who has an item in line
-*hands over*: it finishes its item and starts the next in one ledger transaction
-(``OutboxStore.hand_over``), so the lane and the account's request slot pass on without a
-second write, and without another worker taking the slot in between.
+in line, which then starts itself (unless it was started already: an item paced to leave
+later is marked started ahead of its slot, without a lane, so that the lanes bound requests
+out and nothing else); but a worker whose request ends, and whose first item in line has yet
+to be started, *hands over*: it finishes its item and starts the next in one ledger
+transaction (``OutboxStore.hand_over``), so the lane and the account's request slot pass on
+without a second write, and without another worker taking the slot in between.
 
 Pure bookkeeping on one event loop (no I/O): the worker decides when to hand over.
 """
@@ -31,7 +33,7 @@ class RequestLanes(Generic[T, R]):
     def __init__(self, count: int) -> None:
         self._count = count
         self._free = count
-        self._line: deque[tuple[T, asyncio.Future[R | None]]] = deque()
+        self._line: deque[tuple[T, asyncio.Future[R | None], bool]] = deque()
 
     def __repr__(self) -> str:
         return f"RequestLanes(free={self._free}, waiting={len(self._line)})"
@@ -41,14 +43,16 @@ class RequestLanes(Generic[T, R]):
         """Lanes taken."""
         return self._count - self._free
 
-    async def take(self, item: T) -> R | None:
-        """Wait for a lane: ``None`` when it is free (start the item), else the hand-over."""
+    async def take(self, item: T, *, started: bool = False) -> R | None:
+        """Wait for a lane: ``None`` when it is free (start the item, unless ``started``),
+        else the hand-over (never to a ``started`` item)."""
         if self._free > 0 and not self._line:
             self._free -= 1
             return None
-        entry: tuple[T, asyncio.Future[R | None]] = (
+        entry: tuple[T, asyncio.Future[R | None], bool] = (
             item,
             asyncio.get_running_loop().create_future(),
+            started,
         )
         self._line.append(entry)
         try:
@@ -60,15 +64,20 @@ class RequestLanes(Generic[T, R]):
                 self.release()  # granted just as it was canceled: pass the lane on
             raise
 
-    def next_in_line(self) -> tuple[T, asyncio.Future[R | None]] | None:
-        """The first item waiting, taken out of the line (the caller hands its lane over
-        and settles the future), or ``None``."""
-        return self._line.popleft() if self._line else None
+    def pass_on(self) -> tuple[T, asyncio.Future[R | None]] | None:
+        """A request ended: the first item waiting, taken out of the line, when it has yet
+        to be started (the caller hands its lane over and settles the future); else the lane
+        is released (:meth:`release`) and ``None``."""
+        if self._line and not self._line[0][2]:
+            item, granted, _ = self._line.popleft()
+            return item, granted
+        self.release()
+        return None
 
     def release(self) -> None:
         """A lane frees: to the first in line (which starts itself), else free."""
         while self._line:
-            _, granted = self._line.popleft()
+            _, granted, _ = self._line.popleft()
             if not granted.done():
                 granted.set_result(None)
                 return

@@ -34,7 +34,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -99,7 +99,7 @@ class LeaveCheck(Protocol):
     """Compliance when an item leaves, and the ledger told how it went
     (:class:`twiliokit.outbox.checks.ComplianceAtLeave`)."""
 
-    async def refusal(self, item: OutboxItem) -> rules.Refusal | None: ...
+    async def refusals(self, items: Sequence[OutboxItem]) -> list[rules.Refusal | None]: ...
 
     def resume_at(self, item: OutboxItem, refusal: rules.Refusal) -> datetime | None: ...
 
@@ -301,8 +301,14 @@ class OutboxWorker:
         except StorageError as exc:
             logger.warning("cannot claim outbox items, trying again soon: %s", exc.message)
             return 0
-        for claim in claimed:
-            task = asyncio.create_task(self._handle(claim), name=f"outbox-{claim.item.id}")
+        try:
+            refusals = await self._refusals([claim.item for claim in claimed])
+        except StorageError as exc:
+            # Nothing leaves unchecked: the claims go back to the queue when their leases end.
+            logger.warning("cannot check compliance again; claims left to expire: %s", exc.message)
+            return 0
+        for claim, refusal in zip(claimed, refusals, strict=True):
+            task = asyncio.create_task(self._handle(claim, refusal), name=f"outbox-{claim.item.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(claimed)
@@ -326,34 +332,28 @@ class OutboxWorker:
 
     # -- one item ----------------------------------------------------------------------------
 
-    async def _handle(self, claim: ClaimedItem) -> None:
+    async def _handle(self, claim: ClaimedItem, refusal: rules.Refusal | None) -> None:
         item = claim.item
         try:
-            if await self._refused_or_deferred(item):
+            if refusal is not None:
+                await self._refuse_or_defer(item, refusal)
                 return
             if not await self._wait_for_slot(claim.leave_at - MARK_AHEAD):
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
-            handed = await self._lanes.take(item)
-            try:
-                answer = await self._leave(item, claim.leave_at, handed)
-            except BaseException:
-                self._lanes.release()
-                raise
+            answer = await self._leave(item, claim.leave_at)
             if answer is _NOT_SENT:
-                self._lanes.release()
                 return
             outcome, record = self._judge(item, answer)
             # The finish and the ledger record go together, so that the runner commits them in
             # one transaction; with the lane and the request slot handed to the next item
-            # when one waits (see RequestLanes).
+            # when one waits to be started (see RequestLanes).
             waiting, self._handoff = self._handoff, None
             if waiting is not None:
-                self._lanes.release()  # the item stuck on max_in_flight holds a lane already
+                self._lanes.release()  # the item stuck on max_in_flight needs no other lane
             else:
-                waiting = self._lanes.next_in_line()
+                waiting = self._lanes.pass_on()
             if waiting is None:
-                self._lanes.release()
                 await asyncio.gather(self._finish(item, outcome), *record)
             else:
                 await asyncio.gather(self._hand_over(item, outcome, *waiting), *record)
@@ -363,19 +363,51 @@ class OutboxWorker:
         except Exception:  # a bug must not kill the worker; the lease decides what follows
             logger.exception("%s: unexpected failure while sending", item.id)
 
-    async def _leave(self, item: OutboxItem, slot: datetime, handed: StartMark | None) -> Any:
-        """On a lane: started (unless a hand-over did it), at its slot, the request; its
-        answer, or ``_NOT_SENT`` (the lease lost, or the item given back)."""
-        mark = handed if handed is not None else await self._start(item)
+    async def _leave(self, item: OutboxItem, slot: datetime) -> Any:
+        """Started, at its slot, on a lane, the request: its answer (the lane still held), or
+        ``_NOT_SENT`` (no lane held: the lease lost, or the item given back).
+
+        An item whose slot is still ahead is marked started now, without a lane, and takes
+        one at its slot: the lanes bound the requests out, not the waits before them (at
+        100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
+        first, so that a worker never holds more of the account's request slots than it has
+        lanes to send on."""
+        if slot > self._now():
+            leave_at = await self._started_in_time(item, await self._start(item), slot)
+            if leave_at is None:
+                return _NOT_SENT
+            await self._lanes.take(item, started=True)
+        else:
+            handed = await self._lanes.take(item)
+            try:
+                mark = handed if handed is not None else await self._start(item)
+                leave_at = await self._started_in_time(item, mark, slot)
+            except BaseException:
+                self._lanes.release()
+                raise
+            if leave_at is None:
+                self._lanes.release()
+                return _NOT_SENT
+        try:
+            return await self._send(item)
+        except BaseException:
+            self._lanes.release()
+            raise
+
+    async def _started_in_time(
+        self, item: OutboxItem, mark: StartMark | None, slot: datetime
+    ) -> datetime | None:
+        """After :meth:`_start`: its slot, once waited for; ``None`` when it is not to leave
+        (the lease lost; or the worker stopped, and the item is given back)."""
         if mark is StartMark.LOST:
             logger.info("%s: lease lost before it left; another worker has it", item.id)
-            return _NOT_SENT
+            return None
         leave_at = None if mark is None else await self._slot_in_time(item, slot)
         if leave_at is None or not await self._wait_for_slot(leave_at):
             # This worker knows nothing left: the item goes back, not unknown.
             await self._finish(item, self._released("the worker stopped before it left"))
-            return _NOT_SENT
-        return await self._send(item)
+            return None
+        return leave_at
 
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
@@ -440,13 +472,23 @@ class OutboxWorker:
         handed.set_result(mark)
         await self._finished(item, outcome, recorded=recorded)
 
-    async def _refused_or_deferred(self, item: OutboxItem) -> bool:
-        """Compliance again, now that it leaves: refused (finished) or deferred (requeued)."""
-        if self.check is None or item.kind == OutboxKind.FORWARD:
-            return False
-        refusal = await self.check.refusal(item)
-        if refusal is None:
-            return False
+    async def _refusals(self, items: Sequence[OutboxItem]) -> list[rules.Refusal | None]:
+        """Compliance again, now that they leave: one refusal (or ``None``) per item, decided
+        for the whole claim at once."""
+        found: list[rules.Refusal | None] = [None] * len(items)
+        if self.check is None:
+            return found
+        checked = [i for i, item in enumerate(items) if item.kind != OutboxKind.FORWARD]
+        if not checked:
+            return found
+        refusals = await self.check.refusals([items[i] for i in checked])
+        for i, refusal in zip(checked, refusals, strict=True):
+            found[i] = refusal
+        return found
+
+    async def _refuse_or_defer(self, item: OutboxItem, refusal: rules.Refusal) -> None:
+        """Finish an item compliance refused when it left, or requeue it (quiet hours)."""
+        assert self.check is not None
         now = self._now()
         resume = self.check.resume_at(item, refusal)
         if resume is not None:
@@ -461,7 +503,6 @@ class OutboxWorker:
                 kind=OutcomeKind.REFUSED, at=now, reason=_refused_reason(refusal)[:500]
             )
         await self._finish(item, outcome)
-        return True
 
     async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime | None:
         """The slot to send at, once the item is marked started. A worker that got there more

@@ -129,6 +129,22 @@ async def test_quiet_hours_defer_to_their_end_in_local_time(harness: Harness) ->
     assert items[ADA].not_before - noon_utc < timedelta(hours=5)
 
 
+async def test_quiet_hours_defer_before_the_daily_cap_is_judged(harness: Harness) -> None:
+    """A recipient inside quiet hours who reached the daily cap is deferred, as a single send
+    is (the first rule that applies wins): the cap is judged again when the item leaves."""
+    noon_utc = harness.clock().replace(hour=12, minute=0, second=0, microsecond=0)
+    harness.clock.now = noon_utc  # 04:00 or 05:00 in San Francisco
+    await harness.run("send_sms", {"to": ADA, "body": "earlier today", "from": SENDER})
+    harness.settings = ComplianceSettings(
+        quiet_hours=QuietHours(start=time(21), end=time(8)), daily_cap=1
+    )
+    answer = await bulk(harness, recipients=people(ADA))
+    assert (answer["accepted"], answer["deferred"], answer["refused"]) == (1, 1, 0)
+    items = await batch_items(harness, answer["batch_id"])
+    assert items[ADA].state is OutboxState.QUEUED
+    assert items[ADA].not_before > noon_utc
+
+
 def _zone(name: str) -> Any:
     from zoneinfo import ZoneInfo
 

@@ -113,7 +113,7 @@ async def test_items_a_worker_reaches_late_take_fresh_slots_instead_of_leaving_t
         assert len(claims) == 3
         starts: list[datetime] = []
         worker.execute = _timed(worker.execute, starts)
-        await asyncio.gather(*(worker._handle(claim) for claim in claims))
+        await asyncio.gather(*(worker._handle(claim, None) for claim in claims))
     starts.sort()
     assert len(starts) == 3
     gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(starts)]

@@ -38,13 +38,13 @@ async def test_free_lanes_are_taken_at_once_then_items_wait_in_line() -> None:
 
 
 async def test_a_request_that_ends_hands_its_lane_to_the_first_in_line() -> None:
-    """next_in_line gives the first waiting item, whose future the ender settles with how it
-    was started: the lane passes on without being freed."""
+    """pass_on gives the first waiting item, whose future the ender settles with how it
+    was started: the lane passes on without being freed; with nobody in line it frees."""
     lanes: RequestLanes[str, str] = RequestLanes(1)
     assert await lanes.take("a") is None
     waiting = [asyncio.ensure_future(lanes.take(name)) for name in ("b", "c")]
     await _one_turn()
-    first = lanes.next_in_line()
+    first = lanes.pass_on()
     assert first is not None
     assert first[0] == "b"
     first[1].set_result("started")
@@ -52,9 +52,27 @@ async def test_a_request_that_ends_hands_its_lane_to_the_first_in_line() -> None
     assert lanes.busy == 1
     lanes.release()  # b's request ends with nobody to hand to but c: c gets the lane
     assert await waiting[1] is None
-    lanes.release()
+    assert lanes.pass_on() is None
     assert lanes.busy == 0
-    assert lanes.next_in_line() is None
+
+
+async def test_an_item_started_ahead_gets_the_lane_not_a_hand_over() -> None:
+    """An item marked started before it waited (``started=True``) is never handed a start:
+    pass_on gives it the lane itself (``None``) and answers that there is nothing to hand."""
+    lanes: RequestLanes[str, str] = RequestLanes(1)
+    assert await lanes.take("a") is None
+    ahead = asyncio.ensure_future(lanes.take("b", started=True))
+    behind = asyncio.ensure_future(lanes.take("c"))
+    await _one_turn()
+    assert lanes.pass_on() is None
+    assert await ahead is None
+    assert lanes.busy == 1
+    handed = lanes.pass_on()  # b's request ends: c has yet to be started, so it is handed
+    assert handed is not None
+    assert handed[0] == "c"
+    handed[1].set_result("started")
+    assert await behind == "started"
+    assert lanes.busy == 1
 
 
 async def test_an_item_canceled_while_waiting_leaves_the_line() -> None:
@@ -67,6 +85,5 @@ async def test_an_item_canceled_while_waiting_leaves_the_line() -> None:
     gone.cancel()
     with pytest.raises(asyncio.CancelledError):
         await gone
-    assert lanes.next_in_line() is None
-    lanes.release()
+    assert lanes.pass_on() is None
     assert lanes.busy == 0
