@@ -56,6 +56,7 @@ __all__ = [
     "AsyncTransport",
     "SyncTransport",
     "pool_limits",
+    "preload_async",
 ]
 
 #: Exceptions that mean "the network failed" (classified by ``failure_kind``). Anything else
@@ -232,6 +233,18 @@ def _async_lane(limits: httpx.Limits, secure: bool) -> httpx.AsyncHTTPTransport:
     lane = httpx.AsyncHTTPTransport(**_transport_options(limits, secure))
     use_asyncio_streams(lane)  # on asyncio, sockets without anyio's per-call overhead
     return lane
+
+
+async def preload_async() -> None:
+    """Load now what the first async request would load (httpcore, the asyncio sockets,
+    anyio's asyncio backend), without any I/O: 50 ms on this machine, which would otherwise
+    stall a long-running sender's event loop just as its first paced requests are due
+    (``twiliokit worker``)."""
+    import anyio.lowlevel
+
+    from twiliokit.http.asyncio_backend import use_asyncio_streams  # noqa: F401 (httpcore)
+
+    await anyio.lowlevel.checkpoint()  # anyio imports its event loop's backend at first use
 
 
 #: The httpx transport type a caller may pass (async or sync).

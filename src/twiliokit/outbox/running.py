@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from twiliokit.actions.outbox_requests import execute
 from twiliokit.compliance import ComplianceSettings, LedgerHooks
 from twiliokit.http.policies import DEFAULT_RETRY_STATUSES, RetryPolicy
+from twiliokit.http.transport import preload_async
 from twiliokit.outbox.checks import ComplianceAtLeave
 from twiliokit.outbox.overflow import QueueOverflowWatch
 from twiliokit.outbox.reconcile import Reconciler
@@ -81,6 +82,7 @@ async def build_worker(
     made again when an item leaves (``None``: the defaults, opt-outs and the WhatsApp window).
     ``now``: the clock for leases, pacing and the rules."""
     settings = settings if settings is not None else OutboxSettings()
+    await preload_async()  # its first sends leave on timers: no imports then
     hooks = LedgerHooks(ledger, compliance, status_callback_url=status_callback_url, now=now)
     async with ForwardDelivery(transport=forward_transport) as forwards:
         yield OutboxWorker(

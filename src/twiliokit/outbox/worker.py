@@ -6,20 +6,22 @@ One loop, on asyncio::
     claim_due (leases + pacing slots, decided by the database), up to three items per
     request slot (``concurrency``): one out, two ready, so a slot that frees is refilled at
     once
-      -> for each claimed item, in its own task:
-         compliance again (a STOP or a closed WhatsApp window since it was queued refuses it;
-         quiet hours defer it to their end) -> just before its slot: a request slot of this
-         worker (``concurrency``), then start_request (``max_in_flight`` across every
-         worker, counted in the database) -> wait for the slot -> the request (the lease
-         renewed while it is out) -> the request slot freed -> the answer recorded, finish
-         (sent / failed / retry / unknown); a 429, 20429 or 30001 slows its sender for every
-         worker.
+      -> compliance again, once for all the items claimed (one ledger read per rule): a STOP
+         or a closed WhatsApp window since it was queued refuses an item; quiet hours defer
+         it to their end
+      -> for each item, in its own task, just before its slot: start_request (counted
+         against ``max_in_flight`` across every worker, in the database) -> wait for the slot
+         (judged late before the wait and after it: a late item takes a fresh slot) -> a
+         request lane of this worker (``concurrency``) -> the request (the lease renewed
+         while it is out) -> the lane freed -> the answer recorded, finish (sent / failed /
+         retry / unknown); a 429, 20429 or 30001 slows its sender for every worker. An item
+         whose slot has already come takes its lane before start_request instead.
     every few seconds: expire_leases (claims of dead workers: back to queued, or unknown if
     their request had started), reconcile unknown items against Twilio, slow senders whose
     messages failed with 30001 since, give new senders their pace.
 
-Only the request holds a request slot: the ledger writes before and after it run beside the
-other requests, so ``concurrency`` requests are out nearly all the time.
+Only the request holds a lane: the waits and the ledger writes before and after it run beside
+the other requests, so ``concurrency`` requests are out nearly all the time.
 
 Stopping (``stop`` set, e.g. on SIGTERM) lets requests in flight finish and gives back the
 claims whose request had not started.
@@ -398,16 +400,20 @@ class OutboxWorker:
         self, item: OutboxItem, mark: StartMark | None, slot: datetime
     ) -> datetime | None:
         """After :meth:`_start`: its slot, once waited for; ``None`` when it is not to leave
-        (the lease lost; or the worker stopped, and the item is given back)."""
+        (the lease lost; or the worker stopped, and the item is given back). Lateness is
+        judged before the wait and again after it (:meth:`_slot_in_time`): the event loop
+        may run the timer late as well."""
         if mark is StartMark.LOST:
             logger.info("%s: lease lost before it left; another worker has it", item.id)
             return None
-        leave_at = None if mark is None else await self._slot_in_time(item, slot)
-        if leave_at is None or not await self._wait_for_slot(leave_at):
-            # This worker knows nothing left: the item goes back, not unknown.
-            await self._finish(item, self._released("the worker stopped before it left"))
-            return None
-        return leave_at
+        for _ in range(2):  # judged before the wait, then once after it
+            if mark is None or not await self._wait_for_slot(
+                slot := await self._slot_in_time(item, slot)
+            ):
+                # This worker knows nothing left: the item goes back, not unknown.
+                await self._finish(item, self._released("the worker stopped before it left"))
+                return None
+        return slot
 
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
@@ -504,7 +510,7 @@ class OutboxWorker:
             )
         await self._finish(item, outcome)
 
-    async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime | None:
+    async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime:
         """The slot to send at, once the item is marked started. A worker that got there more
         than one interval late (a busy event loop, every request slot taken) takes a fresh
         slot instead of sending at once, so the items it reached late do not leave together,
