@@ -11,11 +11,11 @@ One loop, on asyncio::
          it to their end
       -> for each item, in its own task, just before its slot: start_request (counted
          against ``max_in_flight`` across every worker, in the database) -> wait for the slot
-         (judged late before the wait and after it: a late item takes a fresh slot) -> a
-         request lane of this worker (``concurrency``) -> the request (the lease renewed
-         while it is out) -> the lane freed -> the answer recorded, finish (sent / failed /
-         retry / unknown); a 429, 20429 or 30001 slows its sender for every worker. An item
-         whose slot has already come takes its lane before start_request instead.
+         (an item reached late takes a fresh slot instead) -> a request lane of this worker
+         (``concurrency``) -> the request (the lease renewed while it is out) -> the lane
+         freed -> the answer recorded, finish (sent / failed / retry / unknown); a 429, 20429
+         or 30001 slows its sender for every worker. An item whose slot has already come
+         takes its lane before start_request instead.
     every few seconds: expire_leases (claims of dead workers: back to queued, or unknown if
     their request had started), reconcile unknown items against Twilio, slow senders whose
     messages failed with 30001 since, give new senders their pace.
@@ -401,19 +401,17 @@ class OutboxWorker:
     ) -> datetime | None:
         """After :meth:`_start`: its slot, once waited for; ``None`` when it is not to leave
         (the lease lost; or the worker stopped, and the item is given back). Lateness is
-        judged before the wait and again after it (:meth:`_slot_in_time`): the event loop
-        may run the timer late as well."""
+        judged before the wait only (:meth:`_slot_in_time`): judged again after it, a timer
+        the event loop ran late costs the sender the slot it missed (docs/benchmarks.md)."""
         if mark is StartMark.LOST:
             logger.info("%s: lease lost before it left; another worker has it", item.id)
             return None
-        for _ in range(2):  # judged before the wait, then once after it
-            if mark is None or not await self._wait_for_slot(
-                slot := await self._slot_in_time(item, slot)
-            ):
-                # This worker knows nothing left: the item goes back, not unknown.
-                await self._finish(item, self._released("the worker stopped before it left"))
-                return None
-        return slot
+        leave_at = None if mark is None else await self._slot_in_time(item, slot)
+        if leave_at is None or not await self._wait_for_slot(leave_at):
+            # This worker knows nothing left: the item goes back, not unknown.
+            await self._finish(item, self._released("the worker stopped before it left"))
+            return None
+        return leave_at
 
     async def _start(self, item: OutboxItem) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
