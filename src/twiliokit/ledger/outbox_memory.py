@@ -41,6 +41,7 @@ from twiliokit.ledger.outbox_rules import (
 )
 from twiliokit.ledger.outbox_store import StartMark
 from twiliokit.ledger.records import require_utc
+from twiliokit.ledger.rows import same_named
 from twiliokit.ledger.rules import StatusState
 from twiliokit.ledger.store import check_limit
 
@@ -95,11 +96,7 @@ class MemoryOutbox:
             if batch.id in self._batches:
                 raise StorageError(_DUPLICATE)
             self._batches[batch.id] = OutboxBatch(
-                id=batch.id,
-                action=batch.action,
-                created_at=batch.created_at,
-                total=batch.total,
-                rate=batch.rate,
+                **same_named(batch, "id", "action", "created_at", "total", "rate"),
                 details=dict(batch.details),
             )
         for new in items:
@@ -432,23 +429,12 @@ class MemoryOutbox:
 
 
 def _new_item(new: NewOutboxItem) -> OutboxItem:
+    """The item as recorded: every field as given, updated when created (and finished then,
+    when refused)."""
     return OutboxItem(
-        id=new.id,
-        kind=new.kind,
-        action=new.action,
-        sender=new.sender,
-        to=new.to,
-        request=new.request,
-        state=new.state,
-        created_at=new.created_at,
+        **same_named(new, *(spec.name for spec in dataclasses.fields(new))),
         updated_at=new.created_at,
-        not_before=new.not_before,
-        batch_id=new.batch_id,
-        idempotency_key=new.idempotency_key,
-        lease_owner=new.lease_owner,
-        lease_until=new.lease_until,
         finished_at=new.created_at if new.state is OutboxState.REFUSED else None,
-        reason=new.reason,
     )
 
 
