@@ -130,10 +130,9 @@ def plan_slots(
     items, oldest first. Each sender's items get consecutive slots from its pace; only slots
     within ``now + horizon`` are offered, and the earliest offers across senders are taken (so
     what each sender gets is a prefix of its candidates). A sender that was idle starts its
-    schedule ``lead`` from now: time for a worker to get its first items ready (checked and
-    marked started), which otherwise leave late, together, behind everything else claimed
-    with them: a burst over the sender's rate. An idle sender loses no throughput by it, only
-    its first item waits that much longer.
+    schedule ``lead`` from now, or one interval if that is sooner: time for a worker to get
+    its first item ready, which otherwise leaves late behind everything else claimed with it
+    (and the next ones on time after it, making that stretch short).
     """
     until = now + horizon
     offers: list[tuple[datetime, str, int, datetime]] = []
@@ -141,7 +140,7 @@ def plan_slots(
         pace = paces[sender]
         slot = first_slot(pace, now)
         if slot == now:  # idle: the schedule starts now
-            slot = now + lead
+            slot = now + min(lead, step(pace, now))
         for index, batch_rate in enumerate(rates):
             if slot > until:
                 break

@@ -108,7 +108,7 @@ class OutboxStore(Protocol):
         ``sending`` (unexpired leases, all owners) than that. Items of a canceled batch are
         not claimed. Senders are served in order of their slots, so one sender's backlog
         does not hold the others back. A sender that was idle starts its schedule ``lead``
-        from now (``outbox_rules.plan_slots``). Returned in
+        (or one interval, if sooner) from now (``outbox_rules.plan_slots``). Returned in
         order of ``leave_at``."""
         ...
 

@@ -352,7 +352,7 @@ class OutboxWorker:
             # when one waits to be started (see RequestLanes).
             waiting, self._handoff = self._handoff, None
             if waiting is not None:
-                self._lanes.release()  # the item stuck on max_in_flight needs no other lane
+                self._lanes.release()  # the item waiting for the account holds no lane
             else:
                 waiting = self._lanes.pass_on()
             if waiting is None:
@@ -373,7 +373,9 @@ class OutboxWorker:
         one at its slot: the lanes bound the requests out, not the waits before them (at
         100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
         first, so that a worker never holds more of the account's request slots than it has
-        lanes to send on."""
+        lanes to send on; but it lets the lane go while it waits for the account's slots.
+        Nothing waits for an account slot on a lane: items started ahead hold account slots
+        and wait for lanes, so the other order would let each wait for the other for good."""
         if slot > self._now():
             leave_at = await self._started_in_time(item, await self._start(item), slot)
             if leave_at is None:
@@ -382,14 +384,27 @@ class OutboxWorker:
         else:
             handed = await self._lanes.take(item)
             try:
-                mark = handed if handed is not None else await self._start(item)
-                leave_at = await self._started_in_time(item, mark, slot)
+                mark = handed if handed is not None else await self._ask(item)
             except BaseException:
                 self._lanes.release()
                 raise
-            if leave_at is None:
+            if mark is StartMark.FULL:
                 self._lanes.release()
-                return _NOT_SENT
+                leave_at = await self._started_in_time(
+                    item, await self._wait_for_account(item), slot
+                )
+                if leave_at is None:
+                    return _NOT_SENT
+                await self._lanes.take(item, started=True)
+            else:
+                try:
+                    leave_at = await self._started_in_time(item, mark, slot)
+                except BaseException:
+                    self._lanes.release()
+                    raise
+                if leave_at is None:
+                    self._lanes.release()
+                    return _NOT_SENT
         try:
             return await self._send(item)
         except BaseException:
@@ -421,6 +436,10 @@ class OutboxWorker:
         mark = await self._ask(item)
         if mark is not StartMark.FULL:
             return mark
+        return await self._wait_for_account(item)
+
+    async def _wait_for_account(self, item: OutboxItem) -> StartMark | None:
+        """:meth:`_start` once the account's request slots were all taken: never on a lane."""
         async with self._cap_turn:
             while True:
                 handed: asyncio.Future[StartMark | None] = (

@@ -167,3 +167,47 @@ async def test_two_workers_never_have_more_than_max_in_flight_requests_out(
     assert most == 2, most
     assert {item.state for item in stored} == {OutboxState.SENT}
     assert len({item.sid for item in stored}) == len(items)
+
+
+async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_started_ahead(
+    make_worker: Any, ledger: Any
+) -> None:
+    """One lane, one account slot: an item started ahead of its slot holds the account's slot
+    and needs the lane at its slot, while an item already due takes the lane and finds the
+    account full. The due item lets the lane go while it waits, so both are sent (holding it,
+    each waited for the other until the worker stopped)."""
+    now = datetime.now(UTC)
+    due = message_item("+14155550001", "due", at=now - timedelta(seconds=1), sender="+15005550006")
+    ahead = message_item("+14155550002", "ahead", at=now)
+    async with make_worker(
+        rates={MAGIC_FROM: RATE, "+15005550006": 1000.0}, max_in_flight=1, concurrency=1
+    ) as worker:
+        await ledger.set_pace(MAGIC_FROM, rate=RATE)
+        await ledger.set_pace("+15005550006", rate=1000.0)
+        claims = []
+        for item, at in ((due, now - timedelta(seconds=1)), (ahead, now + timedelta(seconds=0.3))):
+            await ledger.enqueue([item])
+            claims += await ledger.claim_due(
+                owner=worker.owner,
+                now=at,
+                lease=timedelta(minutes=1),
+                limit=1,
+                horizon=timedelta(seconds=2),
+            )
+        assert [claim.item.id for claim in claims] == [due.id, ahead.id]
+        started_ahead = asyncio.Event()
+        ask = worker._ask
+
+        async def noting(item: Any) -> Any:
+            mark = await ask(item)
+            if item.id == ahead.id:
+                started_ahead.set()
+            return mark
+
+        worker._ask = noting  # type: ignore[method-assign]
+        first = asyncio.create_task(worker._handle(claims[1], None))
+        await started_ahead.wait()
+        second = asyncio.create_task(worker._handle(claims[0], None))
+        async with asyncio.timeout(20):
+            await asyncio.gather(first, second)
+    assert {(await ledger.get_item(item.id)).state for item in (due, ahead)} == {OutboxState.SENT}
