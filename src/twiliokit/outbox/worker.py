@@ -336,6 +336,9 @@ class OutboxWorker:
 
     async def _handle(self, claim: ClaimedItem, refusal: rules.Refusal | None) -> None:
         item = claim.item
+        # The lease is renewed for as long as the worker holds the item, waits included: a
+        # wait longer than the lease must not let another worker send it too.
+        renewing = asyncio.create_task(self._renew_lease(item.id))
         try:
             if refusal is not None:
                 await self._refuse_or_defer(item, refusal)
@@ -343,7 +346,7 @@ class OutboxWorker:
             if not await self._wait_for_slot(claim.leave_at - MARK_AHEAD):
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
-            answer = await self._leave(item, claim.leave_at)
+            answer = await self._leave(item, claim.leave_at, renewing)
             if answer is _NOT_SENT:
                 return
             outcome, record = self._judge(item, answer)
@@ -364,8 +367,12 @@ class OutboxWorker:
             logger.warning("%s: the outbox database failed: %s", item.id, exc.message)
         except Exception:  # a bug must not kill the worker; the lease decides what follows
             logger.exception("%s: unexpected failure while sending", item.id)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
-    async def _leave(self, item: OutboxItem, slot: datetime) -> Any:
+    async def _leave(self, item: OutboxItem, slot: datetime, renewing: asyncio.Task[None]) -> Any:
         """Started, at its slot, on a lane, the request: its answer (the lane still held), or
         ``_NOT_SENT`` (no lane held: the lease lost, or the item given back).
 
@@ -405,6 +412,9 @@ class OutboxWorker:
                 if leave_at is None:
                     self._lanes.release()
                     return _NOT_SENT
+        if renewing.done():  # the lease was lost while it waited: another worker has it
+            self._lanes.release()
+            return _NOT_SENT
         try:
             return await self._send(item)
         except BaseException:
@@ -552,22 +562,16 @@ class OutboxWorker:
         return True
 
     async def _send(self, item: OutboxItem) -> Any:
-        """The request, with the lease renewed while it is out: Twilio's answer, the error
-        it raised, or a forward's outcome. Nothing else holds the request slot."""
-        renewing = asyncio.create_task(self._renew_lease(item.id))
+        """The request: Twilio's answer, the error it raised, or a forward's outcome.
+        Nothing else holds the request slot."""
+        if item.kind == OutboxKind.FORWARD:
+            assert self.deliver_forward is not None
+            return await self.deliver_forward(item, self._now())
+        assert self.execute is not None
         try:
-            if item.kind == OutboxKind.FORWARD:
-                assert self.deliver_forward is not None
-                return await self.deliver_forward(item, self._now())
-            assert self.execute is not None
-            try:
-                return await self.execute(str(item.kind), dict(item.request))
-            except (TwiliokitError, OSError) as error:
-                return error
-        finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            return await self.execute(str(item.kind), dict(item.request))
+        except (TwiliokitError, OSError) as error:
+            return error
 
     def _judge(self, item: OutboxItem, answer: Any) -> tuple[OutboxOutcome, list[Awaitable[None]]]:
         """The outcome of a request's answer (or error), and what records it besides: the
@@ -592,12 +596,18 @@ class OutboxWorker:
             logger.warning("%s slowed down until %s", item.sender, f"{verdict.slow_until:%T}")
 
     async def _renew_lease(self, item_id: str) -> None:
+        """Renew the item's lease every third of it; returns once it was lost."""
         every = self.settings.lease_seconds / 3
         while True:
             await asyncio.sleep(every)
             until = self._now() + self.lease
-            if not await self.store.extend_lease(item_id, owner=self.owner, until=until):
-                logger.warning("%s: lease lost while its request was out", item_id)
+            try:
+                kept = await self.store.extend_lease(item_id, owner=self.owner, until=until)
+            except StorageError as exc:
+                logger.warning("%s: cannot renew its lease, trying again: %s", item_id, exc.message)
+                continue
+            if not kept:
+                logger.warning("%s: lease lost while this worker held it", item_id)
                 return
 
     def _released(self, why: str) -> OutboxOutcome:
