@@ -102,9 +102,9 @@ def worker_side(
     rows: Sequence[dict[str, Any]], seen: Sequence[SeenMessage], rates: dict[str, float]
 ) -> dict[str, Any]:
     """The same judgement of the times the workers recorded as each request's start
-    (``request_started_at``, after the wait for its slot), and how long each took from
-    there to the emulator (the start's commit, then the request): where unevenness comes
-    from."""
+    (``request_started_at``, marked up to 250 ms before its slot), and how long each took
+    from there to the emulator (the wait for the slot, then the request): where unevenness
+    comes from."""
     arrived = {m.sid: m.at for m in seen}
     delays = sorted(
         arrived[row["sid"]] - row["request_started_at"].timestamp()
