@@ -211,3 +211,37 @@ async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_starte
         async with asyncio.timeout(20):
             await asyncio.gather(first, second)
     assert {(await ledger.get_item(item.id)).state for item in (due, ahead)} == {OutboxState.SENT}
+
+
+async def test_a_worker_renews_an_items_lease_while_it_waits_for_its_slot(
+    make_worker: Any, ledger: Any
+) -> None:
+    """An item whose slot is further off than a third of the lease has its lease renewed
+    before it leaves: a wait longer than the lease never lets another worker take it too."""
+    now = datetime.now(UTC)
+    item = message_item("+14155550003", "later", at=now)
+    await ledger.enqueue([item])
+    async with make_worker(rates={MAGIC_FROM: RATE}, lease_seconds=6) as worker:
+        await ledger.set_pace(MAGIC_FROM, rate=RATE)
+        (claim,) = await ledger.claim_due(
+            owner=worker.owner,
+            now=now + timedelta(seconds=3),
+            lease=timedelta(seconds=6),
+            limit=1,
+            horizon=timedelta(seconds=2),
+        )
+        renewed: list[datetime] = []
+        extend = ledger.extend_lease
+
+        async def noting(item_id: str, **kwargs: Any) -> Any:
+            renewed.append(datetime.now(UTC))
+            return await extend(item_id, **kwargs)
+
+        ledger.extend_lease = noting
+        starts: list[datetime] = []
+        worker.execute = _timed(worker.execute, starts)
+        await worker._handle(claim, None)
+    assert renewed, "the lease was never renewed while the item waited"
+    assert len(starts) == 1
+    assert renewed[0] < starts[0]
+    assert (await ledger.get_item(item.id)).state == OutboxState.SENT
