@@ -12,10 +12,10 @@ One loop, on asyncio::
       -> for each item, in its own task, just before its slot: start_request (counted
          against ``max_in_flight`` across every worker, in the database) -> wait for the slot
          (an item reached late takes a fresh slot instead) -> a request lane of this worker
-         (``concurrency``) -> the request (the lease renewed while it is out) -> the lane
-         freed -> the answer recorded, finish (sent / failed / retry / unknown); a 429, 20429
-         or 30001 slows its sender for every worker. An item whose slot has already come
-         takes its lane before start_request instead.
+         (``concurrency``) -> the request -> the lane freed -> the answer recorded, finish
+         (sent / failed / retry / unknown); a 429, 20429 or 30001 slows its sender for every
+         worker. An item whose slot has already come takes its lane before start_request
+         instead. The lease is renewed while the worker holds the item.
     every few seconds: expire_leases (claims of dead workers: back to queued, or unknown if
     their request had started), reconcile unknown items against Twilio, slow senders whose
     messages failed with 30001 since, give new senders their pace.
@@ -379,47 +379,45 @@ class OutboxWorker:
         An item whose slot is still ahead is marked started now, without a lane, and takes
         one at its slot: the lanes bound the requests out, not the waits before them (at
         100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
-        first, so that a worker never holds more of the account's request slots than it has
-        lanes to send on; but it lets the lane go while it waits for the account's slots.
-        Nothing waits for an account slot on a lane: items started ahead hold account slots
-        and wait for lanes, so the other order would let each wait for the other for good."""
-        if slot > self._now():
-            leave_at = await self._started_in_time(item, await self._start(item), slot)
-            if leave_at is None:
-                return _NOT_SENT
-            await self._lanes.take(item, started=True)
-        else:
-            handed = await self._lanes.take(item)
-            try:
-                mark = handed if handed is not None else await self._ask(item)
-            except BaseException:
-                self._lanes.release()
-                raise
-            if mark is StartMark.FULL:
-                self._lanes.release()
-                leave_at = await self._started_in_time(
-                    item, await self._wait_for_account(item), slot
-                )
-                if leave_at is None:
-                    return _NOT_SENT
-                await self._lanes.take(item, started=True)
-            else:
-                try:
-                    leave_at = await self._started_in_time(item, mark, slot)
-                except BaseException:
-                    self._lanes.release()
-                    raise
-                if leave_at is None:
-                    self._lanes.release()
-                    return _NOT_SENT
-        if renewing.done():  # the lease was lost while it waited: another worker has it
-            self._lanes.release()
-            return _NOT_SENT
+        first (:meth:`_ask_on_lane`)."""
+        on_lane = False
         try:
+            if slot > self._now():
+                mark = await self._start(item)
+            else:
+                mark, on_lane = await self._ask_on_lane(item)
+            leave_at = await self._started_in_time(item, mark, slot)
+            if leave_at is not None and not on_lane:
+                await self._lanes.take(item, started=True)
+                on_lane = True
+            # A lease lost while it waited: another worker has the item.
+            if leave_at is None or renewing.done():
+                if on_lane:
+                    self._lanes.release()
+                return _NOT_SENT
             return await self._send(item)
+        except BaseException:
+            if on_lane:
+                self._lanes.release()
+            raise
+
+    async def _ask_on_lane(self, item: OutboxItem) -> tuple[StartMark | None, bool]:
+        """For an item whose slot has come: a lane, then the account's request slot (or both
+        handed over by a request that ended), so that a worker never holds more of the
+        account's slots than it has lanes to send on. The mark, and whether a lane is held:
+        while the account's slots are all taken the item waits without its lane, since items
+        started ahead hold account slots and wait for lanes (holding both ways, each would
+        wait for the other for good)."""
+        handed = await self._lanes.take(item)
+        try:
+            mark = handed if handed is not None else await self._ask(item)
         except BaseException:
             self._lanes.release()
             raise
+        if mark is not StartMark.FULL:
+            return mark, True
+        self._lanes.release()
+        return await self._wait_for_account(item), False
 
     async def _started_in_time(
         self, item: OutboxItem, mark: StartMark | None, slot: datetime
