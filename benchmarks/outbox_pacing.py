@@ -141,6 +141,7 @@ async def _run(
     seconds: float,
     workers: int,
     concurrency: int,
+    max_in_flight: int,
 ) -> dict[str, Any]:
     from twiliokit.ledger import open_ledger
 
@@ -156,7 +157,7 @@ async def _run(
         batch = figures["batch"] = await enqueue_batch(store, messages)
         # A create whose answer is lost (none are injected here) is looked for at Twilio
         # after 5 s instead of 5 min, so that one cannot hold the run up.
-        outbox = {"rates": rates, "max_in_flight": 100, "reconcile_grace_seconds": 5}
+        outbox = {"rates": rates, "max_in_flight": max_in_flight, "reconcile_grace_seconds": 5}
         with worker_pool(db_url, emulator.base_url, outbox, concurrency=concurrency) as pool:
             started = time.monotonic()
             pool.start_all(workers)
@@ -184,6 +185,12 @@ def main() -> None:
     # Enough that two workers keep 111 messages/s in flight however slow a commit gets.
     parser.add_argument("--concurrency", type=int, default=32, help="per worker")
     parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=100,
+        help="[outbox] max_in_flight (twiliokit's default is 20)",
+    )
+    parser.add_argument(
         "--emulator-nice",
         type=int,
         default=0,
@@ -209,6 +216,7 @@ def main() -> None:
                 seconds=seconds,
                 workers=args.workers,
                 concurrency=args.concurrency,
+                max_in_flight=args.max_in_flight,
             )
         )
         seen = emulator.messages()
@@ -219,6 +227,7 @@ def main() -> None:
             "seconds": seconds,
             "workers": args.workers,
             "concurrency": args.concurrency,
+            "max_in_flight": args.max_in_flight,
             "latency_ms": args.latency_ms,
         }
     )

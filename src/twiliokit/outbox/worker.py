@@ -9,7 +9,8 @@ One loop, on asyncio::
       -> compliance again, once for all the items claimed (one ledger read per rule): a STOP
          or a closed WhatsApp window since it was queued refuses an item; quiet hours defer
          it to their end
-      -> for each item, in its own task, just before its slot: start_request (counted
+      -> for each item, in its own task, a quarter of a second before its slot (less while
+         the account's request slots run short: ``MarkLead``): start_request (counted
          against ``max_in_flight`` across every worker, in the database) -> wait for the slot
          (an item reached late takes a fresh slot instead) -> a request lane of this worker
          (``concurrency``) -> the request -> the lane freed -> the answer recorded, finish
@@ -34,6 +35,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -52,6 +54,7 @@ from twiliokit.ledger.outbox_records import (
     SenderPace,
 )
 from twiliokit.ledger.outbox_store import OutboxStore, StartMark
+from twiliokit.outbox import lead
 from twiliokit.outbox.lanes import RequestLanes
 from twiliokit.outbox.outcomes import Verdict, outcome_of_answer, outcome_of_error
 from twiliokit.outbox.overflow import QueueOverflowWatch
@@ -72,10 +75,11 @@ logger = logging.getLogger("twiliokit.outbox")
 
 #: Items are claimed when their sender's slot falls within this much of now.
 CLAIM_HORIZON: Final = timedelta(seconds=2)
-#: How long before its slot an item is marked started: the ledger write then never delays the
-#: request (80-90 ms median on a loaded machine, more at p99), which would bunch late items.
-#: A worker killed in between leaves it unknown, and reconciliation finds it absent.
-MARK_AHEAD: Final = timedelta(milliseconds=250)
+#: The most an item is marked started before its slot (``MarkLead`` judges how long): the
+#: ledger write then never delays the request (80-90 ms median on a loaded machine, more at
+#: p99), which would bunch late items. A worker killed in between leaves it unknown, and
+#: reconciliation finds it absent. Also how far ahead an idle sender's schedule may start.
+MARK_AHEAD: Final = lead.MOST
 #: The shortest interval of a sender whose late items take a fresh slot
 #: (``OutboxWorker._slot_in_time``).
 LATE_FLOOR: Final = timedelta(milliseconds=10)
@@ -177,6 +181,7 @@ class OutboxWorker:
         # worker to end hands its slot to (``hand_over``).
         self._handoff: tuple[OutboxItem, asyncio.Future[StartMark | None]] | None = None
         self._paced: set[str] = set()
+        self._lead = lead.MarkLead()
         self.finished: Counter[str] = Counter()
         self._finishing = asyncio.Condition()
         self.snapshot = WorkerSnapshot(depth={}, paces=[], finished={})
@@ -343,10 +348,11 @@ class OutboxWorker:
             if refusal is not None:
                 await self._refuse_or_defer(item, refusal)
                 return
-            if not await self._wait_for_slot(claim.leave_at - MARK_AHEAD):
+            late = await self._wait_to_mark(claim.leave_at)
+            if late is None:
                 await self._finish(item, self._released("the worker stopped before it left"))
                 return
-            answer = await self._leave(item, claim.leave_at, renewing)
+            answer = await self._leave(item, claim.leave_at, renewing, late=late)
             if answer is _NOT_SENT:
                 return
             outcome, record = self._judge(item, answer)
@@ -372,9 +378,12 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
 
-    async def _leave(self, item: OutboxItem, slot: datetime, renewing: asyncio.Task[None]) -> Any:
+    async def _leave(
+        self, item: OutboxItem, slot: datetime, renewing: asyncio.Task[None], *, late: float
+    ) -> Any:
         """Started, at its slot, on a lane, the request: its answer (the lane still held), or
-        ``_NOT_SENT`` (no lane held: the lease lost, or the item given back).
+        ``_NOT_SENT`` (no lane held: the lease lost, or the item given back). ``late``: how
+        long after its mark was due the worker got to it (seconds).
 
         An item whose slot is still ahead is marked started now, without a lane, and takes
         one at its slot: the lanes bound the requests out, not the waits before them (at
@@ -383,7 +392,7 @@ class OutboxWorker:
         on_lane = False
         try:
             if slot > self._now():
-                mark = await self._start(item)
+                mark = await self._start(item, late=late)
             else:
                 mark, on_lane = await self._ask_on_lane(item)
             leave_at = await self._started_in_time(item, mark, slot)
@@ -400,6 +409,18 @@ class OutboxWorker:
             if on_lane:
                 self._lanes.release()
             raise
+
+    async def _wait_to_mark(self, slot: datetime) -> float | None:
+        """Wait until the item is to be marked started (``MarkLead``); how late the worker got
+        there (seconds), or ``None`` when it stopped first. The lead is read at the longest
+        lead before the slot, not when the item was claimed (up to two seconds earlier)."""
+        began = self._now()
+        if not await self._wait_for_slot(slot - MARK_AHEAD):
+            return None
+        mark_at = slot - self._lead.ahead
+        if not await self._wait_for_slot(mark_at):
+            return None
+        return (self._now() - max(mark_at, began)).total_seconds()
 
     async def _ask_on_lane(self, item: OutboxItem) -> tuple[StartMark | None, bool]:
         """For an item whose slot has come: a lane, then the account's request slot (or both
@@ -436,12 +457,15 @@ class OutboxWorker:
             return None
         return leave_at
 
-    async def _start(self, item: OutboxItem) -> StartMark | None:
+    async def _start(self, item: OutboxItem, *, late: float) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
         while every request slot of the account was taken. While they are, one item of this
         worker at a time asks again every ``FULL_RETRY``, unless the next request of this
-        worker to end hands its slot over first (:meth:`_hand_over`)."""
+        worker to end hands its slot over first (:meth:`_hand_over`). How long the first ask
+        took, with ``late``, sets how far ahead the next items are marked (``MarkLead``)."""
+        began = time.monotonic()
         mark = await self._ask(item)
+        self._lead.observe(late + time.monotonic() - began)
         if mark is not StartMark.FULL:
             return mark
         return await self._wait_for_account(item)
@@ -480,9 +504,12 @@ class OutboxWorker:
                     return mark
 
     async def _ask(self, item: OutboxItem) -> StartMark:
-        return await self.store.start_request(
+        mark = await self.store.start_request(
             item.id, owner=self.owner, at=self._now(), max_in_flight=self.settings.max_in_flight
         )
+        if mark is StartMark.FULL:
+            self._lead.full()
+        return mark
 
     async def _hand_over(
         self,

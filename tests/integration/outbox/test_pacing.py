@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 import uuid
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -245,3 +246,35 @@ async def test_a_worker_renews_an_items_lease_while_it_waits_for_its_slot(
     assert len(starts) == 1
     assert renewed[0] < starts[0]
     assert (await ledger.get_item(item.id)).state == OutboxState.SENT
+
+
+async def test_a_worker_marks_items_just_in_time_once_the_accounts_request_slots_ran_short(
+    make_worker: Any, ledger: Any
+) -> None:
+    """Once an item found every request slot of the account taken (``max_in_flight = 2``, a
+    sender at 20/s), the worker asks for the next items' slots just before they leave, not a
+    quarter of a second ahead: a marked item holds one of those slots while it waits, and its
+    marks take milliseconds on SQLite."""
+    now = datetime.now(UTC)
+    items = [message_item(f"+1415555{n:04d}", f"lead {n}", at=now) for n in range(30)]
+    await ledger.enqueue(items)
+    asked: dict[str, float] = {}
+    ahead: dict[str, float] = {}
+    async with make_worker(rates={MAGIC_FROM: 20.0}, concurrency=4, max_in_flight=2) as worker:
+        await ledger.set_pace(MAGIC_FROM, rate=20.0)
+        ask, send = worker._ask, worker._send
+
+        async def noting_ask(item: Any) -> Any:
+            asked.setdefault(item.id, time.monotonic())
+            return await ask(item)
+
+        async def noting_send(item: Any) -> Any:
+            ahead[item.id] = time.monotonic() - asked[item.id]
+            return await send(item)
+
+        worker._ask = noting_ask  # type: ignore[method-assign]
+        worker._send = noting_send  # type: ignore[method-assign]
+        assert await worker.run_until_idle() == len(items)
+    assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
+    last = [round(ahead[item.id], 3) for item in items[-10:]]
+    assert max(last) < 0.15, last  # first asked a quarter of a second ahead: 0.25 s
