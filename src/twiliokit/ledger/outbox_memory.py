@@ -282,6 +282,20 @@ class MemoryOutbox:
         self._paces[sender] = dataclasses.replace(pace, next_at=next_at)
         return slot
 
+    async def reslot(
+        self, item_id: str, sender: str, *, owner: str, now: datetime, default_rate: float
+    ) -> datetime | None:
+        self._check_open()
+        now = require_utc("reslot", "now", now)
+        check_rate(default_rate, "default_rate")
+        item = self._held(item_id, owner)
+        if item is None or item.request_started_at is None:
+            return None
+        self._outbox_items[item_id] = dataclasses.replace(
+            item, request_started_at=None, attempts=item.attempts - 1, updated_at=now
+        )
+        return await self.take_slot(sender, now=now, default_rate=default_rate)
+
     def _due_by_sender(
         self, now: datetime, kinds: Collection[OutboxKind] | None
     ) -> dict[str, list[OutboxItem]]:

@@ -341,16 +341,23 @@ class SqlOutbox:
 
         def run(conn: Connection) -> datetime:
             _lock_outbox(conn)
-            row = conn.execute(*q.locked_paces([sender], wait=True)).first()
-            if row is None:
-                if default_rate is None:
-                    return now
-                new = {"sender": sender, "rate": default_rate, "next_at": EPOCH}
-                conn.execute(statements.new_pace, new | {"slowed_until": None})
-                row = conn.execute(*q.locked_paces([sender], wait=True)).one()
-            slot, next_at = next_slot(pace_from_row(row), now)
-            conn.execute(statements.pace_next, {"b_sender": sender, "b_next": next_at})
-            return slot
+            return _take_slot(conn, statements, sender, now, default_rate)
+
+        return await self._outbox_write(run)
+
+    async def reslot(
+        self, item_id: str, sender: str, *, owner: str, now: datetime, default_rate: float
+    ) -> datetime | None:
+        now = require_utc("reslot", "now", now)
+        check_rate(default_rate, "default_rate")
+        statements = self._outbox
+        unstart = q.unstart(item_id, owner, now)
+
+        def run(conn: Connection) -> datetime | None:
+            _lock_outbox(conn)
+            if conn.execute(*unstart).rowcount != 1:
+                return None
+            return _take_slot(conn, statements, sender, now, default_rate)
 
         return await self._outbox_write(run)
 
@@ -515,6 +522,26 @@ def _lock_outbox(conn: Connection) -> None:
     SQLite's write lock already serialises them."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _OUTBOX_LOCK})
+
+
+def _take_slot(
+    conn: Connection,
+    statements: q.OutboxStatements,
+    sender: str,
+    now: datetime,
+    default_rate: float | None,
+) -> datetime:
+    """``take_slot`` within a transaction that holds the outbox lock."""
+    row = conn.execute(*q.locked_paces([sender], wait=True)).first()
+    if row is None:
+        if default_rate is None:
+            return now
+        new = {"sender": sender, "rate": default_rate, "next_at": EPOCH}
+        conn.execute(statements.new_pace, new | {"slowed_until": None})
+        row = conn.execute(*q.locked_paces([sender], wait=True)).one()
+    slot, next_at = next_slot(pace_from_row(row), now)
+    conn.execute(statements.pace_next, {"b_sender": sender, "b_next": next_at})
+    return slot
 
 
 def _lock_paces(conn: Connection, senders: Collection[str]) -> dict[str, SenderPace]:

@@ -59,6 +59,7 @@ __all__ = [
     "requests_in_flight",
     "start",
     "state_condition",
+    "unstart",
 ]
 
 items = t.outbox_items
@@ -328,6 +329,23 @@ _START = (
 def start(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any]]:
     """Mark the item's request started (and count an attempt), while ``owner`` holds it."""
     return _START, {"s_id": item_id, "s_owner": owner, "s_at": at}
+
+
+_UNSTART = (
+    update(items)
+    .where(
+        i.outbox_id == bindparam("u_id"),
+        i.state == SENDING,
+        i.lease_owner == bindparam("u_owner"),
+        i.request_started_at.is_not(None),
+    )
+    .values(request_started_at=None, attempts=i.attempts - 1, updated_at=_at("u_at"))
+)
+
+
+def unstart(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any]]:
+    """Take back the item's start mark (its request had not left) while ``owner`` holds it."""
+    return _UNSTART, {"u_id": item_id, "u_owner": owner, "u_at": at}
 
 
 def finish(

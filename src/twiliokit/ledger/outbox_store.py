@@ -124,6 +124,16 @@ class OutboxStore(Protocol):
         sender is not paced: ``now`` is returned and nothing is written."""
         ...
 
+    async def reslot(
+        self, item_id: str, sender: str, *, owner: str, now: datetime, default_rate: float
+    ) -> datetime | None:
+        """For a worker's item it reached too late after marking it started, before its
+        request left: take back the start mark (``request_started_at`` cleared, the attempt
+        uncounted, so it no longer holds one of ``max_in_flight``) and give it ``sender``'s
+        next slot, as :meth:`take_slot` does, in one transaction. ``None`` (nothing changed)
+        when ``owner`` no longer holds the item or it was not marked started."""
+        ...
+
     async def mark_started(self, item_id: str, *, owner: str, at: datetime) -> bool:
         """The request for this item is about to leave: set ``request_started_at`` and count
         an attempt. ``False`` (send nothing) when ``owner`` no longer holds its lease."""

@@ -81,7 +81,7 @@ CLAIM_HORIZON: Final = timedelta(seconds=2)
 #: reconciliation finds it absent. Also how far ahead an idle sender's schedule may start.
 MARK_AHEAD: Final = lead.MOST
 #: The shortest interval of a sender whose late items take a fresh slot
-#: (``OutboxWorker._slot_in_time``).
+#: (``OutboxWorker._too_late``).
 LATE_FLOOR: Final = timedelta(milliseconds=10)
 #: How often an idle worker looks for due items.
 POLL_INTERVAL: Final = 0.25
@@ -388,27 +388,61 @@ class OutboxWorker:
         An item whose slot is still ahead is marked started now, without a lane, and takes
         one at its slot: the lanes bound the requests out, not the waits before them (at
         100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
-        first (:meth:`_ask_on_lane`)."""
-        on_lane = False
+        first (:meth:`_ask_on_lane`). One marked too late (:meth:`_too_late`) takes a fresh
+        slot and gives its mark and its lane back while it waits for it (``reslot``): held
+        for the second or two until then, they kept requests of items on time waiting."""
+        on_lane = answered = False
         try:
-            if slot > self._now():
-                mark = await self._start(item, late=late)
-            else:
-                mark, on_lane = await self._ask_on_lane(item)
-            leave_at = await self._started_in_time(item, mark, slot)
-            if leave_at is not None and not on_lane:
-                await self._lanes.take(item, started=True)
-                on_lane = True
-            # A lease lost while it waited: another worker has the item.
-            if leave_at is None or renewing.done():
+            while True:
+                mark, on_lane = await self._mark(item, slot, late=late)
+                if mark is not StartMark.STARTED or not self._too_late(item, slot):
+                    break
                 if on_lane:
                     self._lanes.release()
+                    on_lane = False
+                fresh = await self.store.reslot(
+                    item.id,
+                    item.sender,
+                    owner=self.owner,
+                    now=self._now(),
+                    default_rate=self.settings.rate_for(item.sender),
+                )
+                if fresh is None:
+                    mark = StartMark.LOST
+                    break
+                slot = fresh
+                waited = await self._wait_to_mark(slot)
+                if waited is None:
+                    mark = None
+                    break
+                late = waited
+            if mark is StartMark.LOST:
+                logger.info("%s: lease lost before it left; another worker has it", item.id)
                 return _NOT_SENT
-            return await self._send(item)
-        except BaseException:
-            if on_lane:
+            if mark is None or not await self._wait_for_slot(slot):
+                # This worker knows nothing left: the item goes back, not unknown.
+                await self._finish(item, self._released("the worker stopped before it left"))
+                return _NOT_SENT
+            if not on_lane:
+                await self._lanes.take(item, started=True)
+                on_lane = True
+            if renewing.done():  # a lease lost while it waited: another worker has the item
+                return _NOT_SENT
+            answer = await self._send(item)
+            answered = True
+            return answer
+        finally:
+            if on_lane and not answered:
                 self._lanes.release()
-            raise
+
+    async def _mark(
+        self, item: OutboxItem, slot: datetime, *, late: float
+    ) -> tuple[StartMark | None, bool]:
+        """Mark the item started: ahead of its slot (:meth:`_start`), or on a lane once its
+        slot has come (:meth:`_ask_on_lane`); the mark, and whether a lane is held."""
+        if slot > self._now():
+            return await self._start(item, late=late), False
+        return await self._ask_on_lane(item)
 
     async def _wait_to_mark(self, slot: datetime) -> float | None:
         """Wait until the item is to be marked started (``MarkLead``); how late the worker got
@@ -439,23 +473,6 @@ class OutboxWorker:
             return mark, True
         self._lanes.release()
         return await self._wait_for_account(item), False
-
-    async def _started_in_time(
-        self, item: OutboxItem, mark: StartMark | None, slot: datetime
-    ) -> datetime | None:
-        """After :meth:`_start`: its slot, once waited for; ``None`` when it is not to leave
-        (the lease lost; or the worker stopped, and the item is given back). Lateness is
-        judged before the wait only (:meth:`_slot_in_time`): judged again after it, a timer
-        the event loop ran late costs the sender the slot it missed (docs/benchmarks.md)."""
-        if mark is StartMark.LOST:
-            logger.info("%s: lease lost before it left; another worker has it", item.id)
-            return None
-        leave_at = None if mark is None else await self._slot_in_time(item, slot)
-        if leave_at is None or not await self._wait_for_slot(leave_at):
-            # This worker knows nothing left: the item goes back, not unknown.
-            await self._finish(item, self._released("the worker stopped before it left"))
-            return None
-        return leave_at
 
     async def _start(self, item: OutboxItem, *, late: float) -> StartMark | None:
         """Mark the item started, within ``max_in_flight``; ``None``: the worker stopped
@@ -562,19 +579,20 @@ class OutboxWorker:
             )
         await self._finish(item, outcome)
 
-    async def _slot_in_time(self, item: OutboxItem, leave_at: datetime) -> datetime:
-        """The slot to send at, once the item is marked started. A worker that got there more
-        than one interval late (a busy event loop, every request slot taken) takes a fresh
-        slot instead of sending at once, so the items it reached late do not leave together,
-        over the sender's rate. Not for a sender faster than 1 / ``LATE_FLOOR``: an event
-        loop is not that precise, and a fresh slot would cost each item a ledger write."""
+    def _too_late(self, item: OutboxItem, slot: datetime) -> bool:
+        """Whether an item, once marked started, is more than one interval past its slot (a
+        busy event loop, every request slot taken): it then takes a fresh slot instead of
+        leaving at once, so the items reached late do not leave together, over the sender's
+        rate. Lateness is judged before the wait for the slot only: judged again after it, a
+        timer the event loop ran late costs the sender the slot it missed (docs/benchmarks.md).
+        Never for a sender faster than 1 / ``LATE_FLOOR``: an event loop is not that precise,
+        and a fresh slot would cost each item a ledger write."""
         if item.kind == OutboxKind.FORWARD:
-            return leave_at
-        rate = self.settings.rate_for(item.sender)
-        now = self._now()
-        if 1 / rate < LATE_FLOOR.total_seconds() or now - leave_at <= timedelta(seconds=1 / rate):
-            return leave_at
-        return await self.store.take_slot(item.sender, now=now, default_rate=rate)
+            return False
+        interval = 1 / self.settings.rate_for(item.sender)
+        if interval < LATE_FLOOR.total_seconds():
+            return False
+        return self._now() - slot > timedelta(seconds=interval)
 
     async def _wait_for_slot(self, leave_at: datetime) -> bool:
         """Sleep until the item's pacing slot; ``False`` when the worker stops first."""

@@ -341,6 +341,28 @@ async def test_take_slot_reserves_the_senders_next_slot(ledger: LedgerStore) -> 
     assert claimed.leave_at == T0 + timedelta(seconds=1)
 
 
+async def test_reslot_takes_back_the_start_and_gives_the_next_slot(ledger: LedgerStore) -> None:
+    """An item marked started but reached too late gets its sender's next slot and is no
+    longer started (so it no longer counts against max_in_flight, nor as an attempt); only
+    its lease holder can, and only while it is marked started."""
+    await ledger.enqueue([new_item(n) for n in range(3)])
+    late, waiting, unmarked = [c.item for c in await claim(ledger)]
+    assert await ledger.start_request(late.id, owner="w1", at=T0, max_in_flight=1) == "started"
+    assert await ledger.start_request(waiting.id, owner="w1", at=T0, max_in_flight=1) == "full"
+    then = T0 + timedelta(seconds=5)
+    assert await ledger.reslot(late.id, US, owner="w9", now=then, default_rate=2) is None
+    assert await ledger.reslot(unmarked.id, US, owner="w1", now=then, default_rate=2) is None
+    slot = await ledger.reslot(late.id, US, owner="w1", now=then, default_rate=2)
+    assert slot == then  # the sender's schedule had passed: it starts again from now
+    again = await ledger.get_item(late.id)
+    assert (again.state, again.lease_owner) == (S.SENDING, "w1")
+    assert (again.request_started_at, again.attempts) == (None, 0)
+    assert await ledger.start_request(waiting.id, owner="w1", at=then, max_in_flight=1) == (
+        "started"
+    )
+    assert await ledger.take_slot(US, now=then) == then + timedelta(seconds=1 / 1000)
+
+
 # --------------------------------------------------------------------------- leases
 
 

@@ -27,6 +27,8 @@ from .conftest import message_item
 pytestmark = pytest.mark.anyio
 
 RATE = 10.0
+#: A second sender the emulator sends from.
+OTHER_FROM = "+14155550100"
 ITEMS = 12
 
 
@@ -123,6 +125,68 @@ async def test_items_a_worker_reaches_late_take_fresh_slots_instead_of_leaving_t
     assert all(gap >= 0.5 / RATE for gap in gaps), gaps
     assert (starts[-1] - starts[0]).total_seconds() >= 2 / RATE - 0.02, gaps
     assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
+
+
+async def test_an_item_reached_late_gives_its_request_slot_back_while_it_waits_for_a_fresh_one(
+    make_worker: Any, ledger: Any
+) -> None:
+    """One request slot for the account (``max_in_flight = 1``): an item marked started
+    seconds after its slot takes a fresh slot 0.8 s ahead and lets the account's slot go
+    meanwhile, so an item of another sender that is due leaves first (holding it, the due
+    item waited for the late one's fresh slot)."""
+    now = datetime.now(UTC)
+    stalled = now - timedelta(seconds=10)
+    late = message_item("+14155550001", "late", at=stalled)
+    due = message_item("+14155550002", "due", at=now, sender=OTHER_FROM)
+    rates = {MAGIC_FROM: 2.0, OTHER_FROM: 1000.0}
+    async with make_worker(rates=rates, max_in_flight=1, concurrency=2) as worker:
+        for sender, rate in rates.items():
+            await ledger.set_pace(sender, rate=rate)
+        claims = []
+        for item, at in ((late, stalled), (due, now)):
+            await ledger.enqueue([item])
+            claims += await ledger.claim_due(
+                owner=worker.owner,
+                now=at,
+                lease=timedelta(minutes=1),
+                limit=1,
+                horizon=timedelta(seconds=2),
+            )
+        assert [claim.item.id for claim in claims] == [late.id, due.id]
+        # Another send took the sender's next slot: the late item's fresh one is 0.8 s off.
+        await ledger.take_slot(MAGIC_FROM, now=now + timedelta(seconds=0.3))
+        reslotted = asyncio.Event()
+
+        def noting(take: Any) -> Any:
+            async def taking(*args: Any, **kwargs: Any) -> Any:
+                slot = await take(*args, **kwargs)
+                reslotted.set()
+                return slot
+
+            return taking
+
+        # Whichever way the worker takes the fresh slot.
+        ledger.reslot, ledger.take_slot = noting(ledger.reslot), noting(ledger.take_slot)
+        sent: list[str] = []
+        send = worker._send
+
+        async def noting_send(item: Any) -> Any:
+            sent.append(item.id)
+            return await send(item)
+
+        worker._send = noting_send  # type: ignore[method-assign]
+        first = asyncio.create_task(worker._handle(claims[0], None))
+        async with asyncio.timeout(20):
+            await asyncio.wait(
+                {first, asyncio.ensure_future(reslotted.wait())},
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        assert reslotted.is_set(), "the late item took no fresh slot"
+        second = asyncio.create_task(worker._handle(claims[1], None))
+        async with asyncio.timeout(20):
+            await asyncio.gather(first, second)
+    assert sent == [due.id, late.id]
+    assert {(await ledger.get_item(item.id)).state for item in (late, due)} == {OutboxState.SENT}
 
 
 async def test_two_workers_never_have_more_than_max_in_flight_requests_out(
