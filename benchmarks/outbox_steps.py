@@ -86,7 +86,7 @@ class Steps:
 
 async def _measure(url: str, base_url: str, items: int) -> dict[str, dict[str, float]]:
     from twiliokit import AsyncClient, Connection
-    from twiliokit.ledger import open_ledger
+    from twiliokit.ledger import OutboxClaim, open_ledger
     from twiliokit.outbox.outcomes import outcome_of_answer
     from twiliokit.outbox.running import build_worker
 
@@ -108,12 +108,14 @@ async def _measure(url: str, base_url: str, items: int) -> dict[str, dict[str, f
                 claims = await steps.run(
                     "claim_due (8 at a time)",
                     store.claim_due(
-                        owner=worker.owner,
-                        now=datetime.now(UTC),
-                        lease=timedelta(seconds=60),
-                        limit=CLAIM,
-                        horizon=timedelta(seconds=2),
-                        kinds=worker.kinds,
+                        OutboxClaim(
+                            owner=worker.owner,
+                            now=datetime.now(UTC),
+                            lease=timedelta(seconds=60),
+                            limit=CLAIM,
+                            horizon=timedelta(seconds=2),
+                            kinds=worker.kinds,
+                        )
                     ),
                 )
                 if not claims:

@@ -9,8 +9,8 @@ statuses, as the SQL store joins them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 
 from twiliokit.errors import StorageError, ValidationError
 from twiliokit.ledger.outbox_records import (
@@ -19,6 +19,7 @@ from twiliokit.ledger.outbox_records import (
     NewBatch,
     NewOutboxItem,
     OutboxBatch,
+    OutboxClaim,
     OutboxItem,
     OutboxKind,
     OutboxOutcome,
@@ -215,50 +216,37 @@ class MemoryOutbox:
 
     # -- claiming and finishing ------------------------------------------------------------
 
-    async def claim_due(
-        self,
-        *,
-        owner: str,
-        now: datetime,
-        lease: timedelta,
-        limit: int,
-        horizon: timedelta,
-        max_in_flight: int | None = None,
-        kinds: Collection[OutboxKind] | None = None,
-        default_rate: float = 1.0,
-        rate_for: Callable[[str], float] | None = None,
-        lead: timedelta = timedelta(0),
-    ) -> list[ClaimedItem]:
+    async def claim_due(self, claim: OutboxClaim) -> list[ClaimedItem]:
         self._check_open()
-        now = require_utc("claim_due", "now", now)
-        check_rate(default_rate, "default_rate")
-        budget = limit
-        if max_in_flight is not None:
-            budget = min(budget, max_in_flight - self._sending(now, started=False))
+        now = claim.now
+        check_rate(claim.default_rate, "default_rate")
+        budget = claim.limit
+        if claim.max_in_flight is not None:
+            budget = min(budget, claim.max_in_flight - self._sending(now, started=False))
         if budget <= 0:
             return []
-        due = self._due_by_sender(now, kinds)
+        due = self._due_by_sender(now, claim.kinds)
         for sender in due:
             if sender not in self._paces:
-                rate = default_rate if rate_for is None else rate_for(sender)
-                self._paces[sender] = SenderPace(
-                    sender=sender, rate=check_rate(rate, "rate_for"), next_at=EPOCH
-                )
+                rate = check_rate(claim.first_rate(sender), "rate_for")
+                self._paces[sender] = SenderPace(sender=sender, rate=rate, next_at=EPOCH)
         paces = {sender: self._paces[sender] for sender in due}
         counts = {sender: len(items) for sender, items in due.items()}
         candidates = {
             sender: sorted(due[sender], key=lambda item: item.not_before)[:room]
             for sender, room in quotas(
-                paces, counts, now=now, horizon=horizon, budget=budget
+                paces, counts, now=now, horizon=claim.horizon, budget=budget
             ).items()
         }
         rates = {
             sender: [self._batch_rate(i) for i in found] for sender, found in candidates.items()
         }
-        plan = plan_slots(paces, rates, now=now, horizon=horizon, budget=budget, lead=lead)
+        plan = plan_slots(
+            paces, rates, now=now, horizon=claim.horizon, budget=budget, lead=claim.lead
+        )
         claimed = []
-        until = max((slot for _, _, slot in plan.taken), default=now) + lease
-        changes = claim_changes(owner=owner, until=until, now=now)
+        until = max((slot for _, _, slot in plan.taken), default=now) + claim.lease
+        changes = claim_changes(owner=claim.owner, until=until, now=now)
         for sender, index, slot in plan.taken:
             item = dataclasses.replace(candidates[sender][index], **changes)
             self._outbox_items[item.id] = item

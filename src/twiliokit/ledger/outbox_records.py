@@ -20,8 +20,9 @@ Twilio (``sent``) or proves it absent (back to ``queued``); what cannot be decid
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "NewBatch",
     "NewOutboxItem",
     "OutboxBatch",
+    "OutboxClaim",
     "OutboxItem",
     "OutboxKind",
     "OutboxOutcome",
@@ -189,6 +191,37 @@ class OutboxItem(_ItemFields):
     error_code: int | None = None
     reason: str | None = None
     """Why it was refused, failed, or is unknown, in words for a person."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxClaim:
+    """What a worker asks of :meth:`OutboxStore.claim_due`."""
+
+    owner: str
+    """The worker that will hold the items' leases."""
+    now: datetime
+    lease: timedelta
+    """How long past the claim's last slot the leases last."""
+    limit: int
+    """At most this many items."""
+    horizon: timedelta
+    """Only items whose sender's next slot falls within ``now + horizon``."""
+    max_in_flight: int | None = None
+    """Never more items in ``sending`` (unexpired leases, all owners) than this."""
+    kinds: Collection[OutboxKind] | None = None
+    """Only items of these kinds (``None``: every kind)."""
+    default_rate: float = 1.0
+    """The rate of a sender without a pace row, unless ``rate_for`` gives one."""
+    rate_for: Callable[[str], float] | None = None
+    lead: timedelta = timedelta(0)
+    """How far from now an idle sender's schedule starts (or one interval, if sooner)."""
+
+    def __post_init__(self) -> None:
+        _check(self, enums={}, times=("now",))
+
+    def first_rate(self, sender: str) -> float:
+        """The rate a sender without a pace row starts at."""
+        return self.default_rate if self.rate_for is None else self.rate_for(sender)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -36,6 +36,7 @@ from twiliokit.ledger.outbox_records import (
     NewBatch,
     NewOutboxItem,
     OutboxBatch,
+    OutboxClaim,
     OutboxItem,
     OutboxKind,
     OutboxOutcome,
@@ -249,34 +250,22 @@ class SqlOutbox:
 
     # -- claiming and finishing ------------------------------------------------------------
 
-    async def claim_due(
-        self,
-        *,
-        owner: str,
-        now: datetime,
-        lease: timedelta,
-        limit: int,
-        horizon: timedelta,
-        max_in_flight: int | None = None,
-        kinds: Collection[OutboxKind] | None = None,
-        default_rate: float = 1.0,
-        rate_for: Callable[[str], float] | None = None,
-        lead: timedelta = timedelta(0),
-    ) -> list[ClaimedItem]:
-        now = require_utc("claim_due", "now", now)
-        check_rate(default_rate, "default_rate")
+    async def claim_due(self, claim: OutboxClaim) -> list[ClaimedItem]:
+        now = claim.now
+        check_rate(claim.default_rate, "default_rate")
         statements = self._outbox
 
         def run(conn: Connection) -> list[ClaimedItem]:
-            budget = limit
-            if max_in_flight is not None:
+            budget = claim.limit
+            if claim.max_in_flight is not None:
                 _lock_outbox(conn)
-                budget = min(budget, max_in_flight - conn.execute(*q.in_flight(now)).scalar_one())
+                in_flight = conn.execute(*q.in_flight(now)).scalar_one()
+                budget = min(budget, claim.max_in_flight - in_flight)
             if budget <= 0:
                 return []
             due = {
                 sender: count
-                for sender, count in conn.execute(*q.queued_senders(now, budget, kinds))
+                for sender, count in conn.execute(*q.queued_senders(now, budget, claim.kinds))
                 if count
             }
             senders = list(due)
@@ -288,9 +277,7 @@ class SqlOutbox:
                 rows = [
                     {
                         "sender": sender,
-                        "rate": check_rate(
-                            default_rate if rate_for is None else rate_for(sender), "rate_for"
-                        ),
+                        "rate": check_rate(claim.first_rate(sender), "rate_for"),
                         "next_at": EPOCH,
                         "slowed_until": None,
                     }
@@ -298,20 +285,20 @@ class SqlOutbox:
                 ]
                 conn.execute(statements.new_pace, rows)
                 paces |= _lock_paces(conn, missing)
-            wanted = quotas(paces, due, now=now, horizon=horizon, budget=budget)
-            candidates = _due_candidates(conn, wanted, now, kinds)
+            wanted = quotas(paces, due, now=now, horizon=claim.horizon, budget=budget)
+            candidates = _due_candidates(conn, wanted, now, claim.kinds)
             plan = plan_slots(
                 paces,
                 {sender: [r.batch_rate for r in rows] for sender, rows in candidates.items()},
                 now=now,
-                horizon=horizon,
+                horizon=claim.horizon,
                 budget=budget,
-                lead=lead,
+                lead=claim.lead,
             )
             if not plan.taken:
                 return []
-            until = max(slot for _, _, slot in plan.taken) + lease
-            changes = claim_changes(owner=owner, until=until, now=now)
+            until = max(slot for _, _, slot in plan.taken) + claim.lease
+            changes = claim_changes(owner=claim.owner, until=until, now=now)
             claimed = [
                 ClaimedItem(
                     item=dataclasses.replace(item_from_row(candidates[sender][index]), **changes),
@@ -320,9 +307,8 @@ class SqlOutbox:
                 for sender, index, slot in plan.taken
             ]
             ids = [c.item.id for c in claimed]
-            conn.execute(
-                statements.claim, {"b_ids": ids, "b_owner": owner, "b_until": until, "b_now": now}
-            )
+            claiming = {"b_ids": ids, "b_owner": claim.owner, "b_until": until, "b_now": now}
+            conn.execute(statements.claim, claiming)
             conn.execute(
                 statements.pace_next,
                 [{"b_sender": s, "b_next": at} for s, at in plan.next_at.items()],

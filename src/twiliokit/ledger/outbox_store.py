@@ -13,8 +13,8 @@ its item's slot, then sends: so the pace holds across every worker sharing the d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -24,8 +24,8 @@ from twiliokit.ledger.outbox_records import (
     NewBatch,
     NewOutboxItem,
     OutboxBatch,
+    OutboxClaim,
     OutboxItem,
-    OutboxKind,
     OutboxOutcome,
     OutboxQuery,
     SenderPace,
@@ -85,24 +85,11 @@ class OutboxStore(Protocol):
         """Cancel every item of the batch still ``queued``; how many were canceled."""
         ...
 
-    async def claim_due(
-        self,
-        *,
-        owner: str,
-        now: datetime,
-        lease: timedelta,
-        limit: int,
-        horizon: timedelta,
-        max_in_flight: int | None = None,
-        kinds: Collection[OutboxKind] | None = None,
-        default_rate: float = 1.0,
-        rate_for: Callable[[str], float] | None = None,
-        lead: timedelta = timedelta(0),
-    ) -> list[ClaimedItem]:
-        """Claim up to ``limit`` queued items that are due (``not_before <= now``), oldest
-        first, whose sender's next slot falls within ``now + horizon``; each gets a slot from
-        its sender's pace (a sender without a pace row gets one, at ``rate_for(sender)`` or
-        else ``default_rate``), state ``sending``, ``lease_owner = owner`` and
+    async def claim_due(self, claim: OutboxClaim) -> list[ClaimedItem]:
+        """Claim up to ``claim.limit`` queued items that are due (``not_before <= now``),
+        oldest first, whose sender's next slot falls within ``now + horizon``; each gets a slot
+        from its sender's pace (a sender without a pace row gets one, at ``rate_for(sender)``
+        or else ``default_rate``), state ``sending``, ``lease_owner = owner`` and
         ``lease_until`` the claim's last slot ``+ lease``. An item of a batch with a rate
         leaves no faster than that rate. With ``max_in_flight``, never more items in
         ``sending`` (unexpired leases, all owners) than that. Items of a canceled batch are

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ValidationError
@@ -472,22 +472,35 @@ def channel_for(from_: str | None, to: str, num_media: int) -> Channel:
     return Channel.MMS if num_media > 0 else Channel.SMS
 
 
+_S = TypeVar("_S", MessageStatus, CallStatus)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StatusEvent:
-    """One status a message was seen in, when, and how we learnt it."""
+class _StatusEventFields(Generic[_S]):
+    """The fields of a status event, for messages and calls alike (subclasses name the
+    lifecycle ``status`` belongs to)."""
 
     sid: str
-    status: MessageStatus
+    status: _S
     at: datetime
     source: StatusSource = StatusSource.CALLBACK
     error_code: int | None = None
     error_message: str | None = None
 
+    _LIFECYCLE: ClassVar[type[_Lifecycle]]
+
     def __post_init__(self) -> None:
         _required(self, "sid")
         _fits(self, sid=SID_LENGTH)
-        _check(self, enums={"status": MessageStatus, "source": StatusSource}, times=("at",))
+        _check(self, enums={"status": self._LIFECYCLE, "source": StatusSource}, times=("at",))
         _non_negative(self, "error_code")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusEvent(_StatusEventFields[MessageStatus]):
+    """One status a message was seen in, when, and how we learnt it."""
+
+    _LIFECYCLE = MessageStatus
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -551,21 +564,10 @@ class CallRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CallStatusEvent:
+class CallStatusEvent(_StatusEventFields[CallStatus]):
     """One status a call was seen in, when, and how we learnt it."""
 
-    sid: str
-    status: CallStatus
-    at: datetime
-    source: StatusSource = StatusSource.CALLBACK
-    error_code: int | None = None
-    error_message: str | None = None
-
-    def __post_init__(self) -> None:
-        _required(self, "sid")
-        _fits(self, sid=SID_LENGTH)
-        _check(self, enums={"status": CallStatus, "source": StatusSource}, times=("at",))
-        _non_negative(self, "error_code")
+    _LIFECYCLE = CallStatus
 
 
 # --------------------------------------------------------------------------- webhooks, claims

@@ -47,6 +47,7 @@ from twiliokit.compliance import rules
 from twiliokit.errors import StorageError, TwiliokitError
 from twiliokit.ledger.outbox_records import (
     ClaimedItem,
+    OutboxClaim,
     OutboxItem,
     OutboxKind,
     OutboxOutcome,
@@ -294,16 +295,18 @@ class OutboxWorker:
         cap = self.settings.max_in_flight
         try:
             claimed = await self.store.claim_due(
-                owner=self.owner,
-                now=self._now(),
-                lease=self.lease,
-                limit=free,
-                horizon=CLAIM_HORIZON,
-                # Claimed items of every worker: those out, and as many ready behind them.
-                max_in_flight=None if cap is None else CLAIMS_PER_SLOT * cap,
-                kinds=self.kinds,
-                default_rate=FALLBACK_RATE,
-                lead=MARK_AHEAD,
+                OutboxClaim(
+                    owner=self.owner,
+                    now=self._now(),
+                    lease=self.lease,
+                    limit=free,
+                    horizon=CLAIM_HORIZON,
+                    # Claimed items of every worker: those out, and as many ready behind them.
+                    max_in_flight=None if cap is None else CLAIMS_PER_SLOT * cap,
+                    kinds=self.kinds,
+                    default_rate=FALLBACK_RATE,
+                    lead=MARK_AHEAD,
+                )
             )
         except StorageError as exc:
             logger.warning("cannot claim outbox items, trying again soon: %s", exc.message)

@@ -23,6 +23,7 @@ from twiliokit.ledger import (
     MemoryLedger,
     NewBatch,
     NewOutboxItem,
+    OutboxClaim,
     OutboxKind,
     OutboxOutcome,
     OutboxQuery,
@@ -81,7 +82,7 @@ async def claim(store: OutboxStore, **options: Any) -> list[Any]:
         "default_rate": 1000.0,
     }
     values.update(options)
-    return await store.claim_due(**values)
+    return await store.claim_due(OutboxClaim(**values))
 
 
 def sent(at_minutes: float, sid_: str) -> OutboxOutcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.integration.ledger.factories import T0, inbound, outbound
 from twiliokit.errors import ValidationError
 from twiliokit.ledger import (
     CallStatus,
+    CallStatusEvent,
     Channel,
     Claim,
     LedgerQuery,
@@ -19,6 +21,7 @@ from twiliokit.ledger import (
     MemoryLedger,
     MessageStatus,
     OptOutAction,
+    OutboxClaim,
     SqlLedger,
     StatusEvent,
     WebhookDelivery,
@@ -45,6 +48,40 @@ def test_datetimes_are_normalised_to_utc() -> None:
     event = StatusEvent(sid="SM1", status=S.SENT, at=datetime(2026, 1, 1, 13, tzinfo=paris))
     assert event.at == datetime(2026, 1, 1, 12, tzinfo=UTC)
     assert event.at.tzinfo is UTC
+
+
+def test_status_events_check_their_own_lifecycle() -> None:
+    """A message status event takes message statuses and a call status event call statuses,
+    each parsed from Twilio's strings; the other lifecycle's words are refused."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert StatusEvent(sid="SM1", status="delivered", at=at).status is S.DELIVERED
+    assert CallStatusEvent(sid="CA1", status="no-answer", at=at).status is CallStatus.NO_ANSWER
+    with pytest.raises(ValidationError) as caught:
+        StatusEvent(sid="SM1", status="no-answer", at=at)
+    assert caught.value.field == "status"
+    with pytest.raises(ValidationError) as caught:
+        CallStatusEvent(sid="CA1", status="delivered", at=at)
+    assert caught.value.field == "status"
+    with pytest.raises(ValidationError, match="sid"):
+        CallStatusEvent(sid=" ", status="ringing", at=at)
+
+
+def test_an_outbox_claim_checks_now_and_gives_new_senders_a_rate() -> None:
+    """An outbox claim refuses a naive ``now`` when built; a sender without a pace starts at
+    ``rate_for(sender)`` when given, else at ``default_rate``."""
+    fields: dict[str, Any] = {
+        "owner": "w1",
+        "lease": timedelta(minutes=1),
+        "limit": 1,
+        "horizon": timedelta(seconds=2),
+    }
+    with pytest.raises(ValidationError) as caught:
+        OutboxClaim(now=datetime(2026, 1, 1), **fields)
+    assert caught.value.field == "now"
+    claim = OutboxClaim(now=T0, default_rate=3.0, **fields)
+    assert claim.first_rate("+15005550006") == 3.0
+    rated = OutboxClaim(now=T0, rate_for=lambda sender: 30.0, **fields)
+    assert rated.first_rate("+15005550006") == 30.0
 
 
 def test_enum_fields_accept_twilio_strings() -> None:

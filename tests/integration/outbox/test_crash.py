@@ -24,7 +24,7 @@ from tests.helpers.processes import TWILIOKIT
 from twiliokit.client import AsyncClient
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.ledger import open_ledger
-from twiliokit.ledger.outbox_records import OutboxState
+from twiliokit.ledger.outbox_records import OutboxClaim, OutboxState
 from twiliokit.outbox.reconcile import Reconciler
 from twiliokit.serving import serve_in_thread
 
@@ -144,7 +144,9 @@ async def test_an_unknown_item_absent_at_twilio_is_sent_again_once_after_the_gra
     item = message_item(to, "lost on the way", at=now)
     await ledger.enqueue([item])
     claimed = await ledger.claim_due(
-        owner="dead-worker", now=now, lease=LEASE, limit=1, horizon=timedelta(seconds=2)
+        OutboxClaim(
+            owner="dead-worker", now=now, lease=LEASE, limit=1, horizon=timedelta(seconds=2)
+        )
     )
     assert [c.item.id for c in claimed] == [item.id]
     assert await ledger.mark_started(item.id, owner="dead-worker", at=now)
@@ -174,14 +176,16 @@ async def test_a_late_reconciliation_never_requeues_an_item_already_being_sent(
     now = datetime.now(UTC)
     item = message_item("+14155550197", "only once", at=now)
     await ledger.enqueue([item])
-    await ledger.claim_due(owner="dead", now=now, lease=LEASE, limit=1, horizon=LEASE)
+    await ledger.claim_due(OutboxClaim(owner="dead", now=now, lease=LEASE, limit=1, horizon=LEASE))
     await ledger.mark_started(item.id, owner="dead", at=now)
     later = now + timedelta(minutes=6)
     await ledger.expire_leases(now=later)
     first = Reconciler(ledger, client, grace=timedelta(minutes=5), now=lambda: later)
     late = await first.decide(await ledger.get_item(item.id))  # judged, not yet written
     await first.run_once()
-    claimed = await ledger.claim_due(owner="w2", now=later, lease=LEASE, limit=1, horizon=LEASE)
+    claimed = await ledger.claim_due(
+        OutboxClaim(owner="w2", now=later, lease=LEASE, limit=1, horizon=LEASE)
+    )
     assert [c.item.id for c in claimed] == [item.id]
     assert late is not None
     assert await ledger.finish(item.id, late, owner=None) is False

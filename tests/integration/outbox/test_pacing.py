@@ -18,7 +18,7 @@ from twiliokit.client import AsyncClient
 from twiliokit.emulator import MAGIC_FROM, EmulatorConfig
 from twiliokit.emulator.testing import run_emulator
 from twiliokit.ledger import open_ledger
-from twiliokit.ledger.outbox_records import OutboxState
+from twiliokit.ledger.outbox_records import OutboxClaim, OutboxState
 from twiliokit.outbox.running import build_worker, worker_client
 from twiliokit.outbox.settings import OutboxSettings
 
@@ -107,11 +107,13 @@ async def test_items_a_worker_reaches_late_take_fresh_slots_instead_of_leaving_t
     async with make_worker(rates={MAGIC_FROM: RATE}) as worker:
         await ledger.set_pace(MAGIC_FROM, rate=RATE)
         claims = await ledger.claim_due(
-            owner=worker.owner,
-            now=stalled,
-            lease=timedelta(minutes=1),
-            limit=3,
-            horizon=timedelta(seconds=2),
+            OutboxClaim(
+                owner=worker.owner,
+                now=stalled,
+                lease=timedelta(minutes=1),
+                limit=3,
+                horizon=timedelta(seconds=2),
+            )
         )
         assert len(claims) == 3
         starts: list[datetime] = []
@@ -253,11 +255,13 @@ async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_starte
         for item, at in ((due, now - timedelta(seconds=1)), (ahead, now + timedelta(seconds=0.3))):
             await ledger.enqueue([item])
             claims += await ledger.claim_due(
-                owner=worker.owner,
-                now=at,
-                lease=timedelta(minutes=1),
-                limit=1,
-                horizon=timedelta(seconds=2),
+                OutboxClaim(
+                    owner=worker.owner,
+                    now=at,
+                    lease=timedelta(minutes=1),
+                    limit=1,
+                    horizon=timedelta(seconds=2),
+                )
             )
         assert [claim.item.id for claim in claims] == [due.id, ahead.id]
         started_ahead = asyncio.Event()
@@ -289,11 +293,13 @@ async def test_a_worker_renews_an_items_lease_while_it_waits_for_its_slot(
     async with make_worker(rates={MAGIC_FROM: RATE}, lease_seconds=6) as worker:
         await ledger.set_pace(MAGIC_FROM, rate=RATE)
         (claim,) = await ledger.claim_due(
-            owner=worker.owner,
-            now=now + timedelta(seconds=3),
-            lease=timedelta(seconds=6),
-            limit=1,
-            horizon=timedelta(seconds=2),
+            OutboxClaim(
+                owner=worker.owner,
+                now=now + timedelta(seconds=3),
+                lease=timedelta(seconds=6),
+                limit=1,
+                horizon=timedelta(seconds=2),
+            )
         )
         renewed: list[datetime] = []
         extend = ledger.extend_lease
