@@ -148,11 +148,13 @@ async def test_an_item_reached_late_gives_its_request_slot_back_while_it_waits_f
         for item, at in ((late, stalled), (due, now)):
             await ledger.enqueue([item])
             claims += await ledger.claim_due(
-                owner=worker.owner,
-                now=at,
-                lease=timedelta(minutes=1),
-                limit=1,
-                horizon=timedelta(seconds=2),
+                OutboxClaim(
+                    owner=worker.owner,
+                    now=at,
+                    lease=timedelta(minutes=1),
+                    limit=1,
+                    horizon=timedelta(seconds=2),
+                )
             )
         assert [claim.item.id for claim in claims] == [late.id, due.id]
         # Another send took the sender's next slot: the late item's fresh one is 0.8 s off.
