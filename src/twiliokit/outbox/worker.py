@@ -394,11 +394,11 @@ class OutboxWorker:
         first (:meth:`_ask_on_lane`). One marked too late (:meth:`_too_late`) takes a fresh
         slot and gives its mark and its lane back while it waits for it (``reslot``): held
         for the second or two until then, they kept requests of items on time waiting."""
-        on_lane = answered = False
+        on_lane = answered = reslotted = False
         try:
             while True:
                 mark, on_lane = await self._mark(item, slot, late=late)
-                if mark is not StartMark.STARTED or not self._too_late(item, slot):
+                if mark is not StartMark.STARTED or reslotted or not self._too_late(item, slot):
                     break
                 if on_lane:
                     self._lanes.release()
@@ -413,12 +413,14 @@ class OutboxWorker:
                 if fresh is None:
                     mark = StartMark.LOST
                     break
-                slot = fresh
-                waited = await self._wait_to_mark(slot)
-                if waited is None:
+                slot, reslotted = fresh, True
+                # At its fresh slot it takes a lane, then its mark: not marked ahead without a
+                # lane, so a worker killed meanwhile leaves no more items in doubt than before.
+                # It then leaves however late its mark was: judged late again, it could take
+                # slot after slot.
+                if not await self._wait_for_slot(slot):
                     mark = None
                     break
-                late = waited
             if mark is StartMark.LOST:
                 logger.info("%s: lease lost before it left; another worker has it", item.id)
                 return _NOT_SENT
