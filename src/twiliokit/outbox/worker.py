@@ -393,7 +393,8 @@ class OutboxWorker:
         100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
         first (:meth:`_ask_on_lane`). One marked too late (:meth:`_too_late`) takes a fresh
         slot and gives its mark and its lane back while it waits for it (``reslot``): held
-        for the second or two until then, they kept requests of items on time waiting."""
+        for the second or two until then, they kept requests of items on time waiting. At its
+        fresh slot it is marked on a lane, as an item already due."""
         on_lane = answered = reslotted = False
         try:
             while True:
@@ -414,10 +415,9 @@ class OutboxWorker:
                     mark = StartMark.LOST
                     break
                 slot, reslotted = fresh, True
-                # At its fresh slot it takes a lane, then its mark: not marked ahead without a
-                # lane, so a worker killed meanwhile leaves no more items in doubt than before.
-                # It then leaves however late its mark was: judged late again, it could take
-                # slot after slot.
+                # Not marked ahead without a lane: a worker killed meanwhile leaves no more
+                # items in doubt than before. It leaves however late its mark is: judged late
+                # again, it could take slot after slot.
                 if not await self._wait_for_slot(slot):
                     mark = None
                     break
