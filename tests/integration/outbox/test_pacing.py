@@ -42,6 +42,25 @@ def _timed(execute: Any, starts: list[datetime]) -> Any:
     return timed
 
 
+async def _claim_one_by_one(
+    ledger: Any, owner: str, items_at: list[tuple[Any, datetime]]
+) -> list[Any]:
+    """Each item enqueued and claimed alone, at its own ``now`` (its slot is decided then)."""
+    claims = []
+    for item, at in items_at:
+        await ledger.enqueue([item])
+        claims += await ledger.claim_due(
+            OutboxClaim(
+                owner=owner,
+                now=at,
+                lease=timedelta(minutes=1),
+                limit=1,
+                horizon=timedelta(seconds=2),
+            )
+        )
+    return claims
+
+
 async def _two_stores(stack: AsyncExitStack, url: str) -> list[Any]:
     """Two ledgers on one database, as two worker processes open it, closed with ``stack``."""
     stores = []
@@ -144,18 +163,7 @@ async def test_an_item_reached_late_gives_its_request_slot_back_while_it_waits_f
     async with make_worker(rates=rates, max_in_flight=1, concurrency=2) as worker:
         for sender, rate in rates.items():
             await ledger.set_pace(sender, rate=rate)
-        claims = []
-        for item, at in ((late, stalled), (due, now)):
-            await ledger.enqueue([item])
-            claims += await ledger.claim_due(
-                OutboxClaim(
-                    owner=worker.owner,
-                    now=at,
-                    lease=timedelta(minutes=1),
-                    limit=1,
-                    horizon=timedelta(seconds=2),
-                )
-            )
+        claims = await _claim_one_by_one(ledger, worker.owner, [(late, stalled), (due, now)])
         assert [claim.item.id for claim in claims] == [late.id, due.id]
         # Another send took the sender's next slot: the late item's fresh one is 0.8 s off.
         await ledger.take_slot(MAGIC_FROM, now=now + timedelta(seconds=0.3))
@@ -253,18 +261,11 @@ async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_starte
     ) as worker:
         await ledger.set_pace(MAGIC_FROM, rate=RATE)
         await ledger.set_pace("+15005550006", rate=1000.0)
-        claims = []
-        for item, at in ((due, now - timedelta(seconds=1)), (ahead, now + timedelta(seconds=0.3))):
-            await ledger.enqueue([item])
-            claims += await ledger.claim_due(
-                OutboxClaim(
-                    owner=worker.owner,
-                    now=at,
-                    lease=timedelta(minutes=1),
-                    limit=1,
-                    horizon=timedelta(seconds=2),
-                )
-            )
+        claims = await _claim_one_by_one(
+            ledger,
+            worker.owner,
+            [(due, now - timedelta(seconds=1)), (ahead, now + timedelta(seconds=0.3))],
+        )
         assert [claim.item.id for claim in claims] == [due.id, ahead.id]
         started_ahead = asyncio.Event()
         ask = worker._ask
