@@ -341,7 +341,7 @@ class SqlOutbox:
 
         def run(conn: Connection) -> datetime | None:
             _lock_outbox(conn)
-            if conn.execute(*unstart).rowcount != 1:
+            if conn.execute(unstart).rowcount != 1:
                 return None
             return _take_slot(conn, statements, sender, now, default_rate)
 

@@ -331,21 +331,14 @@ def start(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any
     return _START, {"s_id": item_id, "s_owner": owner, "s_at": at}
 
 
-_UNSTART = (
-    update(items)
-    .where(
-        i.outbox_id == bindparam("u_id"),
-        i.state == SENDING,
-        i.lease_owner == bindparam("u_owner"),
-        i.request_started_at.is_not(None),
+def unstart(item_id: str, owner: str, at: datetime) -> Update:
+    """Take back the item's start mark (its request had not left) while ``owner`` holds it:
+    rare (an item reached late), so built when needed."""
+    return (
+        update(items)
+        .where(held_by(item_id, owner), i.request_started_at.is_not(None))
+        .values(request_started_at=None, attempts=i.attempts - 1, updated_at=at)
     )
-    .values(request_started_at=None, attempts=i.attempts - 1, updated_at=_at("u_at"))
-)
-
-
-def unstart(item_id: str, owner: str, at: datetime) -> tuple[Update, dict[str, Any]]:
-    """Take back the item's start mark (its request had not left) while ``owner`` holds it."""
-    return _UNSTART, {"u_id": item_id, "u_owner": owner, "u_at": at}
 
 
 def finish(
