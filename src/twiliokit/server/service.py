@@ -488,7 +488,9 @@ def _read_token(path: Path) -> str:
         raise
     except (OSError, UnicodeDecodeError) as exc:
         raise _token_file_error(path, exc) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    # Only POSIX modes say who may read a file (Windows reports 0o666 for every writable one),
+    # as for the vault's key file.
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigurationError(
             f"the API token file {path} can be read by other users",
             field="api_token",
