@@ -35,7 +35,6 @@ import contextlib
 import logging
 import os
 import socket
-import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -485,9 +484,9 @@ class OutboxWorker:
         worker at a time asks again every ``FULL_RETRY``, unless the next request of this
         worker to end hands its slot over first (:meth:`_hand_over`). How long the first ask
         took, with ``late``, sets how far ahead the next items are marked (``MarkLead``)."""
-        began = time.monotonic()
+        began = self._now()
         mark = await self._ask(item)
-        self._lead.observe(late + time.monotonic() - began)
+        self._lead.observe(late + (self._now() - began).total_seconds())
         if mark is not StartMark.FULL:
             return mark
         return await self._wait_for_account(item)
