@@ -56,6 +56,12 @@ class MarkLead:
             return MOST
         return self._followed
 
+    @property
+    def just_in_time(self) -> timedelta:
+        """The lead that marks on this worker need, whether or not the account is short: for
+        an item that is not to hold its mark (or a lane) any longer than that."""
+        return self._followed
+
     def full(self) -> None:
         """An ask found every request slot of the account taken."""
         self._full_at = self._clock()

@@ -392,8 +392,8 @@ class OutboxWorker:
         100/s, a quarter of a second ahead is 25 items). One whose slot has come takes a lane
         first (:meth:`_ask_on_lane`). One marked too late (:meth:`_too_late`) takes a fresh
         slot and gives its mark and its lane back while it waits for it (``reslot``): held
-        for the second or two until then, they kept requests of items on time waiting. At its
-        fresh slot it is marked on a lane, as an item already due."""
+        for the second or two until then, they kept requests of items on time waiting. It is
+        marked again just before its fresh slot (``MarkLead.just_in_time``)."""
         on_lane = answered = reslotted = False
         try:
             while True:
@@ -414,12 +414,16 @@ class OutboxWorker:
                     mark = StartMark.LOST
                     break
                 slot, reslotted = fresh, True
-                # Not marked ahead without a lane: a worker killed meanwhile leaves no more
-                # items in doubt than before. It leaves however late its mark is: judged late
-                # again, it could take slot after slot.
-                if not await self._wait_for_slot(slot):
+                # Marked ahead as any item is, but only as long before its fresh slot as marks
+                # take here: marked at the slot, it left late by its mark's commit (5-30 ms),
+                # bunched with the items on time after it; marked the longest lead ahead, a
+                # worker killed meanwhile left more items in doubt. It leaves however late
+                # its mark is: judged late again, it could take slot after slot.
+                rested = await self._wait_to_mark(slot, ahead=self._lead.just_in_time)
+                if rested is None:
                     mark = None
                     break
+                late = rested
             if mark is StartMark.LOST:
                 logger.info("%s: lease lost before it left; another worker has it", item.id)
                 return _NOT_SENT
@@ -448,14 +452,17 @@ class OutboxWorker:
             return await self._start(item, late=late), False
         return await self._ask_on_lane(item)
 
-    async def _wait_to_mark(self, slot: datetime) -> float | None:
-        """Wait until the item is to be marked started (``MarkLead``); how late the worker got
-        there (seconds), or ``None`` when it stopped first. The lead is read at the longest
-        lead before the slot, not when the item was claimed (up to two seconds earlier)."""
+    async def _wait_to_mark(
+        self, slot: datetime, *, ahead: timedelta | None = None
+    ) -> float | None:
+        """Wait until the item is to be marked started, ``ahead`` of its slot (by default as
+        ``MarkLead`` judges); how late the worker got there (seconds), or ``None`` when it
+        stopped first. The lead is read at the longest lead before the slot, not when the item
+        was claimed (up to two seconds earlier)."""
         began = self._now()
         if not await self._wait_for_slot(slot - MARK_AHEAD):
             return None
-        mark_at = slot - self._lead.ahead
+        mark_at = slot - (self._lead.ahead if ahead is None else ahead)
         if not await self._wait_for_slot(mark_at):
             return None
         return (self._now() - max(mark_at, began)).total_seconds()

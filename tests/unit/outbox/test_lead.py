@@ -91,3 +91,12 @@ def test_the_lead_goes_back_to_the_longest_once_the_account_was_not_full_for_a_w
     assert lead.ahead == MOST
     lead.full()
     assert lead.ahead == LEAST
+
+
+def test_the_just_in_time_lead_follows_the_marks_while_the_account_has_slots_to_spare() -> None:
+    """An item that is not to hold its mark long (one re-slotted) is marked as far ahead as
+    marks take here, even while the lead of the others is the longest."""
+    lead = MarkLead(Clock())
+    for ms in range(10, 51):
+        lead.observe(ms / 1000)
+    assert (lead.ahead, lead.just_in_time) == (MOST, timedelta(milliseconds=92))
