@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import platformdirs
 
@@ -49,6 +50,7 @@ __all__ = [
     "VAULT_PREFIX",
     "Config",
     "Profile",
+    "SectionSettings",
     "default_config_path",
     "load_config",
     "parse_config",
@@ -126,6 +128,43 @@ def section_table(
     if unknown:
         raise unknown_key_error(unknown[0], table=table, allowed=keys, where=where)
     return section
+
+
+class SectionSettings(ABC):
+    """Base of the settings read from one table of the config file (``[outbox]``,
+    ``[compliance]``): a frozen dataclass with a ``source`` field (the table it was read from,
+    for error messages) that says which table it reads (``table``, ``table_keys``) and how it
+    reads that table once checked (:meth:`_from_table`). A missing table gives the defaults."""
+
+    __slots__ = ()
+
+    #: The config file table the settings come from.
+    table: ClassVar[str]
+    #: Keys that table may hold (a typo is an error, not a silently ignored key).
+    table_keys: ClassVar[frozenset[str]]
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *, source: str) -> None: ...
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any] | None, *, where: str = "config") -> Self:
+        """Settings from the table in ``where`` (``None`` or empty: the defaults)."""
+        if section is None:
+            return cls(source=where)
+        checked = section_table(section, table=cls.table, allowed=cls.table_keys, where=where)
+        return cls._from_table(checked, where=where)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Self:
+        """Settings from a parsed config file (the defaults when it has no such table)."""
+        where = str(config.path) if config.path else "config"
+        return cls.from_section(config.sections.get(cls.table), where=where)
+
+    @classmethod
+    @abstractmethod
+    def _from_table(cls, section: Mapping[str, Any], *, where: str) -> Self:
+        """The settings of ``section``, the table once checked to hold only ``table_keys``."""
 
 
 def vault_reference(value: str) -> str | None:

@@ -22,15 +22,12 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, ClassVar, Final
 
 import phonenumbers
 
-from twiliokit.config_file import section_table
+from twiliokit.config_file import SectionSettings
 from twiliokit.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from twiliokit.config_file import Config
 
 __all__ = ["SECTION", "SECTION_KEYS", "ComplianceSettings", "QuietHours"]
 
@@ -158,7 +155,7 @@ def _countries(value: object) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ComplianceSettings:
+class ComplianceSettings(SectionSettings):
     """What :class:`~twiliokit.compliance.LedgerHooks` checks before a request leaves.
 
     ``opt_outs`` (on by default) refuses a recipient whose latest STOP/START for the sender
@@ -183,6 +180,9 @@ class ComplianceSettings:
     #: The table these settings were read from, for error messages.
     source: str = field(default="settings", compare=False)
 
+    table: ClassVar[str] = SECTION
+    table_keys: ClassVar[frozenset[str]] = SECTION_KEYS
+
     def __post_init__(self) -> None:
         for name in ("opt_outs", "whatsapp_window"):
             if not isinstance(getattr(self, name), bool):
@@ -204,13 +204,7 @@ class ComplianceSettings:
             )
 
     @classmethod
-    def from_section(
-        cls, section: Mapping[str, Any] | None, *, where: str = "config"
-    ) -> ComplianceSettings:
-        """Settings from the ``[compliance]`` table (``None`` or empty: the defaults)."""
-        if section is None:
-            return cls(source=where)
-        section = section_table(section, table=SECTION, allowed=SECTION_KEYS, where=where)
+    def _from_table(cls, section: Mapping[str, Any], *, where: str) -> ComplianceSettings:
         start, end = section.get("quiet_hours_start"), section.get("quiet_hours_end")
         if (start is None) != (end is None):
             missing = "quiet_hours_end" if end is None else "quiet_hours_start"
@@ -233,9 +227,3 @@ class ComplianceSettings:
             daily_cap=section.get("daily_cap"),
             source=f"[{SECTION}] of {where}",
         )
-
-    @classmethod
-    def from_config(cls, config: Config) -> ComplianceSettings:
-        """Settings from a parsed config file (the defaults when it has no ``[compliance]``)."""
-        where = str(config.path) if config.path else "config"
-        return cls.from_section(config.sections.get(SECTION), where=where)

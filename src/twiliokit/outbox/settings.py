@@ -18,14 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, ClassVar, Final
 
-from twiliokit.config_file import section_table
+from twiliokit.config_file import SectionSettings
 from twiliokit.errors import ConfigurationError
 from twiliokit.outbox.pacing import default_rate
-
-if TYPE_CHECKING:
-    from twiliokit.config_file import Config
 
 __all__ = ["SECTION", "SECTION_KEYS", "OutboxSettings"]
 
@@ -49,7 +46,7 @@ def _number(value: object, name: str, *, minimum: float, whole: bool = False) ->
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxSettings:
+class OutboxSettings(SectionSettings):
     """How a worker sends (see the module docstring).
 
     ``rates``: messages per second per sender key (a number, short code, alphanumeric ID,
@@ -68,6 +65,9 @@ class OutboxSettings:
     concurrency: int = 8
     reconcile_grace_seconds: float = 300.0
     source: str = field(default="settings", compare=False)
+
+    table: ClassVar[str] = SECTION
+    table_keys: ClassVar[frozenset[str]] = SECTION_KEYS
 
     def __post_init__(self) -> None:
         if not isinstance(self.rates, Mapping):
@@ -92,13 +92,7 @@ class OutboxSettings:
         return self.rates.get(sender, default_rate(sender))
 
     @classmethod
-    def from_section(
-        cls, section: Mapping[str, Any] | None, *, where: str = "config"
-    ) -> OutboxSettings:
-        """Settings from the ``[outbox]`` table (``None`` or empty: the defaults)."""
-        if section is None:
-            return cls(source=where)
-        section = section_table(section, table=SECTION, allowed=SECTION_KEYS, where=where)
+    def _from_table(cls, section: Mapping[str, Any], *, where: str) -> OutboxSettings:
         known = {key: section[key] for key in SECTION_KEYS if key in section}
         try:
             return cls(**known, source=f"[{SECTION}] of {where}")
@@ -108,9 +102,3 @@ class OutboxSettings:
                 field=f"{SECTION}.{exc.field}" if exc.field else SECTION,
                 hint=exc.hint,
             ) from None
-
-    @classmethod
-    def from_config(cls, config: Config) -> OutboxSettings:
-        """Settings from a parsed config file (the defaults when it has no ``[outbox]``)."""
-        where = str(config.path) if config.path else "config"
-        return cls.from_section(config.sections.get(SECTION), where=where)
