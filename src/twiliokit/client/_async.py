@@ -4,8 +4,9 @@ sent over :class:`~twiliokit.http.transport.AsyncTransport`."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from twiliokit._closing import AsyncClosing
 from twiliokit.client._base import take
 from twiliokit.client._methods import ClientMethods
 from twiliokit.resources._base import next_page_operation
@@ -22,7 +23,7 @@ __all__ = ["AsyncClient"]
 T = TypeVar("T")
 
 
-class AsyncClient(ClientMethods["httpx.AsyncBaseTransport"], asynchronous=True):
+class AsyncClient(AsyncClosing, ClientMethods["httpx.AsyncBaseTransport"], asynchronous=True):
     """Twilio's REST API, async. Use ``async with`` (or ``await aclose()``) to release the
     connection pool. One client per process (or per event loop) is right: it pools connections
     and is safe to share between tasks.
@@ -50,12 +51,6 @@ class AsyncClient(ClientMethods["httpx.AsyncBaseTransport"], asynchronous=True):
         from twiliokit.http.transport import AsyncTransport
 
         return AsyncTransport
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +45,7 @@ import httpx
 if TYPE_CHECKING:
     from twiliokit.ledger.outbox_store import OutboxStore
 
+from twiliokit._closing import AsyncClosing
 from twiliokit.errors import ConfigurationError, TwiliokitError
 from twiliokit.ledger.outbox_records import (
     NewOutboxItem,
@@ -258,7 +259,7 @@ _DEFAULT_POLICY: Final = _StoredPolicy(
 )
 
 
-class ForwardDelivery:
+class ForwardDelivery(AsyncClosing):
     """Delivers the outbox's ``forward`` items (what an outbox worker calls): one POST each;
     2xx is ``sent``, a failure worth retrying is tried again later (backoff with jitter) up
     to the item's ``max_attempts``, anything else ``failed`` with the reason. Use
@@ -270,12 +271,6 @@ class ForwardDelivery:
 
     def __repr__(self) -> str:
         return "ForwardDelivery()"
-
-    async def __aenter__(self) -> ForwardDelivery:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -324,7 +319,7 @@ class _Job:
     attempt: int = 0
 
 
-class Forwarder:
+class Forwarder(AsyncClosing):
     """Delivers events in the background; use ``async with`` (or ``start``/``aclose``)."""
 
     def __init__(
@@ -352,12 +347,9 @@ class Forwarder:
         urls = ", ".join(shown_url(u) for u in self.settings.urls)
         return f"Forwarder([{urls}], delivered={self.delivered}, failed={self.failed})"
 
-    async def __aenter__(self) -> Forwarder:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     async def start(self) -> None:
         """Start the delivery workers (on the running event loop)."""

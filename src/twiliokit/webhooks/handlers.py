@@ -102,30 +102,25 @@ class Handlers:
 
     def on_message(self, handler: _H) -> _H:
         """Run ``handler(MessageReceived)`` for each inbound message; it may return a reply."""
-        self.message_handlers.append(_checked(handler, "on_message"))
-        return handler
+        return _register(self.message_handlers, handler, "on_message")
 
     def on_call(self, handler: _H) -> _H:
         """Run ``handler(CallReceived)`` when Twilio asks what to do with a call."""
-        self.call_handlers.append(_checked(handler, "on_call"))
-        return handler
+        return _register(self.call_handlers, handler, "on_call")
 
     def on_status(self, handler: _H) -> _H:
         """Run ``handler(MessageStatusChanged | CallStatusChanged)`` for each status callback
         that is new to the ledger (``event.outcome`` is ``applied``, or ``stale`` when it
         arrived after a later status)."""
-        self.status_handlers.append(_checked(handler, "on_status"))
-        return handler
+        return _register(self.status_handlers, handler, "on_status")
 
     def on_opt_out(self, handler: _H) -> _H:
         """Run ``handler(OptOutChanged)`` when someone texts STOP, START, HELP or a synonym."""
-        self.opt_out_handlers.append(_checked(handler, "on_opt_out"))
-        return handler
+        return _register(self.opt_out_handlers, handler, "on_opt_out")
 
     def on_verify(self, handler: _H) -> _H:
         """Run ``handler(VerifyEvent)`` for each Verify Event."""
-        self.verify_handlers.append(_checked(handler, "on_verify"))
-        return handler
+        return _register(self.verify_handlers, handler, "on_verify")
 
     # -- running them ----------------------------------------------------------------------
 
@@ -153,9 +148,11 @@ class Handlers:
             await _run(handler, event, "on_verify", event.verification_sid or event.id)
 
 
-def _checked(handler: _H, decorator: str) -> _H:
+def _register(handlers: list[Any], handler: _H, decorator: str) -> _H:
+    """What each ``on_*`` decorator does: add ``handler`` to its list and give it back."""
     if not callable(handler):
         raise TypeError(f"@{decorator} takes a function, not {type(handler).__name__}")
+    handlers.append(handler)
     return handler
 
 
