@@ -97,6 +97,7 @@ def test_the_installed_command_reports_its_version(installed: Path, tmp_path: Pa
         [installed / "python", "-c", "import twiliokit; print(twiliokit.__file__)"],
         capture_output=True,
         text=True,
+        env=user_environment(tmp_path),
         check=True,
     ).stdout.strip()
     assert Path(location).is_relative_to(installed.parent)
