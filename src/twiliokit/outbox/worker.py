@@ -174,6 +174,7 @@ class OutboxWorker:
         self._now = now
         self._observe = observe
         self._stop = asyncio.Event()
+        self._stopped: asyncio.Future[None] | None = None  # ``_stopping``
         self._tasks: set[asyncio.Task[None]] = set()
         self._lanes: RequestLanes[OutboxItem, StartMark] = RequestLanes(self.settings.concurrency)
         self._cap_turn = asyncio.Lock()  # one item of this worker asks again when full
@@ -207,6 +208,20 @@ class OutboxWorker:
     def stop(self) -> None:
         """Ask the worker to stop (safe from a signal handler on its loop)."""
         self._stop.set()
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
+
+    @property
+    def _stopping(self) -> asyncio.Future[None]:
+        """Done once the worker is asked to stop: one future that every wait of the worker
+        watches (``asyncio.wait`` takes it as it is), not a task per wait around
+        ``Event.wait`` (each item waits two or three times, and one waiting for the account
+        every 20 ms)."""
+        if self._stopped is None:
+            self._stopped = asyncio.get_running_loop().create_future()
+            if self._stop.is_set():
+                self._stopped.set_result(None)
+        return self._stopped
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -324,18 +339,14 @@ class OutboxWorker:
 
     async def _pause(self) -> None:
         """Until the poll interval passes, an item finishes, or the worker is stopped."""
-        stopping = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait(
-                {stopping, *self._tasks},
-                timeout=POLL_INTERVAL,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            stopping.cancel()
+        await asyncio.wait(
+            {self._stopping, *self._tasks},
+            timeout=POLL_INTERVAL,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
 
     async def _finish_in_flight(self) -> None:
-        self._stop.set()  # items still waiting for their slot give their claim back
+        self.stop()  # items still waiting for their slot give their claim back
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -506,18 +517,14 @@ class OutboxWorker:
                     asyncio.get_running_loop().create_future()
                 )
                 self._handoff = (item, handed)
-                stopping = asyncio.ensure_future(self._stop.wait())
-                wakers: set[asyncio.Future[Any]] = {stopping, handed}
-                try:
-                    await asyncio.wait(
-                        wakers,
-                        # A worker with requests out gets their slots handed over as they
-                        # end: it need not ask the database as often as one with none.
-                        timeout=FULL_RETRY * (5 if self._lanes.busy else 1),
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                finally:
-                    stopping.cancel()
+                wakers: set[asyncio.Future[Any]] = {self._stopping, handed}
+                await asyncio.wait(
+                    wakers,
+                    # A worker with requests out gets their slots handed over as they end:
+                    # it need not ask the database as often as one with none.
+                    timeout=FULL_RETRY * (5 if self._lanes.busy else 1),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
                 if self._handoff is None or self._handoff[1] is not handed:
                     # An ended request is handing its slot over (None: that failed).
                     handed_mark = await handed
@@ -610,10 +617,8 @@ class OutboxWorker:
         delay = (leave_at - self._now()).total_seconds()
         if delay <= 0:
             return not self._stop.is_set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), delay)
-            return False
-        return True
+        await asyncio.wait({self._stopping}, timeout=delay)
+        return not self._stop.is_set()
 
     async def _send(self, item: OutboxItem) -> Any:
         """The request: Twilio's answer, the error it raised, or a forward's outcome.
