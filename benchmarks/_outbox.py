@@ -289,6 +289,8 @@ class Workers:
     config: Path
     concurrency: int
     log_dir: Path
+    #: Each worker's scheduling priority (``os.nice``; negative: ahead of the rest).
+    nice: int = 0
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[int, Path] = field(default_factory=dict)
     started: int = 0
@@ -325,6 +327,7 @@ class Workers:
             stdin=subprocess.DEVNULL,
             env=self.env(),
             start_new_session=True,
+            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,  # noqa: PLW1509
         )
 
     def start_all(self, count: int) -> None:
@@ -397,13 +400,14 @@ class Workers:
 
 @contextlib.contextmanager
 def worker_pool(
-    db_url: str, base_url: str, outbox: Mapping[str, Any], *, concurrency: int
+    db_url: str, base_url: str, outbox: Mapping[str, Any], *, concurrency: int, nice: int = 0
 ) -> Iterator[Workers]:
     """Workers (none started yet) with a config file holding ``outbox`` as its ``[outbox]``
-    table; every one still running is stopped with SIGTERM at the end."""
+    table, at scheduling priority ``nice``; every one still running is stopped with SIGTERM
+    at the end."""
     with temporary_directory() as directory:
         config = write_config(Path(directory), {**outbox, "concurrency": concurrency})
-        workers = Workers(db_url, base_url, config, concurrency, Path(directory))
+        workers = Workers(db_url, base_url, config, concurrency, Path(directory), nice)
         try:
             yield workers
         finally:

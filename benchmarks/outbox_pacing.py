@@ -142,6 +142,7 @@ async def _run(
     workers: int,
     concurrency: int,
     max_in_flight: int,
+    worker_nice: int,
 ) -> dict[str, Any]:
     from twiliokit.ledger import open_ledger
 
@@ -158,7 +159,9 @@ async def _run(
         # A create whose answer is lost (none are injected here) is looked for at Twilio
         # after 5 s instead of 5 min, so that one cannot hold the run up.
         outbox = {"rates": rates, "max_in_flight": max_in_flight, "reconcile_grace_seconds": 5}
-        with worker_pool(db_url, emulator.base_url, outbox, concurrency=concurrency) as pool:
+        with worker_pool(
+            db_url, emulator.base_url, outbox, concurrency=concurrency, nice=worker_nice
+        ) as pool:
             started = time.monotonic()
             pool.start_all(workers)
 
@@ -196,6 +199,12 @@ def main() -> None:
         default=0,
         help="the emulator's scheduling priority (e.g. -10: ahead of workers and database)",
     )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="the workers' scheduling priority (e.g. -5: ahead of the database and emulator)",
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument(
@@ -217,6 +226,7 @@ def main() -> None:
                 workers=args.workers,
                 concurrency=args.concurrency,
                 max_in_flight=args.max_in_flight,
+                worker_nice=args.worker_nice,
             )
         )
         seen = emulator.messages()
@@ -229,6 +239,7 @@ def main() -> None:
             "concurrency": args.concurrency,
             "max_in_flight": args.max_in_flight,
             "latency_ms": args.latency_ms,
+            "worker_nice": args.worker_nice,
         }
     )
     total = sum(round(rate * seconds) for rate in rates.values())
