@@ -390,3 +390,59 @@ async def test_a_worker_marks_items_just_in_time_once_the_accounts_request_slots
     assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
     last = [round(ahead[item.id], 3) for item in items[-10:]]
     assert max(last) < 0.15, last  # first asked a quarter of a second ahead: 0.25 s
+
+
+async def test_a_workers_ledger_ends_a_request_while_its_claim_waits_for_the_outbox_lock(
+    postgres_ledger_url: str,
+) -> None:
+    """On PostgreSQL, a worker's ledger (``writers=LEDGER_WRITERS``) records an item's outcome
+    while one of its claims waits for the outbox's lock, held by another worker: with one
+    writer the outcome waited behind the claim, and so did the next request."""
+    import sqlalchemy as sa
+
+    from twiliokit.ledger.outbox_records import OutboxOutcome, OutcomeKind
+    from twiliokit.ledger.outbox_sql import _OUTBOX_LOCK
+    from twiliokit.outbox.running import LEDGER_WRITERS
+
+    async with AsyncExitStack() as stack:
+        store = await open_ledger(postgres_ledger_url, writers=LEDGER_WRITERS)
+        stack.push_async_callback(store.close)
+        now = datetime.now(UTC)
+        first, second = (message_item(f"+1415555{n:04d}", "x", at=now) for n in range(2))
+        (claim,) = await _claim_one_by_one(store, "worker-1", [(first, now)])
+        await store.enqueue([second])
+        other = sa.create_engine(postgres_ledger_url)
+        stack.callback(other.dispose)
+        holder = stack.enter_context(other.connect())
+        holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _OUTBOX_LOCK})
+        claiming = asyncio.create_task(
+            store.claim_due(
+                OutboxClaim(
+                    owner="worker-1",
+                    now=now,
+                    lease=timedelta(minutes=1),
+                    limit=1,
+                    horizon=timedelta(seconds=2),
+                    max_in_flight=10,
+                )
+            )
+        )
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )
+
+        def claim_waits() -> None:
+            """Until PostgreSQL shows the claim waiting for the lock (at most 10 s)."""
+            deadline = time.monotonic() + 10
+            with other.connect() as look:
+                while not look.execute(waiting).scalar_one() and time.monotonic() < deadline:
+                    pass
+
+        await asyncio.to_thread(claim_waits)
+        outcome = OutboxOutcome(kind=OutcomeKind.FAILED, at=now, reason="test")
+        async with asyncio.timeout(10):
+            assert await store.finish(claim.item.id, outcome, owner="worker-1")
+        assert not claiming.done(), "the claim did not wait for the outbox's lock"
+        holder.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _OUTBOX_LOCK})
+        async with asyncio.timeout(10):
+            assert [c.item.id for c in await claiming] == [second.id]
