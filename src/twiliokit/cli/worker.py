@@ -106,9 +106,9 @@ async def _run(
     connection: Any, ledger_url: str | None, settings: Any, *, compliance: Any, public_url: Any
 ) -> None:
     from twiliokit.ledger import open_ledger
-    from twiliokit.outbox.running import LEDGER_WRITERS, build_worker, worker_client
+    from twiliokit.outbox.running import build_worker, worker_client
 
-    ledger = await open_ledger(ledger_url, writers=LEDGER_WRITERS)
+    ledger = await open_ledger(ledger_url)
     try:
         async with (
             worker_client(connection) as client,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import URL
 
-from twiliokit.errors import StorageError, ValidationError
+from twiliokit.errors import StorageError
 from twiliokit.ledger.database import create_ledger_engine
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import ensure_directory, head_revision, revision_of, upgrade
@@ -25,7 +25,6 @@ async def open_ledger(
     *,
     migrate: bool = True,
     on_commit: Callable[[int, float], None] | None = None,
-    writers: int = 1,
 ) -> LedgerStore:
     """Open the ledger at ``url`` (see :mod:`twiliokit.ledger.urls` for the forms).
 
@@ -33,22 +32,16 @@ async def open_ledger(
     fresh :class:`MemoryLedger`. Real databases are migrated to the newest schema first; with
     ``migrate=False`` a database that is not at the newest revision is refused (run
     :func:`twiliokit.ledger.upgrade` from a deploy step instead). ``on_commit(size, seconds)``
-    hears of each commit of a SQL ledger's writer (metrics). ``writers``: how many write
-    transactions one PostgreSQL ledger runs at once, each on its own connection (SQLite has
-    one writer; it is 1 there whatever is asked): an outbox worker takes 2, so that a claim
-    waiting its turn for the outbox's lock does not hold up the writes that end requests and
-    start the next (docs/benchmarks.md). Close the ledger when done, or use it as ``async
-    with``.
+    hears of each commit of a SQL ledger's writer (metrics). Close the ledger when done, or use
+    it as ``async with``.
     """
-    if writers < 1:
-        raise ValidationError(f"writers must be at least 1, not {writers}", field="writers")
     target = resolve_ledger_url(url)
     if target.url is None:
         return MemoryLedger()
     if migrate:
         # Alembic is synchronous; run it off the event loop.
         await asyncio.to_thread(upgrade, target.url)
-    ledger = SqlLedger(_runner(target.url, target.sqlite_path, on_commit, writers))
+    ledger = SqlLedger(_runner(target.url, target.sqlite_path, on_commit))
     if not migrate:
         try:
             found = await ledger.read(revision_of)
@@ -65,15 +58,11 @@ async def open_ledger(
 
 
 def _runner(
-    url: URL,
-    sqlite_path: Path | None,
-    on_commit: Callable[[int, float], None] | None,
-    writers: int,
+    url: URL, sqlite_path: Path | None, on_commit: Callable[[int, float], None] | None
 ) -> ThreadRunner:
     if sqlite_path is not None:
         ensure_directory(sqlite_path)
-        writers = 1
-    engine = create_ledger_engine(url, pool_size=READER_THREADS + writers, max_overflow=0)
+    engine = create_ledger_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
     if sqlite_path is not None:
         configure_sqlite(engine)
-    return ThreadRunner(engine, writers=writers, window=GROUP_WINDOW, on_commit=on_commit)
+    return ThreadRunner(engine, window=GROUP_WINDOW, on_commit=on_commit)

@@ -40,14 +40,7 @@ if TYPE_CHECKING:
     from twiliokit.connections import Connection
     from twiliokit.ledger.outbox_records import OutcomeKind
 
-__all__ = ["LEDGER_WRITERS", "WORKER_RETRY", "build_worker", "running_worker", "worker_client"]
-
-#: Write transactions a worker's own ledger runs at once on PostgreSQL (``open_ledger``'s
-#: ``writers``): a claim waits its turn for the outbox's lock, and with one writer every
-#: other write of the worker waited behind it, ends of requests and starts of the next
-#: included; with two, four workers kept 86-88% of the account's request slots busy against
-#: 79-84% (docs/benchmarks.md).
-LEDGER_WRITERS: Final = 2
+__all__ = ["WORKER_RETRY", "build_worker", "running_worker", "worker_client"]
 
 #: The worker's client retries what never reached Twilio and 503s, briefly; a 429 comes back
 #: to the worker at once, which queues the item again and slows its sender for every worker,

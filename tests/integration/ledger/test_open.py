@@ -114,19 +114,3 @@ async def test_postgres_settings_in_the_url_reach_the_ledger_connections(
         assert await ledger.claim("k", "test") is True
         setting = await ledger.read(lambda c: c.exec_driver_sql("SHOW synchronous_commit").scalar())
     assert setting == "off"
-
-
-@pytest.mark.anyio
-async def test_writers_below_one_are_refused_naming_the_option(tmp_path: Path) -> None:
-    """``open_ledger(writers=0)`` is refused with an error that names ``writers``."""
-    with pytest.raises(ValidationError) as caught:
-        await open_ledger(f"sqlite:///{tmp_path / 'l.db'}", writers=0)
-    assert caught.value.field == "writers"
-
-
-@pytest.mark.anyio
-async def test_a_sqlite_ledger_asked_for_two_writers_opens_with_its_one(tmp_path: Path) -> None:
-    """SQLite has one writer: a ledger asked for two (as ``twiliokit worker`` asks) still
-    opens and writes."""
-    async with await open_ledger(f"sqlite:///{tmp_path / 'l.db'}", writers=2) as ledger:
-        assert await ledger.claim("k", "test") is True
