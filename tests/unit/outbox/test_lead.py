@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from twiliokit.outbox.lead import CROWDED_FOR, ENOUGH, LEAST, MOST, SAMPLES, MarkLead
 
 
@@ -42,13 +44,14 @@ def test_the_lead_is_the_longest_until_enough_marks_were_seen() -> None:
     assert lead.ahead == MOST
 
 
-def test_fast_marks_bring_the_lead_down_to_its_floor() -> None:
-    """With the account full, on a ledger whose marks take a millisecond, items are marked
-    ``LEAST`` ahead."""
+@pytest.mark.parametrize(("seconds", "bound"), [(0.001, LEAST), (1.0, MOST)])
+def test_the_lead_stays_between_its_floor_and_its_longest(seconds: float, bound: timedelta) -> None:
+    """With the account full, marks of a millisecond bring the lead down to ``LEAST``, and
+    marks slower than half of ``MOST`` never push it past ``MOST``."""
     lead = crowded()
     for _ in range(ENOUGH):
-        lead.observe(0.001)
-    assert lead.ahead == LEAST
+        lead.observe(seconds)
+    assert lead.ahead == bound
 
 
 def test_the_lead_is_twice_the_90th_percentile_of_recent_marks() -> None:
@@ -57,14 +60,6 @@ def test_the_lead_is_twice_the_90th_percentile_of_recent_marks() -> None:
     for ms in range(10, 51):
         lead.observe(ms / 1000)
     assert lead.ahead == timedelta(milliseconds=92)
-
-
-def test_slow_marks_cap_the_lead_at_its_longest() -> None:
-    """Marks slower than half of ``MOST`` never push the lead past it."""
-    lead = crowded()
-    for _ in range(ENOUGH):
-        lead.observe(1.0)
-    assert lead.ahead == MOST
 
 
 def test_the_lead_follows_recent_marks_and_forgets_old_ones() -> None:
