@@ -19,6 +19,7 @@ from twiliokit.emulator import MAGIC_FROM, EmulatorConfig
 from twiliokit.emulator.testing import run_emulator
 from twiliokit.ledger import open_ledger
 from twiliokit.ledger.outbox_records import OutboxClaim, OutboxState
+from twiliokit.outbox import worker as worker_module
 from twiliokit.outbox.running import build_worker, worker_client
 from twiliokit.outbox.settings import OutboxSettings
 
@@ -283,6 +284,58 @@ async def test_two_workers_never_have_more_than_max_in_flight_requests_out(
     assert most == 2, most
     assert {item.state for item in stored} == {OutboxState.SENT}
     assert len({item.sid for item in stored}) == len(items)
+
+
+async def test_requests_that_end_together_hand_their_slots_to_every_item_waiting_for_them(
+    make_worker: Any, ledger: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two of the account's request slots, four items due: two leave, two find the account
+    full and wait in line. When both requests end together, each hands its slot to one of
+    them (with one item in line at a time, the second slot was given up, and its item waited
+    for the next request to end or for its next ask)."""
+    monkeypatch.setattr(worker_module, "FULL_RETRY", 60.0)  # slots come by hand-over only
+    now = datetime.now(UTC)
+    items = [message_item(f"+1415555{n:04d}", f"waiting {n}", at=now) for n in range(4)]
+    await ledger.enqueue(items)
+    async with make_worker(max_in_flight=2, concurrency=4) as worker:
+        both_waiting, both_answered = asyncio.Event(), asyncio.Event()
+        answered: list[str] = []
+        asks: list[tuple[str, str]] = []
+        handed: list[str] = []
+        ask, hand_over, execute = worker._ask, worker.store.hand_over, worker.execute
+        assert execute is not None
+
+        async def noting_ask(item: Any) -> Any:
+            mark = await ask(item)
+            asks.append((item.id, mark.value))
+            if [m for _, m in asks].count("full") == 2:
+                both_waiting.set()  # both full items are in line by the time this returns
+            return mark
+
+        async def noting_hand_over(item_id: str, outcome: Any, **kw: Any) -> Any:
+            handed.append(item_id)
+            return await hand_over(item_id, outcome, **kw)
+
+        async def held(kind: str, request: dict[str, Any]) -> Any:
+            # The two requests out end together, once both items wait.
+            await both_waiting.wait()
+            answer = await execute(kind, request)
+            answered.append(kind)
+            if len(answered) == 2:
+                both_answered.set()
+            await both_answered.wait()
+            return answer
+
+        worker._ask = noting_ask  # type: ignore[method-assign]
+        worker.store.hand_over = noting_hand_over  # type: ignore[method-assign]
+        worker.execute = held
+        async with asyncio.timeout(20):
+            assert await worker.run_until_idle() == len(items)
+    assert [mark for _, mark in asks] == ["started", "started", "full", "full"], asks
+    # Each of the first two requests handed its slot over (not one of them, then the item
+    # it started).
+    assert sorted(handed) == sorted(item_id for item_id, mark in asks if mark == "started")
+    assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
 
 
 async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_started_ahead(

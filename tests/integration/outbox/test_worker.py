@@ -165,6 +165,37 @@ async def test_a_429_slows_the_sender_and_the_item_is_sent_later(
     assert (await ledger.get_item(item.id)).state == OutboxState.SENT
 
 
+async def test_a_claim_that_came_back_short_is_tried_again_after_the_poll_interval(
+    ledger: Any, make_worker: WorkerFactory
+) -> None:
+    """A worker with one lane whose claim came back short (two items due, room for three)
+    holds more items than lanes: it does not claim again at once (with several workers, claims
+    at each item's end raced for one item or none), only once the poll interval has passed."""
+    now = datetime.now(UTC)
+    clock = [now]
+    due = [message_item(f"+1415555{n:04d}", f"due {n}", at=now) for n in range(2)]
+    later = message_item("+14155550009", "later", at=now + timedelta(seconds=10))
+    await ledger.enqueue([*due, later])
+    async with make_worker(concurrency=1, now=lambda: clock[0]) as worker:
+        claims: list[int] = []
+        claim_due = worker.store.claim_due
+
+        async def counted(claim: Any) -> Any:
+            claimed = await claim_due(claim)
+            claims.append(len(claimed))
+            return claimed
+
+        worker.store.claim_due = counted  # type: ignore[method-assign]
+        assert await worker._claim() == 2
+        assert await worker._claim() == 0
+        assert claims == [2]  # the second did not ask the database
+        clock[0] = now + timedelta(seconds=10)
+        assert await worker._claim() == 1
+        assert claims == [2, 1]
+        await worker.run_until_idle()
+    assert {(await ledger.get_item(i.id)).state for i in [*due, later]} == {OutboxState.SENT}
+
+
 async def test_stopping_a_worker_gives_back_the_claims_that_had_not_left(
     ledger: Any, client: AsyncClient, make_worker: WorkerFactory
 ) -> None:
