@@ -27,8 +27,6 @@ import json
 import os
 import re
 import secrets
-import stat
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from twiliokit.errors import VaultError
+from twiliokit.private_files import DIRECTORY_MODE, FILE_MODE, readable_by_others, write_private
 
 __all__ = ["KEY_FILE_ENV", "PASSPHRASE_ENV", "VAULT_ENV", "Vault", "default_vault_path"]
 
@@ -209,7 +208,7 @@ class Vault:
         plaintext = json.dumps({"entries": self._entries}, sort_keys=True).encode()
         ciphertext = AESGCM(self._key).encrypt(nonce, plaintext, _aad(self._header))
         document = {**self._header, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)}
-        _write_atomic(self._path, json.dumps(document, indent=2).encode() + b"\n")
+        write_private(self._path, json.dumps(document, indent=2).encode() + b"\n")
 
 
 # -- helpers (pure unless named otherwise) --------------------------------------------------
@@ -290,7 +289,7 @@ def _read_key_file(key_file: Path) -> bytes:
             field="key_file",
             hint="Check TWILIOKIT_VAULT_KEY_FILE / --key-file and the file's permissions.",
         ) from exc
-    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if readable_by_others(info.st_mode):
         raise VaultError(
             f"The vault key file {key_file} can be read by other users.",
             field="key_file",
@@ -374,32 +373,6 @@ def _aad(header: dict[str, Any]) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once (I/O), leaving the file mode 0600."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # mkstemp creates the file with mode 0600 and O_EXCL, in the same directory so that
-    # os.replace is an atomic rename on the same file system.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    if os.name == "posix":
-        # Make the rename itself durable.
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an advisory lock on ``PATH.lock`` (I/O); a no-op where fcntl does not exist."""
@@ -408,8 +381,8 @@ def _locked(path: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; last writer wins.
         yield
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    path.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -26,6 +26,7 @@ from twiliokit.cli.vault import KeyFile, VaultPath, open_vault
 from twiliokit.config_file import VAULT_PREFIX, default_config_path, parse_config
 from twiliokit.connections import ENV_VARS
 from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.private_files import write_private
 
 if TYPE_CHECKING:
     from twiliokit.resources import Account
@@ -112,17 +113,6 @@ def _ask(label: str, field: str, *, hidden: bool = False, optional: bool = False
     if not answer and not optional:
         raise ValidationError(f"The {label.lower()} is empty.", field=field, hint=f"Please {fix}.")
     return answer
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by its owner only (it names vault entries and
-    account SIDs), replacing the file in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
 
 
 def _credential_free(environ: Mapping[str, str]) -> dict[str, str]:
@@ -220,7 +210,7 @@ def init_command(
         _connection_of(values, secret_key, secret)
         opened = open_vault(vault, key_file, environ=os.environ, create=True)
         opened.set(entry, secret)
-        _write_private(path, with_profile(existing, profile, values, replace=force))
+        write_private(path, with_profile(existing, profile, values, replace=force).encode())
         typer.echo(f"Stored the {label.lower()} in the vault as {entry} ({opened.path}).")
         typer.echo(f"Wrote profile {profile} to {path}.")
         if check:

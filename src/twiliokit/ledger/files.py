@@ -10,18 +10,15 @@ as it is.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import stat
 from pathlib import Path
 
 from twiliokit.errors import StorageError
 from twiliokit.ledger.urls import default_ledger_path
+from twiliokit.private_files import DIRECTORY_MODE, FILE_MODE, tighten
 
-__all__ = ["DIRECTORY_MODE", "FILE_MODE", "prepare_sqlite_file"]
+__all__ = ["prepare_sqlite_file"]
 
-FILE_MODE = 0o600
-DIRECTORY_MODE = 0o700
 _COMPANIONS = ("-wal", "-shm", "-journal")
 
 
@@ -48,9 +45,9 @@ def prepare_sqlite_file(path: Path) -> None:
     else:
         os.close(descriptor)  # an empty file is an empty SQLite database
     if _same(path, default_ledger_path()):
-        _tighten(directory, DIRECTORY_MODE)
+        tighten(directory, DIRECTORY_MODE)
         for name in ("", *_COMPANIONS):
-            _tighten(Path(f"{path}{name}"), FILE_MODE)
+            tighten(Path(f"{path}{name}"), FILE_MODE)
 
 
 def _same(path: Path, other: Path) -> bool:
@@ -58,12 +55,3 @@ def _same(path: Path, other: Path) -> bool:
         return path.resolve() == other.resolve()
     except OSError:
         return False
-
-
-def _tighten(path: Path, mode: int) -> None:
-    """Drop group and other permissions from ``path`` if it has any (best effort: a file
-    this user does not own is left alone)."""
-    with contextlib.suppress(OSError):
-        current = stat.S_IMODE(path.stat().st_mode)
-        if current & (stat.S_IRWXG | stat.S_IRWXO):
-            path.chmod(current & mode)

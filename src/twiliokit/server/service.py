@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import stat
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twiliokit.errors import ConfigurationError
+from twiliokit.private_files import DIRECTORY_MODE, FILE_MODE, readable_by_others
 from twiliokit.server.console.settings import ConsoleSettings
 from twiliokit.server.guardrails import Guardrails
 
@@ -469,8 +469,8 @@ def resolve_api_token(environ: Mapping[str, str], *, path: Path | None = None) -
         pass
     token = secrets.token_urlsafe(32)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:  # another process generated it first: use theirs
         return ApiToken(_read_token(path), "file", path)
     except OSError as exc:
@@ -488,9 +488,7 @@ def _read_token(path: Path) -> str:
         raise
     except (OSError, UnicodeDecodeError) as exc:
         raise _token_file_error(path, exc) from None
-    # Only POSIX modes say who may read a file (Windows reports 0o666 for every writable one),
-    # as for the vault's key file.
-    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if readable_by_others(mode):
         raise ConfigurationError(
             f"the API token file {path} can be read by other users",
             field="api_token",
