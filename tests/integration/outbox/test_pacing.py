@@ -338,6 +338,50 @@ async def test_requests_that_end_together_hand_their_slots_to_every_item_waiting
     assert {(await ledger.get_item(item.id)).state for item in items} == {OutboxState.SENT}
 
 
+async def test_items_waiting_for_the_account_go_back_to_the_queue_when_the_worker_stops(
+    make_worker: Any, ledger: Any
+) -> None:
+    """One account slot, three items due: one request out, two items in the worker's line
+    for the slot. Stopped then, the worker lets the request finish (sent) and gives the two
+    waiting items back to the queue, unheld: they never left, so they are not unknown."""
+    now = datetime.now(UTC)
+    items = [message_item(f"+1415555{n:04d}", f"stopped {n}", at=now) for n in range(3)]
+    await ledger.enqueue(items)
+    async with make_worker(max_in_flight=1, concurrency=3) as worker:
+        both_waiting, release = asyncio.Event(), asyncio.Event()
+        fulls = 0
+        ask, execute = worker._ask, worker.execute
+        assert execute is not None
+
+        async def noting_ask(item: Any) -> Any:
+            nonlocal fulls
+            mark = await ask(item)
+            fulls += mark.value == "full"
+            if fulls == 2:
+                both_waiting.set()
+            return mark
+
+        async def held(kind: str, request: dict[str, Any]) -> Any:
+            await release.wait()
+            return await execute(kind, request)
+
+        worker._ask = noting_ask  # type: ignore[method-assign]
+        worker.execute = held
+        running = asyncio.create_task(worker.run())
+        async with asyncio.timeout(20):
+            await both_waiting.wait()
+            worker.stop()
+            release.set()
+            await running
+    stored = [await ledger.get_item(item.id) for item in items]
+    assert sorted(item.state for item in stored) == [
+        OutboxState.QUEUED,
+        OutboxState.QUEUED,
+        OutboxState.SENT,
+    ]
+    assert all(item.lease_owner is None for item in stored if item.state == OutboxState.QUEUED)
+
+
 async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_started_ahead(
     make_worker: Any, ledger: Any
 ) -> None:
