@@ -183,7 +183,7 @@ class OutboxWorker:
         # of this worker that ends hands its slot to the first (``hand_over``).
         self._account_line: AccountLine[OutboxItem, StartMark] = AccountLine()
         self._paced: set[str] = set()
-        self._claims_short_until: datetime | None = None  # see ``_claim``
+        self._claims_short_until: datetime | None = None  # see ``_claims_rest``
         self._lead = lead.MarkLead()
         self.finished: Counter[str] = Counter()
         self._finishing = asyncio.Condition()
