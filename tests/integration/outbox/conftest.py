@@ -17,7 +17,7 @@ from twiliokit.compliance import ComplianceSettings
 from twiliokit.emulator import MAGIC_FROM
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.ledger import open_ledger
-from twiliokit.ledger.outbox_records import NewOutboxItem, OutboxKind
+from twiliokit.ledger.outbox_records import NewOutboxItem, OutboxKind, OutboxState
 from twiliokit.outbox.running import build_worker, worker_client
 from twiliokit.outbox.settings import OutboxSettings
 from twiliokit.outbox.worker import OutboxWorker
@@ -47,6 +47,15 @@ def message_item(
         not_before=not_before or at,
         batch_id=batch_id,
     )
+
+
+async def assert_one_sent_rest_given_back(ledger: Any, items: list[NewOutboxItem]) -> None:
+    """What a worker stopped with one request out leaves: that item sent, every other one
+    back in the queue and held by nobody (never unknown: it never left)."""
+    stored = [await ledger.get_item(item.id) for item in items]
+    states = sorted(item.state for item in stored)
+    assert states == sorted([OutboxState.SENT, *[OutboxState.QUEUED] * (len(items) - 1)])
+    assert all(item.lease_owner is None for item in stored if item.state == OutboxState.QUEUED)
 
 
 def worker_env(emulator: RunningEmulator, tmp_path: Path, *, base_url: str) -> dict[str, str]:

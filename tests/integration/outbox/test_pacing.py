@@ -23,7 +23,7 @@ from twiliokit.outbox import worker as worker_module
 from twiliokit.outbox.running import build_worker, worker_client
 from twiliokit.outbox.settings import OutboxSettings
 
-from .conftest import message_item
+from .conftest import assert_one_sent_rest_given_back, message_item
 
 pytestmark = pytest.mark.anyio
 
@@ -373,13 +373,7 @@ async def test_items_waiting_for_the_account_go_back_to_the_queue_when_the_worke
             worker.stop()
             release.set()
             await running
-    stored = [await ledger.get_item(item.id) for item in items]
-    assert sorted(item.state for item in stored) == [
-        OutboxState.QUEUED,
-        OutboxState.QUEUED,
-        OutboxState.SENT,
-    ]
-    assert all(item.lease_owner is None for item in stored if item.state == OutboxState.QUEUED)
+    await assert_one_sent_rest_given_back(ledger, items)
 
 
 async def test_an_item_waiting_for_the_account_leaves_its_lane_to_an_item_started_ahead(

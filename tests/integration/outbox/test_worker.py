@@ -27,7 +27,7 @@ from twiliokit.ledger.records import (
     OptOutEvent,
 )
 
-from .conftest import WorkerFactory, message_item
+from .conftest import WorkerFactory, assert_one_sent_rest_given_back, message_item
 
 pytestmark = pytest.mark.anyio
 
@@ -210,13 +210,7 @@ async def test_stopping_a_worker_gives_back_the_claims_that_had_not_left(
             await worker.wait_finished(1)
         worker.stop()
         await running
-    states = [await ledger.get_item(item.id) for item in items]
-    assert sorted(s.state for s in states) == [
-        OutboxState.QUEUED,
-        OutboxState.QUEUED,
-        OutboxState.SENT,
-    ]
-    assert all(s.lease_owner is None for s in states if s.state == OutboxState.QUEUED)
+    await assert_one_sent_rest_given_back(ledger, items)
     sent = [
         m async for m in client.iter_messages(from_=MAGIC_FROM) if (m.body or "").startswith("slow")
     ]
