@@ -26,6 +26,7 @@ reads the environment: ``default_config_path`` takes the environment as an argum
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from abc import ABC, abstractmethod
@@ -33,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 import platformdirs
 
@@ -256,12 +257,40 @@ def parse_config(text: str, *, path: Path | None = None) -> Config:
             field="default_profile",
             hint=f"Name one of the defined profiles ({known}).",
         )
+    _refuse_misspelt(data, where)
     return Config(
         path=path,
         default_profile=default_profile,
         profiles=MappingProxyType(profiles),
         sections=MappingProxyType(data),
     )
+
+
+#: The tables twiliokit reads (besides ``[profiles.NAME]``) and its one top-level key.
+KNOWN_NAMES: Final = (
+    "compliance",
+    "default_profile",
+    "guardrails",
+    "outbox",
+    "profiles",
+    "webhooks",
+)
+
+
+def _refuse_misspelt(data: Mapping[str, Any], where: str) -> None:
+    """Other tables are the user's own (``Config.sections``), but one named like a table
+    twiliokit reads is a typo: ignored, it would turn off what it was meant to set (a
+    misspelt ``[compliance]`` sends to every country)."""
+    for name in set(data) - set(KNOWN_NAMES):
+        close = difflib.get_close_matches(name, KNOWN_NAMES, n=1, cutoff=0.75)
+        if close:
+            raise ConfigurationError(
+                f"unknown table or key {name!r} in {where}: did you mean {close[0]!r}?",
+                field=name,
+                hint=f"Spell it {close[0]}; twiliokit reads only the tables "
+                + ", ".join(f"[{known}]" for known in KNOWN_NAMES if known != "default_profile")
+                + " and default_profile (other names are left to your own code).",
+            )
 
 
 def load_config(path: Path) -> Config:
@@ -275,12 +304,20 @@ def load_config(path: Path) -> Config:
             hint="Create it (see docs/connections.md), or point TWILIOKIT_CONFIG / --config at "
             "an existing file.",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigurationError(
-            f"Cannot read the config file {path}: {exc.__class__.__name__}.",
+            f"The config file {path} is not UTF-8 text (byte {exc.start + 1} is not UTF-8).",
             field="config",
-            hint="Check the file's permissions and that it is UTF-8 text.",
-        ) from exc
+            hint="Save it as UTF-8 (TOML files are), or point TWILIOKIT_CONFIG / --config at "
+            "another file.",
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot read the config file {path}: {exc.strerror or exc}.",
+            field="config",
+            hint="Check the file's permissions, or point TWILIOKIT_CONFIG / --config at "
+            "another file.",
+        ) from None
     return parse_config(text, path=path)
 
 

@@ -553,6 +553,14 @@ def resolve_connection_with_sources(
     credential_layer = next(
         (layer for layer in layers if any(name in layer for name in _CREDENTIAL_FIELDS)), None
     )
+    if credential_layer is None and "account_sid" in chosen:
+        raise ConfigurationError(
+            f"The account SID is set ({chosen['account_sid'].source}), but no credentials "
+            "are: neither an auth token nor an API key.",
+            field="auth_token",
+            hint="Set TWILIO_AUTH_TOKEN beside it (or TWILIO_API_KEY and TWILIO_API_SECRET), "
+            f"or give the profile in {searched} its auth_token; see docs/connections.md.",
+        )
     if credential_layer is None:
         raise ConfigurationError(
             "No Twilio credentials were found.",

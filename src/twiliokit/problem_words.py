@@ -9,10 +9,11 @@ may be a phone number or a message body. Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["plain_problem"]
+__all__ = ["json_kind", "plain_problem"]
 
 #: pydantic error types whose whole meaning is "wrong type", and how to say what is wanted.
 _WANTED = {
@@ -34,6 +35,21 @@ _WANTED = {
     "url_parsing": "a URL",
     "url_type": "a URL",
 }
+
+
+def json_kind(value: Any) -> str:
+    """A decoded JSON value's type, as JSON names it (with an article)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def plain_problem(error: Mapping[str, Any]) -> str:
@@ -62,10 +78,22 @@ def plain_problem(error: Mapping[str, Any]) -> str:
         words, key = ("at most", "max_length") if kind == "too_long" else ("at least", "min_length")
         return f"must have {words} {context.get(key)} items"
     if kind == "string_pattern_mismatch":
-        return f"must match {context.get('pattern')}"
+        return _pattern_words(str(context.get("pattern", "")))
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
         return "is not an argument of this action"
     message = str(error.get("msg") or "is not valid").removeprefix("Value error, ")
     return message[:1].lower() + message[1:]
+
+
+#: A SID's pattern (``^SM[0-9a-fA-F]{32}$``, ``^(SM|MM)[0-9a-fA-F]{32}$``) and its prefixes.
+_SID_PATTERN = re.compile(r"\^\(?((?:[A-Z]{2}\|)*[A-Z]{2})\)?\[0-9a-fA-F\]\{32\}\$")
+
+
+def _pattern_words(pattern: str) -> str:
+    """What a pattern wants, in words where it is a known shape (a SID), else the pattern."""
+    sid = _SID_PATTERN.fullmatch(pattern)
+    if sid:
+        return f"must be {' or '.join(sid.group(1).split('|'))} followed by 32 hex characters"
+    return f"must match {pattern}"

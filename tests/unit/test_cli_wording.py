@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from twiliokit.cli.wording import flags_of, in_cli_words, sentence
+from twiliokit.cli.wording import flags_of, in_cli_words, option_problem, sentence
 from twiliokit.errors import TwilioError, UnknownOutcomeError, ValidationError
 
 FLAGS = flags_of(
@@ -84,3 +84,39 @@ def test_sentences_end_with_a_full_stop() -> None:
     assert sentence("done") == "done."
     assert sentence("done!") == "done!"
     assert sentence("") == ""
+
+
+def test_a_schema_hint_becomes_the_commands_help() -> None:
+    """The schema hint reads as the command's own --help, with no nested backticks."""
+    error = ValidationError(
+        "'to' is required",
+        field="to",
+        hint="see `twiliokit actions schema send_sms` for the arguments it takes",
+    )
+    hint = in_cli_words(error, FLAGS).hint
+    assert hint == "see `twiliokit sms send --help` for the options it takes."
+
+
+def test_values_to_choose_from_stay_values() -> None:
+    """The quoted values after "one of" are not rewritten into flags of the same name."""
+    flags = {"json": "--json", "as_json": "--json", "response_type": "--response-type"}
+    error = ValidationError("'response_type' must be one of 'json', 'text' or 'binary'")
+    message = in_cli_words(error, flags).message
+    assert message == "--response-type must be one of 'json', 'text' or 'binary'."
+
+
+def test_option_problem_words() -> None:
+    """Typer's conversion errors: the flag, what is wanted, and the non-number given."""
+    assert (
+        option_problem("--limit", {"type": "int_parsing", "input": "abc"})
+        == "--limit must be a whole number, not 'abc'"
+    )
+    at_least = {"type": "greater_than_equal", "input": "0", "ctx": {"ge": 1}}
+    assert option_problem("--workers", at_least, low=1) == "--workers must be at least 1"
+    assert option_problem("--port", at_least, low=0, high=65535) == (
+        "--port must be between 0 and 65535"
+    )
+    nan = {"type": "greater_than_equal", "input": "nan", "ctx": {"ge": 0.1}}
+    assert option_problem("--keep-alive-timeout", nan, low=0.1) == (
+        "--keep-alive-timeout must be a number of at least 0.1, not 'nan'"
+    )

@@ -21,6 +21,7 @@ an error naming the argument and the fix. Pure, no I/O.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -49,6 +50,7 @@ from twiliokit.actions.registry import REGISTRY, Handler, SideEffect
 from twiliokit.datefilters import RELATIVE_EXAMPLES, relative_bound
 from twiliokit.errors import ValidationError
 from twiliokit.phone import ALL_KINDS, Address, parse_address
+from twiliokit.problem_words import json_kind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -374,14 +376,28 @@ def _date_bound(value: Any, info: pydantic.ValidationInfo) -> datetime | date:
             raise problem from None
     else:
         raise problem
+    return _in_utc(parsed, field=field, given=value)
+
+
+def _in_utc(parsed: datetime, *, field: str, given: Any) -> datetime:
+    """``parsed`` (an aware timestamp) in UTC; a ValidationError naming ``field`` when it has
+    no time zone, or when its offset takes it past year 1 or 9999 in UTC."""
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValidationError(
-            f"'{field}' has no time zone: {str(value)[:40]!r}",
+            f"'{field}' has no time zone: {str(given)[:40]!r}",
             field=field,
             hint="Add one: a trailing Z means UTC (2024-03-01T12:00:00Z), or +02:00 for an "
             "offset. Without it the time is ambiguous.",
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"'{field}' is out of range: {str(given)[:40]!r} is not a time between the years "
+            "1 and 9999 in UTC",
+            field=field,
+            hint="Write a time such as 2024-03-01T12:00:00Z.",
+        ) from None
 
 
 #: A day (``YYYY-MM-DD``, a whole UTC day) or an aware timestamp (sent in UTC).
@@ -459,15 +475,26 @@ def check_not_future(bound: datetime | date | None, *, name: str, now: datetime,
 
 
 def _instant(value: Any, info: pydantic.ValidationInfo) -> datetime:
-    bound = _date_bound(value, info)
-    if not isinstance(bound, datetime):
-        field = info.field_name or "time"
-        raise ValidationError(
-            f"'{field}' needs a time of day as well as a day: {bound.isoformat()}",
-            field=field,
-            hint="Write it in UTC with a Z, e.g. 2030-03-01T09:00:00Z.",
-        )
-    return bound
+    """A moment to come (``send_at``): an aware timestamp only. Unlike a date filter, neither
+    a whole day nor a duration (``30m`` would mean 30 minutes *ago*) is taken."""
+    field = info.field_name or "time"
+    if isinstance(value, datetime):
+        return _in_utc(value, field=field, given=value)
+    text = value.strip() if isinstance(value, str) else None
+    parsed = None
+    if text is not None and len(text) > 10:
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(text)
+    if parsed is not None and parsed.tzinfo is not None:
+        return _in_utc(parsed, field=field, given=value)
+    shown = repr(text[:40]) if text is not None else json_kind(value)
+    raise ValidationError(
+        f"'{field}' must be a timestamp with a time zone, such as 2030-03-01T09:00:00Z, "
+        f"not {shown}",
+        field=field,
+        hint="Write it in UTC with a Z (2030-03-01T09:00:00Z) or with an offset "
+        "(2030-03-01T10:00:00+01:00): a day alone or a duration is not a moment.",
+    )
 
 
 #: An aware timestamp (sent in UTC).

@@ -12,7 +12,7 @@ from twiliokit.actions.context import ActionContext
 from twiliokit.actions.registry import Action, ActionRegistry
 from twiliokit.actions.shapes import get_shape, shape_output
 from twiliokit.errors import ValidationError
-from twiliokit.problem_words import plain_problem
+from twiliokit.problem_words import json_kind, plain_problem
 
 
 def find_action(registry: ActionRegistry, name: object) -> Action[Any, Any]:
@@ -39,7 +39,7 @@ def parse_arguments(action: Action[Any, Any], arguments: object) -> pydantic.Bas
         arguments = {}
     if not isinstance(arguments, Mapping):
         raise ValidationError(
-            f"arguments for {action.name} must be a JSON object, not {type(arguments).__name__}",
+            f"arguments for {action.name} must be a JSON object, not {json_kind(arguments)}",
             field="arguments",
             hint=f"see `twiliokit actions schema {action.name}`",
         )
@@ -48,11 +48,15 @@ def parse_arguments(action: Action[Any, Any], arguments: object) -> pydantic.Bas
     except ValidationError:
         raise
     except pydantic.ValidationError as exc:
-        raise from_pydantic(exc, action.name) from None
+        raise from_pydantic(exc, action.name, action.input_model) from None
     return parsed
 
 
-def from_pydantic(exc: pydantic.ValidationError, action_name: str) -> ValidationError:
+def from_pydantic(
+    exc: pydantic.ValidationError,
+    action_name: str,
+    model: type[pydantic.BaseModel] | None = None,
+) -> ValidationError:
     """One clear error from pydantic's list: every bad field with what is wrong."""
     problems = []
     first_field = None
@@ -66,12 +70,26 @@ def from_pydantic(exc: pydantic.ValidationError, action_name: str) -> Validation
             hint = hint or original.hint
             continue
         first_field = first_field or field
-        problems.append(f"'{field}' {plain_problem(error)}")
+        problems.append(f"'{field}' {_described(error, model)}")
     return ValidationError(
         "; ".join(problems),
         field=first_field,
         hint=hint or f"see `twiliokit actions schema {action_name}` for the arguments it takes",
     )
+
+
+def _described(error: Any, model: type[pydantic.BaseModel] | None) -> str:
+    """What is wrong, in words; a value that does not fit an argument's pattern is told what
+    the argument takes (its description) rather than shown the regular expression."""
+    problem = plain_problem(error)
+    loc = tuple(error["loc"])
+    if not problem.startswith("must match ") or model is None or len(loc) != 1:
+        return problem
+    declared = model.model_fields.get(str(loc[0]))
+    description = declared.description if declared is not None else None
+    if not description:
+        return problem
+    return f"is not in the form it takes ({description[:1].lower()}{description[1:].rstrip('.')})"
 
 
 def split_envelope(

@@ -181,9 +181,12 @@ def parse_args_option(value: str) -> Any:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
+            if isinstance(exc, UnicodeDecodeError):
+                reason = f"the file is not UTF-8 text (byte {exc.start + 1} is not UTF-8)"
+            else:
+                reason = exc.strerror or str(exc)
             raise ValidationError(
-                f"cannot read the arguments file {str(path)!r}: {reason}",
+                f"cannot read --args {value}: {reason}",
                 field="args",
                 hint="give --args @PATH to an existing UTF-8 JSON file, or inline JSON",
             ) from None
@@ -199,6 +202,23 @@ def parse_args_option(value: str) -> Any:
         hint='pass a JSON object, e.g. --args \'{"to": "+14155552671", "body": "Hi"}\'',
         position=" at line {line} column {column}",
     )
+
+
+def _check_json_types(name: str, arguments: dict[str, Any]) -> None:
+    """The JSON types the HTTP API and MCP hold ``--args`` to (``"limit": "20"`` is a string,
+    not a number): the same arguments are taken or refused on every surface. An unknown
+    action is left to the run, which suggests close names."""
+    from twiliokit.actions import catalogue
+    from twiliokit.actions.schema import input_schema
+    from twiliokit.server.json_types import check_json_types
+
+    action = catalogue().resolve(name)
+    if action is not None:
+        check_json_types(
+            arguments,
+            input_schema(action),
+            hint=f"see `twiliokit actions schema {action.name}` for the arguments it takes",
+        )
 
 
 @actions_app.command("run")
@@ -220,10 +240,13 @@ def run_command(
     with output.errors_handled(as_json=common.as_json):
         arguments = parse_args_option(args)
         if not isinstance(arguments, dict):
+            from twiliokit.server.json_types import json_kind  # the HTTP API's words
+
             raise ValidationError(
-                f"--args must be a JSON object, not {type(arguments).__name__}",
+                f"--args must be a JSON object, not {json_kind(arguments)}",
                 field="args",
                 hint=f"see `twiliokit actions schema {name}` for the arguments it takes",
             )
+        _check_json_types(name, arguments)
     # The output is JSON whether or not --json is given; --json makes errors JSON too.
     execute(name, arguments, common)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -94,7 +94,9 @@ def _usage_error(exc: Exception, *, as_json: bool) -> NoReturn:
 
     ctx = getattr(exc, "ctx", None)
     param = getattr(exc, "param", None)
-    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = _conversion_problem(exc, param)
+    if message is None:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     error = ValidationError(
         sentence(message),
         hint=f"See `{ctx.command_path} --help`." if ctx is not None else None,
@@ -108,6 +110,25 @@ def _usage_error(exc: Exception, *, as_json: bool) -> NoReturn:
         hint = f" Hint: {error.hint}" if error.hint else ""
         typer.echo(f"error: {error.message}{hint}", err=True)
     sys.exit(getattr(exc, "exit_code", EXIT_INPUT) or EXIT_INPUT)
+
+
+def _conversion_problem(exc: Exception, param: Any) -> str | None:
+    """A value typer could not convert (``--limit abc``, ``--port 70000``: pydantic's error,
+    which typer words "Input should be ..."), in the command line's words naming the flag;
+    ``None`` for any other usage error. Every option of every command is converted here."""
+    import pydantic
+
+    from twiliokit.cli.wording import flags_of, option_problem
+
+    cause = exc.__cause__
+    if param is None or not param.name or not isinstance(cause, pydantic.ValidationError):
+        return None
+    errors = cause.errors(include_url=False)
+    if not errors:
+        return None
+    flag = flags_of([param]).get(param.name, param.name)
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    return option_problem(flag, errors[0], low=low, high=high)
 
 
 def main(argv: list[str] | None = None) -> None:

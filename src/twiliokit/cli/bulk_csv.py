@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from twiliokit.errors import ValidationError
 
@@ -56,44 +57,73 @@ def _column(fieldnames: list[str], path: Path) -> str:
 
 
 def read_contacts(path: Path) -> Contacts:
-    """Read ``path``; a missing file, an empty one or one without a phone column is a
-    :class:`ValidationError` naming the file."""
+    """Read ``path``; a file that is missing, empty, without a phone column or not a
+    well-formed CSV file (a column named twice, a line with more values than there are
+    columns, an unterminated quote, a value too long to read) is a :class:`ValidationError`
+    naming the file and the line: a bad file stops everything."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            fieldnames = list(reader.fieldnames or [])
-            if not fieldnames:
-                raise ValidationError(
-                    f"{path.name} is empty",
-                    field="contacts",
-                    hint="Give a CSV file whose first line names the columns: phone,first_name",
-                )
-            phone = _column(fieldnames, path)
-            recipients: list[dict[str, Any]] = []
-            lines: list[int] = []
-            for row in reader:
-                to = (row.get(phone) or "").strip()
-                if not to and not any((value or "").strip() for value in row.values()):
-                    continue  # a blank line
-                variables = {
-                    key.strip(): value.strip()
-                    for key, value in row.items()
-                    if key and key != phone and isinstance(value, str) and value.strip()
-                }
-                recipients.append({"to": to, "variables": variables})
-                lines.append(reader.line_num)
+            return _read(csv.reader(handle, strict=True), path)
     except OSError as exc:
         raise ValidationError(
             f"cannot read {path}: {exc.strerror or 'unreadable'}",
             field="contacts",
             hint="Give the path of a CSV file that exists and you may read.",
         ) from None
-    except (UnicodeDecodeError, csv.Error):
+    except UnicodeDecodeError:
         raise ValidationError(
             f"{path.name} is not a CSV file in UTF-8",
             field="contacts",
-            hint="Save it as CSV (UTF-8) from your spreadsheet, first line the column names.",
+            hint=_SAVE_AS_CSV,
         ) from None
+
+
+_SAVE_AS_CSV: Final = "Save it as CSV (UTF-8) from your spreadsheet, first line the column names."
+
+
+class _Rows(Protocol):
+    """A ``csv.reader``: rows of values, and the number of lines read so far."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+    def __next__(self) -> list[str]: ...
+
+
+def _read(reader: _Rows, path: Path) -> Contacts:
+    """The contacts of the rows ``reader`` (a strict ``csv.reader``) gives, line by line."""
+    start = 1  # the line the next record starts on (a quoted value may span lines)
+    try:
+        fieldnames: list[str] = next(reader, [])
+        start = reader.line_num + 1
+        if not fieldnames:
+            raise ValidationError(
+                f"{path.name} is empty",
+                field="contacts",
+                hint="Give a CSV file whose first line names the columns: phone,first_name",
+            )
+        _refuse_repeated_columns(fieldnames, path)
+        phone = _column(fieldnames, path)
+        recipients: list[dict[str, Any]] = []
+        lines: list[int] = []
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            if not any(value.strip() for value in values):
+                continue  # a blank line
+            if any(extra.strip() for extra in values[len(fieldnames) :]):
+                # Empty extras (a trailing comma) lose nothing; a value would be dropped.
+                raise _too_many_values(path, line, len(values), fieldnames)
+            row = dict(zip(fieldnames, values, strict=False))
+            to = (row.get(phone) or "").strip()
+            variables = {
+                key.strip(): value.strip()
+                for key, value in row.items()
+                if key and key != phone and value.strip()
+            }
+            recipients.append({"to": to, "variables": variables})
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise _malformed(path, start, str(exc)) from None
     if not recipients:
         raise ValidationError(
             f"{path.name} has no recipients, only its first line",
@@ -101,6 +131,79 @@ def read_contacts(path: Path) -> Contacts:
             hint="Add one line per recipient under the column names.",
         )
     return Contacts(path=path, phone_column=phone, recipients=recipients, lines=lines)
+
+
+def _refuse_repeated_columns(fieldnames: list[str], path: Path) -> None:
+    """Refuse two columns of one name (any case, spaces around it ignored): which one holds
+    the number, or fills a variable, would be a guess."""
+    seen: dict[str, str] = {}
+    for name in fieldnames:
+        key = name.strip().casefold()
+        if not key:
+            continue
+        if key in seen:
+            first, second = seen[key], name.strip()
+            what = (
+                f"the column {first!r} is named twice"
+                if first == second
+                else f"the columns {first!r} and {second!r} have the same name"
+            )
+            raise ValidationError(
+                f"{path.name} line 1: {what}",
+                field="contacts",
+                hint="Give each column its own name in the first line (or delete the extra "
+                "column).",
+            )
+        seen[key] = name.strip()
+
+
+def _too_many_values(path: Path, line: int, count: int, fieldnames: list[str]) -> ValidationError:
+    columns = ", ".join(name.strip() or "(unnamed)" for name in fieldnames)
+    return ValidationError(
+        f"{path.name} line {line}: {count} values, but the first line names "
+        f"{len(fieldnames)} columns ({columns})",
+        field="contacts",
+        hint='Put a value that holds a comma in double quotes ("Smith, Ada"), or name the '
+        "extra column in the first line.",
+    )
+
+
+def _malformed(path: Path, line: int, reason: str) -> ValidationError:
+    """The csv module's complaint about the record starting on ``line``, in plain words."""
+    if "field larger than field limit" in reason:
+        from twiliokit.actions.inputs import MAX_BODY
+
+        limit = csv.field_size_limit()
+        return ValidationError(
+            f"{path.name} line {line}: a value is over {limit:,} characters, far longer than "
+            f"a message can be (Twilio's limit is {MAX_BODY:,} characters)",
+            field="contacts",
+            hint="Shorten the values on that line (check for a quote that is never closed, "
+            "which runs a value on to the end of the file).",
+        )
+    if "unexpected end of data" in reason:
+        return ValidationError(
+            f'{path.name} line {line}: a value opens a quote (") that is never closed',
+            field="contacts",
+            hint='Close the quote on that line, or double a quote inside a quoted value ("").',
+        )
+    if "expected after" in reason:
+        return ValidationError(
+            f"{path.name} line {line}: a quoted value has more text after its closing quote",
+            field="contacts",
+            hint='Put the whole value in the quotes, and double a quote inside it ("").',
+        )
+    if "NUL" in reason:
+        return ValidationError(
+            f"{path.name} line {line}: the file holds NUL bytes, so it is not a text CSV file",
+            field="contacts",
+            hint=_SAVE_AS_CSV,
+        )
+    return ValidationError(
+        f"{path.name} line {line}: not a well-formed CSV line",
+        field="contacts",
+        hint=_SAVE_AS_CSV,
+    )
 
 
 def in_file_terms(error: ValidationError, contacts: Contacts) -> ValidationError:

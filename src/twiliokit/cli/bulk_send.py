@@ -21,10 +21,17 @@ from twiliokit.cli.bulk_csv import Contacts, in_file_terms, read_contacts, rows_
 from twiliokit.cli.runner import Common, run_action
 from twiliokit.errors import ValidationError
 
-__all__ = ["POLL_SECONDS", "run_bulk"]
+__all__ = ["POLL_SECONDS", "STALLED", "STALL_SECONDS", "Stall", "run_bulk"]
 
 #: How often --wait reads the batch's progress.
 POLL_SECONDS: Final = 1.0
+#: How long --wait sees nothing of the batch move before it says what may be missing.
+STALL_SECONDS: Final = 10.0
+STALLED: Final = (
+    "nothing of the batch has moved for {seconds:.0f} s: its messages wait for a worker on "
+    "this ledger. Is `twiliokit worker` (or `twiliokit serve`) running with the same "
+    "database? Items held by send_at or quiet hours wait until then."
+)
 #: States in which an item has left the queue for good (or at least for now: unknown).
 _ENDED: Final = ("sent", "delivered", "failed", "refused", "unknown", "canceled")
 _REFUSAL_COLUMNS: Final = ("line", "to", "type", "reason")
@@ -92,14 +99,37 @@ def _wait(batch_id: str, common: Common, secrets: list[str]) -> dict[str, Any]:
         console=Console(stderr=True, highlight=False),
     ) as progress:
         task = progress.add_task("sending", total=batch["total"], detail="")
+        stall = Stall(batch["counts"], time.monotonic())
         while True:
             progress.update(task, completed=_ended(batch), detail=describe(batch))
             if batch["done"]:
                 break
+            if stall.noticed(batch["counts"], time.monotonic()):
+                progress.console.print(STALLED.format(seconds=STALL_SECONDS), soft_wrap=True)
             # Polling the ledger: the worker that sends may be another process or machine.
             time.sleep(POLL_SECONDS)
             batch = read()
     return batch
+
+
+class Stall:
+    """Whether a batch's counts have stood still for :data:`STALL_SECONDS` with nothing in
+    flight (no worker has it, it seems): said once per stall."""
+
+    def __init__(self, counts: Mapping[str, int], now: float) -> None:
+        self._counts = dict(counts)
+        self._since = now
+        self._said = False
+
+    def noticed(self, counts: Mapping[str, int], now: float) -> bool:
+        """True the first time the counts have not changed for long enough."""
+        if dict(counts) != self._counts or counts.get("sending", 0):
+            self._counts, self._since, self._said = dict(counts), now, False
+            return False
+        if self._said or now - self._since < STALL_SECONDS:
+            return False
+        self._said = True
+        return True
 
 
 def _ended(batch: Mapping[str, Any]) -> int:

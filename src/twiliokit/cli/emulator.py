@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 #: Environment variable with the auth token the emulator accepts.
 AUTH_TOKEN_ENV = "TWILIOKIT_EMULATOR_AUTH_TOKEN"  # noqa: S105 - a variable name
 
+#: The most ``--latency-ms`` adds to a response: a minute (longer is a hang, not latency).
+MAX_LATENCY_MS = 60_000
+#: The fastest ``--time-rate``: an hour of virtual time in under four real seconds.
+MAX_TIME_RATE = 1_000
+
 _ARGV_WARNING = (
     "warning: --auth-token puts the token in the process list, where every local user can "
     f"read it; set {AUTH_TOKEN_ENV} or use --auth-token-file FILE instead."
@@ -37,7 +42,13 @@ def emulator_command(
         ),
     ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(envvar="TWILIOKIT_EMULATOR_PORT", help="TCP port; 0 picks a free one.")
+        int,
+        typer.Option(
+            envvar="TWILIOKIT_EMULATOR_PORT",
+            min=0,
+            max=65535,
+            help="TCP port; 0 picks a free one.",
+        ),
     ] = 8787,
     account_sid: Annotated[
         str | None,
@@ -63,11 +74,21 @@ def emulator_command(
     ] = None,
     latency_ms: Annotated[
         float,
-        typer.Option("--latency-ms", help="Latency added to every REST response, for benchmarks."),
+        typer.Option(
+            "--latency-ms",
+            min=0,
+            max=MAX_LATENCY_MS,
+            help="Latency added to every REST response, for benchmarks (at most a minute).",
+        ),
     ] = 0.0,
     time_rate: Annotated[
         float,
-        typer.Option("--time-rate", help="Virtual seconds per real second; 0 freezes time."),
+        typer.Option(
+            "--time-rate",
+            min=0,
+            max=MAX_TIME_RATE,
+            help=f"Virtual seconds per real second; 0 freezes time (at most {MAX_TIME_RATE:,}).",
+        ),
     ] = 1.0,
     sender_mps: Annotated[
         float | None,

@@ -127,6 +127,10 @@ def mcp_command(
             webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
         )
         ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
+        if ledger_url is not None:  # a URL that cannot be a ledger stops here, as in serve
+            from twiliokit.ledger.urls import resolve_ledger_url
+
+            resolve_ledger_url(ledger_url)
         # stderr, as always: stdout carries the protocol.
         configure_logging(secrets, level=logging.WARNING)
         opener = functools.partial(

@@ -22,6 +22,7 @@ from twiliokit.cli.action_command import (
     sid_commands,
 )
 from twiliokit.cli.common_options import SendAt
+from twiliokit.cli.option_values import finite_number
 from twiliokit.cli.runner import Common, IdempotencyKeyOption
 from twiliokit.connections import ENV_VARS
 from twiliokit.datefilters import RELATIVE_EXAMPLES
@@ -124,6 +125,13 @@ sms_app.command("send")(
 )
 
 
+def _rate(value: float | None) -> float | None:
+    """``--rate`` as given, ``nan`` and ``inf`` refused as not numbers."""
+    from twiliokit.actions.bulk_send import SendBulkInput
+
+    return finite_number(value, option="--rate", field="rate", model=SendBulkInput)
+
+
 def _send_bulk(arguments: dict[str, Any], common: Common) -> None:
     """Queue the bulk send of the contacts file (``run_bulk``), and with ``--wait`` see it done."""
     from twiliokit.cli.bulk_send import run_bulk
@@ -167,6 +175,7 @@ sms_app.command("bulk")(
                 "US long code).",
                 kind=float,
                 metavar="PER_SECOND",
+                read=_rate,
             ),
             option(
                 "--send-at",

@@ -5,11 +5,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
 
-__all__ = ["parse_json", "parse_pairs", "split_pair"]
+if TYPE_CHECKING:
+    import pydantic
+
+__all__ = ["finite_number", "parse_json", "parse_pairs", "split_pair"]
 
 
 def parse_json(text: str | None, *, source: str, field: str, hint: str, position: str = "") -> Any:
@@ -19,13 +23,26 @@ def parse_json(text: str | None, *, source: str, field: str, hint: str, position
     with ``hint`` saying how to fix it."""
     if text is None:
         return None
+    from twiliokit.server.json_types import MAX_DEPTH, too_deep
+
+    deep = ValidationError(
+        f"{source} nests arrays and objects more than {MAX_DEPTH} levels deep",
+        field=field,
+        hint=hint,
+    )
     try:
-        return json.loads(text)
+        document = json.loads(text)
+    except RecursionError:  # deeper than json.loads goes
+        raise deep from None
     except json.JSONDecodeError as exc:
         where = position.format(line=exc.lineno, column=exc.colno)
+        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" + where
         raise ValidationError(
-            f"{source} is not valid JSON: {exc.msg}{where}", field=field, hint=hint
+            f"{source} is not valid JSON: {reason}{where}", field=field, hint=hint
         ) from None
+    if too_deep(document):
+        raise deep
+    return document
 
 
 def split_pair(item: str, *, option: str, field: str, key: str, hint: str) -> tuple[str, str]:
@@ -48,3 +65,30 @@ def parse_pairs(values: list[str] | None, *, option: str, field: str) -> dict[st
         key, value = split_pair(item, option=option, field=field, key="KEY", hint=hint)
         collected.setdefault(key, []).append(value)
     return {key: found[0] if len(found) == 1 else found for key, found in collected.items()}
+
+
+def finite_number(
+    value: float | None, *, option: str, field: str, model: type[pydantic.BaseModel]
+) -> float | None:
+    """``value``, given to ``option`` for the argument ``field`` of the action whose input is
+    ``model``; ``nan`` and infinities are refused as not numbers, with the range the model
+    sets for the field (its own check would call ``nan`` "more than 1000")."""
+    if value is None or math.isfinite(value):
+        return value
+    low = high = None
+    for item in model.model_fields[field].metadata:
+        low = next((getattr(item, k) for k in ("gt", "ge") if hasattr(item, k)), low)
+        high = next((getattr(item, k) for k in ("lt", "le") if hasattr(item, k)), high)
+    if low is not None and high is not None:
+        wanted = f"a number between {low:g} and {high:g}"
+    elif low is not None:
+        wanted = f"a number of at least {low:g}"
+    elif high is not None:
+        wanted = f"a number of at most {high:g}"
+    else:
+        wanted = "a number"
+    raise ValidationError(
+        f"{option} must be {wanted}, not {str(value)!r}",
+        field=field,
+        hint=f"give {option} as a plain number, e.g. {option} 10",
+    )

@@ -119,6 +119,40 @@ def _current_flags() -> dict[str, str] | None:
     return flags_of(ctx.command.params)
 
 
+def _ledger_source() -> str:
+    """Where the running command's ledger URL came from, as an error names it: ``--db``,
+    else TWILIOKIT_DATABASE_URL, else the default ledger (``twiliokit.cli.runner`` reads it
+    in that order)."""
+    from twiliokit.config_file import DATABASE_URL_ENV
+
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - another typer
+        ctx = None
+    else:
+        ctx = get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("db"):
+        return "--db"
+    if os.environ.get(DATABASE_URL_ENV, "").strip():
+        return DATABASE_URL_ENV
+    return "the default ledger"
+
+
+def _name_ledger_source(details: dict[str, Any]) -> None:
+    """An error about the ledger's URL (field ``ledger_url``) names where the URL came from:
+    "--db sqlite:///x.db: x.db is not a SQLite database" rather than "ledger URL ..."."""
+    from twiliokit.ledger.database import LEDGER_URL
+
+    source = _ledger_source()
+    message = str(details.get("message") or "")
+    if message.startswith(f"{LEDGER_URL} "):
+        details["message"] = f"{source} {message.removeprefix(LEDGER_URL).lstrip()}"
+    else:
+        details["message"] = f"{source}: {message}"
+    if source == "--db":
+        details["flag"] = source
+
+
 def error_object(
     exc: TwiliokitError,
     *,
@@ -129,6 +163,8 @@ def error_object(
     (``flag`` added when the error is about one), with secrets masked."""
     words = in_cli_words(exc, flags if flags is not None else _current_flags())
     details = error_details(exc, words)
+    if exc.field == "ledger_url":
+        _name_ledger_source(details)
     for key in ("message", "hint"):
         if isinstance(details.get(key), str):
             details[key] = redact(details[key], secrets)
@@ -156,7 +192,12 @@ def fail(
         typer.echo(json.dumps({"error": details}, indent=2))
     else:
         hint = f" Hint: {details['hint']}" if details.get("hint") else ""
-        typer.echo(_one_line(f"error: {details['message']}{hint}"), err=True)
+        # Twilio's own message is terse ("Authenticate"): its code is what its docs index.
+        message = str(details["message"])
+        if details.get("code"):
+            code = f" (Twilio error {details['code']})"
+            message = f"{message[:-1]}{code}." if message.endswith(".") else message + code
+        typer.echo(_one_line(f"error: {message}{hint}"), err=True)
     raise typer.Exit(exit_code(exc))
 
 

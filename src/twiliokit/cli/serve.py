@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import functools
 import importlib
 import logging
@@ -134,26 +135,55 @@ def _handlers(spec: str | None) -> Any:
     if not spec:
         return Handlers()
     module_name, _, attribute = spec.partition(":")
-    try:
-        found = getattr(importlib.import_module(module_name), attribute or "handlers")
-    except (ImportError, AttributeError) as exc:
+    attribute = attribute or "handlers"
+    hint = (
+        "Give module:attribute of a twiliokit.webhooks.Handlers object, e.g. "
+        "myagent.hooks:handlers (the module must be importable)."
+    )
+    if not module_name or module_name.startswith("."):
         raise ConfigurationError(
-            f"cannot load handlers from {spec!r}: {type(exc).__name__}",
+            f"--handlers {spec!r} names no module (an absolute one, before the ':')",
             field="handlers",
-            hint="Give module:attribute of a twiliokit.webhooks.Handlers object, e.g. "
-            "myagent.hooks:handlers (the module must be importable).",
+            hint=hint,
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and f"{module_name}.".startswith(f"{exc.name}."):
+            problem = f"there is no module {exc.name} on the Python path"
+        else:  # the module is there, and imports one that is not
+            problem = f"{module_name} imports {exc.name or 'a module'}, which is not installed"
+        raise ConfigurationError(
+            f"--handlers {spec!r}: {problem}", field="handlers", hint=hint
         ) from None
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"--handlers {spec!r}: importing {module_name} failed: {exc}",
+            field="handlers",
+            hint=hint,
+        ) from None
+    if not hasattr(module, attribute):
+        raise ConfigurationError(
+            f"--handlers {spec!r}: module {module_name} has no {attribute!r}",
+            field="handlers",
+            hint=hint,
+        )
+    found = getattr(module, attribute)
     if not isinstance(found, Handlers):
         raise ConfigurationError(
-            f"{spec} is a {type(found).__name__}, not a twiliokit.webhooks.Handlers",
+            f"--handlers {spec!r} is not a twiliokit.webhooks.Handlers object "
+            f"(it is a {type(found).__name__})",
             field="handlers",
+            hint=hint,
         )
     return found
 
 
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8080,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port; 0 picks a free one.")
+    ] = 8080,
     public_url: Annotated[
         str | None,
         typer.Option(
@@ -375,6 +405,18 @@ def _listening_socket(host: str, port: int) -> Iterator[socket.socket]:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            problem = (
+                "is neither an IP address nor a host name that resolves"
+                if isinstance(exc, socket.gaierror)
+                else "is not an address of this machine"
+            )
+            raise ConfigurationError(
+                f"cannot listen on --host {host}: it {problem}",
+                field="host",
+                hint="Give --host an address of this machine: 127.0.0.1 (this machine only), "
+                "0.0.0.0 (every interface) or one of its own addresses.",
+            ) from None
         raise ConfigurationError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             field="port",

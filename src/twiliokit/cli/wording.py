@@ -8,10 +8,14 @@ the user typed ``--sent-after``: :func:`in_cli_words` rewrites a
 ran (taken from the command's own parameters by :func:`flags_of`, so no table goes stale), turns
 the action names a hint mentions into the commands to run, and ends each sentence with a full
 stop so that "Hint:" starts a new one.
+
+:func:`option_problem` says what is wrong with a value typer could not convert (a number
+option given ``abc``, or outside its range) in the same words.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Iterable, Mapping
@@ -19,8 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from twiliokit.errors import TwiliokitError, UnknownOutcomeError
+from twiliokit.problem_words import plain_problem
 
-__all__ = ["ACTION_COMMANDS", "CliWords", "flags_of", "in_cli_words", "sentence"]
+__all__ = [
+    "ACTION_COMMANDS",
+    "CliWords",
+    "flags_of",
+    "in_cli_words",
+    "option_problem",
+    "sentence",
+]
 
 #: The command that runs each catalogue action a hint may name.
 ACTION_COMMANDS: dict[str, str] = {
@@ -94,13 +106,80 @@ def _rewrite(text: str, flags: Mapping[str, str]) -> str:
     def action(match: re.Match[str]) -> str:
         return f"`{ACTION_COMMANDS[match.group(1)]}`"
 
-    text = re.sub(r"'([a-z][a-z0-9_]*)'", quoted, text)
+    # The quoted words after "one of" are the values to choose from ('json', 'text'), not
+    # argument names: only the text around such a list is rewritten.
+    text = "".join(
+        part if index % 2 else re.sub(r"'([a-z][a-z0-9_]*)'", quoted, part)
+        for index, part in enumerate(re.split(r"(\bone of [^;]*)", text))
+    )
     names = "|".join(sorted(ACTION_COMMANDS, key=len, reverse=True))
+    # "see `twiliokit actions schema send_sms` for the arguments it takes": on the command
+    # line, the command's own --help lists them (as options).
+    text = re.sub(
+        rf"`twiliokit actions schema ({names})`( for the arguments it takes)?",
+        lambda match: (
+            f"`{ACTION_COMMANDS[match.group(1)]} --help`"
+            + (" for the options it takes" if match.group(2) else "")
+        ),
+        text,
+    )
     # An action named alone or called with arguments (fetch_call('CA...')).
     text = re.sub(rf"`?\b({names})\b(?:\([^()]*\))?`?", action, text)
     # Bare words only when they are snake_case ("to" or "from" in prose stay words), and not
     # inside a URL, a path or an assignment.
     return re.sub(r"(?<![-\w/.:=@])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![(/=])", bare, text)
+
+
+#: Typer's conversion errors (pydantic's types) that mean "not a number at all".
+_NOT_A_NUMBER = frozenset(
+    {"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type"}
+)
+#: ... and those that mean "a number, out of range": their words and their bound's key.
+_OUT_OF_RANGE = {
+    "greater_than_equal": ("at least", "ge"),
+    "less_than_equal": ("at most", "le"),
+    "greater_than": ("more than", "gt"),
+    "less_than": ("less than", "lt"),
+}
+
+
+def _number(bound: float) -> str:
+    """A range bound as people write it: ``1``, ``0.1``, ``65535``."""
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+def _finite(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True  # not a number at all: pydantic said so under another error type
+
+
+def option_problem(
+    flag: str, error: Mapping[str, Any], *, low: float | None = None, high: float | None = None
+) -> str:
+    """What is wrong with the value given to ``flag``, from the pydantic error entry typer's
+    conversion raised, with ``low`` and ``high`` the option's range (its ``min`` and
+    ``max``): "--limit must be a whole number, not 'abc'", "--port must be between 0 and
+    65535", "--keep-alive-timeout must be a number of at least 0.1, not 'nan'". The value
+    typed is repeated only when it is not a number (it is then no phone number either)."""
+    kind = str(error.get("type", ""))
+    given = error.get("input")
+    shown = f", not {given!r}" if isinstance(given, str) else ""
+    if kind in _NOT_A_NUMBER:
+        return f"{flag} {plain_problem(error)}{shown}"
+    if kind not in _OUT_OF_RANGE:
+        return f"{flag} {plain_problem(error)}"
+    if low is not None and high is not None:
+        wanted = f"between {_number(low)} and {_number(high)}"
+    else:
+        words, key = _OUT_OF_RANGE[kind]
+        wanted = f"{words} {_number((error.get('ctx') or {})[key])}"
+    if isinstance(given, str) and not _finite(given):
+        # nan is not "over 1000", nor inf a number: say that a number is wanted.
+        number = "a number" if wanted.startswith("between") else "a number of"
+        return f"{flag} must be {number} {wanted}{shown}"
+    return f"{flag} must be {wanted}"
 
 
 def _list_command(error: UnknownOutcomeError) -> str | None:

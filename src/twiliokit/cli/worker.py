@@ -36,6 +36,9 @@ __all__ = ["READY", "worker_command"]
 
 #: The line `twiliokit worker` prints once it is sending (scripts and tests wait for it).
 READY = "twiliokit worker"
+#: The most requests one worker may have out at once (``--concurrency``): far beyond what
+#: one process sends well; more throughput comes from more workers.
+MAX_CONCURRENCY = 1000
 
 
 def worker_command(
@@ -45,8 +48,10 @@ def worker_command(
         typer.Option(
             "--concurrency",
             min=1,
-            help="Requests this worker has out at the same time. Default: concurrency in the "
-            "config file's \\[outbox] table, else 8.",
+            max=MAX_CONCURRENCY,
+            help=f"Requests this worker has out at the same time (1 to {MAX_CONCURRENCY:,}; "
+            "run more workers for more). Default: concurrency in the config file's "
+            "\\[outbox] table, else 8.",
         ),
     ] = None,
     profile: ProfileOption = None,

@@ -283,8 +283,9 @@ def daily_cap_refusal(*, sent: int, cap: int, recipient: str) -> Refusal | None:
         return None
     return Refusal(
         "daily_cap",
-        f"{sent} messages went to {recipient} in the last 24 hours, and the compliance "
-        f"settings allow {cap} per recipient in any 24 hours: nothing was sent.",
+        f"{sent} {'message' if sent == 1 else 'messages'} went to {recipient} in the last 24 "
+        f"hours, and the compliance settings allow {cap} per recipient in any 24 hours: "
+        "nothing was sent.",
         "Wait until the earlier messages are more than 24 hours old, or combine what you "
         "have to say into one message.",
     )

@@ -15,9 +15,12 @@ with the HTTP status. The request id comes from the ``Twilio-Request-Id`` header
 
 from __future__ import annotations
 
+import errno
 import json
-from collections.abc import Mapping
-from typing import Any, Protocol
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, Protocol
+from urllib.parse import urlsplit
 
 from twiliokit.errors import (
     REMEDIATION,
@@ -41,6 +44,7 @@ __all__ = [
     "Reply",
     "error_from_response",
     "failure_kind",
+    "network_reason",
     "request_id",
     "transport_error",
     "unknown_outcome",
@@ -193,10 +197,12 @@ def transport_error(
     """The exception for a network failure that was safe to retry but kept failing."""
     where = f"{method} {url.split('?', 1)[0]}"
     tries = f" after {attempts} attempts" if attempts > 1 else ""
-    reason = str(exc) or type(exc).__name__
+    reason = network_reason(exc)
     if kind == "connect":
+        parts = urlsplit(url)
         return ConnectError(
-            f"Could not connect for {where}{tries}: {reason}",
+            f"Could not connect to {parts.scheme}://{parts.netloc} ({reason}) for {method} "
+            f"{parts.path or '/'}{tries}",
             hint="Check the network, proxy and DNS, and that the base URL is right; the "
             "request was never sent, so it is safe to try again.",
         )
@@ -229,3 +235,64 @@ def unknown_outcome(
         sent_at=sent_at,
         check=hint,
     )
+
+
+#: What a failed socket call means, in words, by errno (no "[Errno 111]").
+_ERRNO_WORDS: Final = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "the server closed the connection",
+    errno.ETIMEDOUT: "the connection timed out",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ENETDOWN: "network down",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+#: httpx's exceptions that carry no text of their own, in words.
+_SILENT_FAILURES: Final = {
+    "ConnectTimeout": "connecting took too long",
+    "ReadTimeout": "no answer within the read timeout",
+    "WriteTimeout": "sending took too long",
+    "PoolTimeout": "no connection came free in time",
+}
+
+
+def network_reason(exc: BaseException) -> str:
+    """Why a network call failed, in plain words ("connection refused", "the host name could
+    not be resolved"): no errno numbers, no exception names."""
+    import socket
+    import ssl
+
+    for error in _causes(exc):
+        if isinstance(error, ssl.SSLCertVerificationError):
+            detail = error.verify_message or "not trusted"
+            return f"the server's TLS certificate could not be verified: {detail}"
+        if isinstance(error, ssl.SSLError):
+            return f"TLS failed: {(error.reason or 'handshake failed').lower().replace('_', ' ')}"
+        if isinstance(error, socket.gaierror):
+            if error.errno == socket.EAI_AGAIN:
+                return "the host name could not be resolved (DNS is not answering)"
+            return "the host name could not be resolved"
+        if isinstance(error, OSError) and error.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[error.errno]
+        if isinstance(error, OSError) and error.errno and error.strerror:
+            return error.strerror[0].lower() + error.strerror[1:]
+    text = re.sub(r"\[Errno -?\d+\]\s*", "", str(exc)).strip()
+    return text or _SILENT_FAILURES.get(type(exc).__name__, "no details")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: causes, contexts, exceptions held as arguments (httpcore's)
+    and the members of an exception group, each once, outermost first."""
+    pending = [exc]
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop(0)
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        pending.extend(arg for arg in error.args if isinstance(arg, BaseException))
+        pending.extend(getattr(error, "exceptions", ()) or ())
+        pending.extend(e for e in (error.__cause__, error.__context__) if e is not None)

@@ -135,7 +135,9 @@ def path_segment(name: str, value: str) -> str:
     Percent-encoding every reserved character keeps a value such as ``SM1/../Calls`` from
     reaching another resource.
     """
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, not {type(value).__name__}", field=name)
+    if value is None or not value.strip():
         raise ValidationError(f"{name} is required", field=name)
     value = value.strip()
     if value in {".", ".."}:

@@ -89,7 +89,14 @@ def encode_value(name: str, value: Any) -> list[str]:
                 hint="Pass an aware datetime, e.g. datetime(2024, 3, 1, 12, tzinfo=UTC), or a "
                 "'YYYY-MM-DD' date.",
             )
-        return [value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        try:
+            return [value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        except OverflowError:  # its offset takes it before year 1 or after 9999 in UTC
+            raise ValidationError(
+                f"{name} is out of range: {value.isoformat()} is not a time between the years "
+                "1 and 9999 in UTC",
+                field=name,
+            ) from None
     if isinstance(value, date):
         return [value.isoformat()]
     if isinstance(value, Mapping):

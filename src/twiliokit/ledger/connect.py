@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import URL
 
 from twiliokit.errors import StorageError
-from twiliokit.ledger.database import create_ledger_engine
+from twiliokit.ledger.database import create_ledger_engine, naming_url
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import ensure_directory, head_revision, revision_of, upgrade
 from twiliokit.ledger.runners import GROUP_WINDOW, READER_THREADS, ThreadRunner, configure_sqlite
@@ -28,8 +28,9 @@ async def open_ledger(
 ) -> LedgerStore:
     """Open the ledger at ``url`` (see :mod:`twiliokit.ledger.urls` for the forms).
 
-    ``None`` or ``""`` opens SQLite in the user data directory, creating it; ``memory://`` a
-    fresh :class:`MemoryLedger`. Real databases are migrated to the newest schema first; with
+    ``None`` or ``""`` opens SQLite in the user data directory, creating it; a SQLite file
+    elsewhere is created if missing, in a directory that must exist; ``memory://`` a fresh
+    :class:`MemoryLedger`. Real databases are migrated to the newest schema first; with
     ``migrate=False`` a database that is not at the newest revision is refused (run
     :func:`twiliokit.ledger.upgrade` from a deploy step instead). ``on_commit(size, seconds)``
     hears of each commit of a SQL ledger's writer (metrics). Close the ledger when done, or use
@@ -61,7 +62,8 @@ def _runner(
     url: URL, sqlite_path: Path | None, on_commit: Callable[[int, float], None] | None
 ) -> ThreadRunner:
     if sqlite_path is not None:
-        ensure_directory(sqlite_path)
+        with naming_url(url):
+            ensure_directory(sqlite_path)
     engine = create_ledger_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
     if sqlite_path is not None:
         configure_sqlite(engine)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from twiliokit.errors import StorageError
-from twiliokit.ledger.database import create_ledger_engine, translated
+from twiliokit.ledger.database import create_ledger_engine, naming_url, translated
 from twiliokit.ledger.files import prepare_sqlite_file
 from twiliokit.ledger.runners import configure_sqlite
 from twiliokit.ledger.urls import resolve_ledger_url
@@ -70,13 +70,17 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
     if target.url is None:
         raise StorageError("the in-memory ledger has no schema to migrate")
     if target.sqlite_path is not None:
-        ensure_directory(target.sqlite_path)
+        with naming_url(target.url):
+            ensure_directory(target.sqlite_path)
     engine = create_ledger_engine(target.url, poolclass=NullPool)
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, always_immediate=True)
     hint = "check that the ledger database is reachable and that this user may create tables in it"
     try:
-        with translated("migration", (SQLAlchemyError,), hint=hint), engine.begin() as connection:
+        with (
+            translated("migration", (SQLAlchemyError,), hint=hint, opening=target.url),
+            engine.begin() as connection,
+        ):
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
             yield connection
@@ -85,8 +89,8 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
 
 
 def ensure_directory(sqlite_path: Path) -> None:
-    """Create the SQLite file's directory and the file, private (:mod:`.files`);
-    StorageError (naming it) when that is impossible."""
+    """Check the SQLite file's path and create the file, private (the default ledger's
+    directory too: :mod:`.files`); StorageError (naming it) when that is impossible."""
     prepare_sqlite_file(sqlite_path)
 
 

@@ -5,7 +5,8 @@ Accepted URLs:
 - ``None`` or ``""``: SQLite at :func:`default_ledger_path` (the user data directory);
 - ``memory://``: the in-memory fake (nothing is kept);
 - ``sqlite:///relative.db``, ``sqlite:////absolute/path.db`` (``sqlite+pysqlite`` and
-  ``sqlite+aiosqlite`` are accepted as the same thing);
+  ``sqlite+aiosqlite`` are accepted as the same thing), without query arguments (the ledger
+  sets SQLite up itself; SQLAlchemy would warn about most of them and go on without them);
 - ``postgresql://user:pass@host/db`` (``postgres://``, ``postgresql+psycopg://`` too), which
   needs the ``postgres`` extra (psycopg 3); ``?host=/path/to/socket/dir`` for a unix socket.
 """
@@ -80,6 +81,14 @@ def resolve_ledger_url(url: str | URL | None) -> LedgerTarget:
                 "an in-memory SQLite ledger is not supported; use memory:// for a throwaway "
                 "ledger or give a file path",
                 field="ledger_url",
+            )
+        if parsed.query:
+            names = ", ".join(repr(name) for name in parsed.query)
+            raise ValidationError(
+                f"a SQLite ledger URL takes no query arguments, and this one has {names}",
+                field="ledger_url",
+                hint=f"Use sqlite:///{database} (without ?...): the ledger sets SQLite up "
+                "itself, read-write in WAL mode",
             )
         return LedgerTarget(url=parsed.set(drivername="sqlite"), sqlite_path=Path(database))
     # "postgres://" is the Heroku spelling; the ledger always uses psycopg 3.

@@ -159,6 +159,8 @@ def page_operation(
 
 def next_page_operation(page: Page[T]) -> Operation[Page[T]] | None:
     """The operation that fetches the page after ``page``, or ``None`` on the last page."""
+    if not hasattr(page, "next_page_url"):
+        raise TypeError(f"next_page takes a Page from a list call, not {type(page).__name__}")
     if page.next_page_url is None or page.parse_item is None:
         return None
     spec = RequestSpec("GET", page.product, page.next_page_url)
@@ -235,7 +237,9 @@ def account_path(account: AccountContext, tail: str) -> str:
 
 def require(name: str, value: str | None) -> str:
     """``value`` if it is a non-empty string, else a :class:`ValidationError` naming it."""
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, not {type(value).__name__}", field=name)
+    if value is None or not value.strip():
         raise ValidationError(f"{name} is required", field=name)
     return value
 
@@ -266,6 +270,13 @@ def merge_extra(
 ) -> tuple[tuple[str, str], ...]:
     """Encode ``params`` plus ``extra`` (more parameters by Twilio's names, for those without
     a keyword here). A name given both ways is an error rather than a silent choice."""
+    if extra is not None and not isinstance(extra, Mapping):
+        raise ValidationError(
+            f"extra must be a mapping of Twilio parameter names to values, not "
+            f"{type(extra).__name__}",
+            field="extra",
+            hint='For example extra={"ShortenUrls": True}.',
+        )
     if extra:
         named = {name for name, value in params if value is not None}
         clash = sorted(named & set(extra))

@@ -19,7 +19,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TypeMismatch", "json_kind", "type_mismatch"]
+from twiliokit.errors import ValidationError
+from twiliokit.problem_words import json_kind
+
+__all__ = [
+    "MAX_DEPTH",
+    "TypeMismatch",
+    "check_json_types",
+    "json_kind",
+    "too_deep",
+    "type_mismatch",
+]
+
+#: The deepest nesting of arrays and objects taken in arguments: theirs is a few levels
+#: (``content_variables``, ``buckets``); far deeper only exhausts a recursive reader.
+MAX_DEPTH = 32
 
 _ARTICLES = {
     "boolean": "true or false",
@@ -44,19 +58,34 @@ class TypeMismatch:
     given: str
 
 
-def json_kind(value: Any) -> str:
-    """A decoded JSON value's type, as JSON names it (with an article)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests more than ``limit`` arrays and objects inside one another
+    (walked level by level, not recursively, so any depth json.loads returned can be asked)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return False
+    return any(isinstance(node, dict | list) for node in level)
+
+
+def check_json_types(
+    document: Mapping[str, Any], schema: Mapping[str, Any], *, hint: str, within: str = ""
+) -> None:
+    """A ValidationError naming the first value whose JSON type ``schema`` does not allow
+    (``"include_raw": 0``): the actions would coerce it as Python does, hiding the bug.
+    ``within`` prefixes the path (``arguments.``); ``hint`` says where the schema is."""
+    mismatch = type_mismatch(document, schema)
+    if mismatch is not None:
+        field = within + mismatch.path
+        raise ValidationError(
+            f"'{field}' must be {mismatch.expected}, not {mismatch.given}", field=field, hint=hint
+        )
 
 
 def type_mismatch(value: Any, schema: Mapping[str, Any], path: str = "") -> TypeMismatch | None:

@@ -305,14 +305,16 @@ class WebhookReceiver:
             shown_url(explained.url),
             " ".join(explained.reasons) or "The signature is wrong.",
         )
-        raise _Reject(
-            _error(
-                403,
-                "signature_invalid",
-                "the X-Twilio-Signature header does not match this request",
-                hint="The server log says which URL was checked and why it failed.",
+        if raw.signature is None:
+            message = "the request has no X-Twilio-Signature header"
+            hint = (
+                "Twilio signs every webhook it sends: this one did not come from Twilio, or a "
+                "proxy on the way dropped the header."
             )
-        )
+        else:
+            message = "the X-Twilio-Signature header does not match this request"
+            hint = "The server log says which URL was checked and why it failed."
+        raise _Reject(_error(403, "signature_invalid", message, hint=hint))
 
     async def _record(self, batch: LedgerBatch, duplicate: Response) -> BatchResult | Response:
         """Write the batch; the result, or the response to give: ``duplicate`` (the kind's

@@ -138,7 +138,7 @@ def test_actions_run_bad_args_name_the_problem(twiliokit: Twiliokit, tmp_path: P
     """Invalid JSON, a missing file, a non-object or an unknown argument: one line, exit 2."""
     cases = {
         "{not json": "--args is not valid JSON",
-        f"@{tmp_path / 'missing.json'}": "cannot read the arguments file",
+        f"@{tmp_path / 'missing.json'}": "cannot read --args @",
         "[1, 2]": "--args must be a JSON object",
         '{"sid": "SM00000000000000000000000000000000", "colour": "red"}': "'colour'",
     }

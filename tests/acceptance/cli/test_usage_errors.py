@@ -16,7 +16,7 @@ from twiliokit.cli import main
     ("argv", "expected"),
     [
         (["sms", "send"], "Missing argument 'TO'"),
-        (["messages", "list", "--limit", "abc"], "Invalid value for '--limit'"),
+        (["messages", "list", "--limit", "abc"], "--limit must be a whole number, not 'abc'"),
         (["no-such-command"], "No such command"),
     ],
 )

@@ -94,6 +94,43 @@ def test_a_bad_file_is_refused_naming_its_line_and_column(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"phone,phone\n{ADA},{BOB}\n",
+            "contacts.csv line 1: the column 'phone' is named twice",
+        ),
+        (
+            f"phone,first_name\n{ADA},Ada\n{BOB},Smith, Bob\n",
+            "contacts.csv line 3: 3 values, but the first line names 2 columns",
+        ),
+        (
+            f'phone,first_name\n{ADA},Ada\n{BOB},"unterminated\n{CAROL},Carol\n',
+            'contacts.csv line 3: a value opens a quote (") that is never closed',
+        ),
+        (
+            f"phone,first_name\n{ADA},Ada\n{BOB},{'B' * 140_000}\n",
+            "contacts.csv line 3: a value is over 131,072 characters",
+        ),
+    ],
+    ids=["repeated-column", "extra-value", "unterminated-quote", "over-long-value"],
+)
+def test_a_malformed_csv_stops_everything_naming_its_line(
+    user: User, text: str, expected: str
+) -> None:
+    """A column named twice, a line with a value too many, an unclosed quote or a value over
+    the csv limit: exit 2 naming the line and the fix, nothing recorded or sent."""
+    done = user("sms", "bulk", _csv(user, text), "--body", "Hi {first_name}")
+    assert done.returncode == EXIT_INPUT, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: {expected}"), done.stderr
+    assert "Hint: " in done.stderr
+    assert "UTF-8" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert user.json("outbox", "list", "--json")["items"] == []
+    assert emulator_messages(user.emulator) == []
+
+
 def test_a_missing_variable_is_named_in_the_json_error(user: User) -> None:
     """With --json the error object names the column as its field and the line in its message."""
     contacts = _csv(user, f"phone,first_name\n{ADA},Ada\n{BOB},\n")
@@ -127,3 +164,32 @@ def test_bulk_without_a_ledger_says_how_to_get_one(user: User) -> None:
     error = json.loads(done.stdout)["error"]
     assert error["field"] == "no_ledger"
     assert "--db" in error["hint"]
+
+
+def test_wait_without_a_worker_says_what_may_be_missing(user: User) -> None:
+    """With no worker on the ledger, `sms bulk --wait` does not sit silent: once nothing has
+    moved for STALL_SECONDS it says the batch waits for a worker and how to start one."""
+    import subprocess
+
+    from twiliokit.cli.bulk_send import STALL_SECONDS, STALLED
+
+    with subprocess.Popen(
+        [str(user.executable), "sms", "bulk", _contacts(user), "--body", "Hi", "--wait"],
+        env=user.env,
+        cwd=user.home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as waiting:
+        assert waiting.stderr is not None
+        expected = STALLED.format(seconds=STALL_SECONDS)
+        seen = ""
+        try:
+            for line in waiting.stderr:  # until the note (the marker's timeout bounds it)
+                seen += line
+                if expected in " ".join(seen.split()):
+                    break
+        finally:
+            waiting.terminate()
+    assert "twiliokit worker" in seen

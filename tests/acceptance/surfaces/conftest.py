@@ -13,13 +13,33 @@ from typing import Any
 import pytest
 from mcp import StdioServerParameters
 
+from tests.integration.actions.helpers import FAST_RETRY
 from twiliokit.emulator.testing import RunningEmulator
+from twiliokit.server.service import ServiceSettings
+from twiliokit.webhooks import WebhookSettings
 
 #: The installed console script (the same one MCP clients are configured to run).
 TWILIOKIT = str(Path(sys.executable).with_name("twiliokit"))
 TO = "+14155552671"
 
 McpServer = Callable[..., StdioServerParameters]
+
+
+def service_settings(
+    emulator: RunningEmulator, ledger: Path, token: str, **overrides: Any
+) -> ServiceSettings:
+    """The service as these tests serve it: on the emulator, its SQLite ledger at ``ledger``,
+    signatures checked with the emulator's token, no MCP; ``overrides`` on top (``webhooks``
+    replaces the receiver's settings)."""
+    settings: dict[str, Any] = {
+        "connection": emulator.connection(),
+        "api_token": token,
+        "ledger_url": f"sqlite:///{ledger}",
+        "retry": FAST_RETRY,
+        "mcp": False,
+        "webhooks": WebhookSettings(auth_token=emulator.auth_token),
+    }
+    return ServiceSettings(**(settings | overrides))
 
 
 def emulator_environment(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:

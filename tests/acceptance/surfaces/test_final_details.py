@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.actions.helpers import FAST_RETRY
+from tests.acceptance.surfaces.conftest import service_settings
 from twiliokit.emulator.testing import RunningEmulator
 from twiliokit.ledger import MessageStatus
-from twiliokit.server.service import ServiceSettings, create_service_app
+from twiliokit.server.service import create_service_app
 from twiliokit.serving import serve_in_thread
 from twiliokit.webhooks import WebhookSettings
 from twiliokit.webhooks.events import StatusChanged
@@ -42,12 +42,10 @@ def serve(emulator: RunningEmulator, tmp_path: Path) -> Iterator[Callable[..., A
                 if event.status == MessageStatus.DELIVERED:
                     delivered.set()
 
-            settings = ServiceSettings(
-                connection=emulator.connection(),
-                api_token=TOKEN,
-                ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
-                retry=FAST_RETRY,
-                mcp=False,
+            settings = service_settings(
+                emulator,
+                tmp_path / "ledger.db",
+                TOKEN,
                 webhooks=WebhookSettings(auth_token=emulator.auth_token, fetch_final_details=fetch),
                 handlers=handlers,
             )

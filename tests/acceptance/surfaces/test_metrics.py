@@ -12,11 +12,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.actions.helpers import FAST_RETRY
+from tests.acceptance.surfaces.conftest import service_settings
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.server.service import ServiceSettings, create_service_app
+from twiliokit.server.service import create_service_app
 from twiliokit.serving import serve_in_thread
-from twiliokit.webhooks import WebhookSettings, compute_signature
+from twiliokit.webhooks import compute_signature
 
 TOKEN = "metrics-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -30,15 +30,7 @@ def serve(emulator: RunningEmulator, tmp_path: Path) -> Iterator[Callable[..., s
     with ExitStack() as stack:
 
         def start(**overrides: object) -> str:
-            settings = ServiceSettings(
-                connection=emulator.connection(),
-                api_token=TOKEN,
-                ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
-                retry=FAST_RETRY,
-                mcp=False,
-                webhooks=WebhookSettings(auth_token=emulator.auth_token),
-                **overrides,  # type: ignore[arg-type]
-            )
+            settings = service_settings(emulator, tmp_path / "ledger.db", TOKEN, **overrides)
             url: str = stack.enter_context(serve_in_thread(create_service_app(settings)))
             return url
 

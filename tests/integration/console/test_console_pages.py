@@ -259,3 +259,11 @@ def test_a_long_thread_pages_back_in_time(signed_in: Console) -> None:
     bad = signed_in.get(f"/console/conversations/{quote(contact, safe='')}", before="soon")
     assert bad.status_code == 400
     assert "before" in parse(bad.text).one("p", id="error").text
+
+
+def test_a_chart_date_past_the_calendar_is_a_400_naming_it(signed_in: Console) -> None:
+    """A date whose offset takes it past year 9999 in UTC is a 400 alert naming ``until``,
+    not a server error."""
+    response = signed_in.get("/console/chart", until="9999-12-31T23:59:59-05:00")
+    assert response.status_code == 400
+    assert "until" in parse(response.text).one("p", id="chart-error").text

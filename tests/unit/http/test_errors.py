@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from twiliokit.errors import (
 from twiliokit.http.errors import (
     error_from_response,
     failure_kind,
+    network_reason,
     transport_error,
     unknown_outcome,
 )
@@ -179,6 +181,37 @@ def test_exhausted_transport_failures_map_to_the_tree() -> None:
     assert "To=" not in timeout.message
     dropped = transport_error("dropped", httpx.ReadError("x"), **args)
     assert type(dropped) is TransportError
+
+
+def _wrapped(cause: OSError) -> httpx.ConnectError:
+    """``cause`` as httpx reports it: inside httpcore's error, inside httpx's."""
+    try:
+        try:
+            raise OSError("All connection attempts failed") from cause
+        except OSError as inner:
+            raise httpx.ConnectError(str(inner)) from inner
+    except httpx.ConnectError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(
+    ("cause", "words"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 1)"), "connection refused"),
+        (socket.gaierror(-2, "Name or service not known"), "the host name could not be resolved"),
+        (ConnectionResetError(104, "Connection reset by peer"), "connection reset by the server"),
+    ],
+)
+def test_network_failures_are_said_in_words_without_errno(cause: OSError, words: str) -> None:
+    """The socket error under httpx's wrappers becomes plain words; no errno, no class name."""
+    assert network_reason(_wrapped(cause)) == words
+    error = transport_error("connect", _wrapped(cause), method="GET", url=URL, attempts=4)
+    assert error.message == (
+        f"Could not connect to https://api.twilio.com ({words}) for GET "
+        "/2010-04-01/Accounts/AC1/Messages.json after 4 attempts"
+    )
+    assert network_reason(httpx.ConnectError("[Errno 99] odd")) == "odd"
+    assert network_reason(httpx.ReadTimeout("")) == "no answer within the read timeout"
 
 
 def test_unknown_outcome_fills_the_check_with_the_send_time() -> None:

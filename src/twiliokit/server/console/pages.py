@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from twiliokit.datefilters import RELATIVE_EXAMPLES, relative_bound
 from twiliokit.errors import ValidationError
 from twiliokit.ledger.console_reads import InboxFilters, inbox_page, status_chart
 from twiliokit.ledger.records import Channel, Direction, MessageStatus
 from twiliokit.server.console.chart_svg import hour_range, render_chart
 from twiliokit.server.console.web import ConsoleState, signed_in
+from twiliokit.server.ledger_views import parse_time_bound
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -37,23 +37,10 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def _day(request: Request, name: str) -> datetime | None:
-    """A ``YYYY-MM-DD`` (or ISO time, or ``today``/``7d``) query parameter as UTC;
-    ValidationError naming it."""
+    """A ``YYYY-MM-DD`` (or ISO time, or ``today``/``7d``) query parameter as UTC, read as
+    the HTTP API reads it (a day from its start); ValidationError naming it."""
     text = request.query_params.get(name, "").strip()
-    if not text:
-        return None
-    relative = relative_bound(text, now=datetime.now(UTC))
-    if isinstance(relative, datetime):
-        return relative
-    if relative is not None:  # a whole day
-        return datetime(relative.year, relative.month, relative.day, tzinfo=UTC)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"{name} {text!r} is not a date; use YYYY-MM-DD or {RELATIVE_EXAMPLES}", field=name
-        ) from None
-    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return parse_time_bound(text or None, name=name, edge="start")
 
 
 def _choice(request: Request, name: str, enum: type[Channel] | type[MessageStatus]) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from twiliokit.errors import ValidationError
-from twiliokit.server.json_types import json_kind, type_mismatch
+from twiliokit.server.json_types import MAX_DEPTH, check_json_types, json_kind, too_deep
 
 __all__ = ["MAX_BODY_BYTES", "TooLargeError", "check_types", "json_body", "keyed"]
 
@@ -45,9 +45,12 @@ async def json_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         document = json.loads(raw)
+    except RecursionError:  # deeper than json.loads goes
+        raise _too_deep() from None
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"the request body is not valid JSON ({exc.msg} at line {exc.lineno} column "
+            f"the request body is not valid JSON ({exc.msg.removesuffix(' at')} at line "
+            f"{exc.lineno} column "
             f"{exc.colno})",
             field="body",
             hint='Send a JSON object, e.g. {"to": "+14155552671", "body": "Hi"}.',
@@ -58,6 +61,8 @@ async def json_body(request: Request) -> dict[str, Any]:
             field="body",
             hint='Send a JSON object, e.g. {"to": "+14155552671", "body": "Hi"}.',
         ) from None
+    if too_deep(document):
+        raise _too_deep()
     if not isinstance(document, dict):
         # null is not "no arguments": a client that sends it has lost its arguments somewhere.
         raise ValidationError(
@@ -69,14 +74,20 @@ async def json_body(request: Request) -> dict[str, Any]:
     return document
 
 
+def _too_deep() -> ValidationError:
+    return ValidationError(
+        f"the request body nests arrays and objects more than {MAX_DEPTH} levels deep",
+        field="body",
+        hint="Action arguments are flat or a few levels deep: send them as the action's "
+        "schema shows (GET /v1/actions/{name}).",
+    )
+
+
 def check_types(document: dict[str, Any], schema: dict[str, Any], within: str) -> None:
-    """A ValidationError naming the first value whose JSON type ``schema`` does not allow
-    (``"include_raw": 0``): the actions would coerce it as Python does, hiding the bug."""
-    mismatch = type_mismatch(document, schema)
-    if mismatch is not None:
-        field = within + mismatch.path
-        raise ValidationError(
-            f"'{field}' must be {mismatch.expected}, not {mismatch.given}",
-            field=field,
-            hint="See the input_schema in GET /v1/actions/{name} or /openapi.json.",
-        )
+    """:func:`check_json_types` with the HTTP API's pointer to the schema."""
+    check_json_types(
+        document,
+        schema,
+        within=within,
+        hint="See the input_schema in GET /v1/actions/{name} or /openapi.json.",
+    )
