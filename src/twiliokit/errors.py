@@ -11,6 +11,7 @@
     │   ├── WhatsAppWindowError         free-form WhatsApp outside the 24-hour window
     │   └── PolicyError                 quiet hours, destination country, daily cap, guardrails
     ├── StorageError                    the ledger database failed (unreachable, locked, broken)
+    ├── NotRecordedError                the ledger has no record of it (not Twilio's 404)
     ├── TwilioError                     Twilio answered with an error (status, code, more_info)
     │   ├── AuthenticationError         401 / 20003
     │   ├── NotFoundError               404 / 20404
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "NotFoundError",
+    "NotRecordedError",
     "OptedOutError",
     "PolicyError",
     "RateLimitError",
@@ -161,6 +163,12 @@ class StorageError(TwiliokitError):
     """The ledger database failed."""
 
     error_type = "storage_error"
+
+
+class NotRecordedError(TwiliokitError):
+    """The ledger has no record of it."""
+
+    error_type = "not_found"
 
 
 class TwilioError(TwiliokitError):

@@ -229,7 +229,10 @@ def _allowed(address: Address, allow: frozenset[str], field: str) -> Address:
     kind = address.kind.replace("_", " ")
     if address.kind == "alphanumeric":
         message = f"'{field}' is not a valid phone number: {address.raw!r}."
-        hint = "Alphanumeric sender IDs can only be used as the sender ('from')."
+        hint = (
+            f"Give a phone number in E.164 format such as {_E164_EXAMPLE}. (Letters make it "
+            "read as an alphanumeric sender ID, which can only be the sender, 'from'.)"
+        )
     else:
         message = f"'{field}' cannot be a {kind}: {address.raw!r}."
         hint = f"Use a phone number in E.164 format such as {_E164_EXAMPLE}."

@@ -3,17 +3,19 @@
 pydantic says "Input should be a valid integer, unable to parse string as an integer" and
 "String should have at most 64 characters"; twiliokit's errors say "'limit' must be a whole
 number". :func:`plain_problem` gives the part after the quoted name, for the HTTP API's query
-and path parameters and for action arguments alike. The value itself is never repeated: it
-may be a phone number or a message body. Pure.
+and path parameters and for action arguments alike, with bounds as people write them
+(:func:`number_words`: "more than 0", "at most 1,000", not pydantic's ``0.0`` and ``1000.0``).
+The value itself is never repeated: it may be a phone number or a message body. Pure.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["json_kind", "plain_problem"]
+__all__ = ["json_kind", "number_words", "plain_problem"]
 
 #: pydantic error types whose whole meaning is "wrong type", and how to say what is wanted.
 _WANTED = {
@@ -35,6 +37,22 @@ _WANTED = {
     "url_parsing": "a URL",
     "url_type": "a URL",
 }
+
+
+def number_words(value: Any) -> str:
+    """A number as people write it: ``0`` (not ``0.0``), ``1,000``, ``0.1``, ``2,500.5``.
+    Anything that is not a finite number is given as it is."""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return str(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
 def json_kind(value: Any) -> str:
@@ -66,17 +84,18 @@ def plain_problem(error: Mapping[str, Any]) -> str:
         return f"must be {_WANTED[kind]}"
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {context.get(key)}"
+        return f"must be {words} {number_words(context.get(key))}"
     if kind in {"enum", "literal_error"}:
         return f"must be one of {context.get('expected', 'the documented values')}"
     if kind in {"string_too_long", "string_too_short"}:
         words, key = (
             ("at most", "max_length") if kind.endswith("long") else ("at least", "min_length")
         )
-        return f"must be {words} {context.get(key)} characters long"
+        return f"must be {words} {number_words(context.get(key))} characters long"
     if kind in {"too_long", "too_short"}:
         words, key = ("at most", "max_length") if kind == "too_long" else ("at least", "min_length")
-        return f"must have {words} {context.get(key)} items"
+        count = context.get(key)
+        return f"must have {words} {number_words(count)} {'item' if count == 1 else 'items'}"
     if kind == "string_pattern_mismatch":
         return _pattern_words(str(context.get("pattern", "")))
     if kind == "missing":

@@ -271,7 +271,7 @@ def _derive_key(
             raise VaultError(
                 f"The vault {path} is locked with a key file, not a passphrase.",
                 field="key_file",
-                hint="Set TWILIOKIT_VAULT_KEY_FILE (or --key-file) to the key file's path.",
+                hint="Set TWILIOKIT_VAULT_KEY_FILE to the key file's path.",
             )
         material = _read_key_file(key_file)
         return HKDF(hashes.SHA256(), length=32, salt=salt, info=_KEY_FILE_INFO).derive(material)
@@ -287,7 +287,7 @@ def _read_key_file(key_file: Path) -> bytes:
         raise VaultError(
             f"Cannot read the vault key file {key_file}: {exc.strerror or exc.__class__.__name__}.",
             field="key_file",
-            hint="Check TWILIOKIT_VAULT_KEY_FILE / --key-file and the file's permissions.",
+            hint="Check the key file's path and its permissions.",
         ) from exc
     if readable_by_others(info.st_mode):
         raise VaultError(

@@ -4,12 +4,13 @@ it prints until it says it is ready, stop it as Ctrl-C would, and keep everythin
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,4 +105,31 @@ def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.Comp
     """Run `twiliokit ARGS` to completion."""
     return subprocess.run(
         [TWILIOKIT, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def run_clean(
+    home: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `twiliokit ARGS` to completion as a new user would, in ``home``: nothing of the
+    developer's environment but PATH (no credentials, config or ledger of theirs), plus
+    ``env``; standard input is ``input``, else none."""
+    environ = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "COLUMNS": "200",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [TWILIOKIT, *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=home,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        check=False,
+        timeout=120,
     )

@@ -52,6 +52,26 @@ def test_errors_about_a_row_name_its_line_and_column(tmp_path: Path) -> None:
     assert rows_as_lines(reason, contacts) == reason.replace("recipients[0]", "line 2")
 
 
+def test_a_variable_no_column_gives_names_the_file_and_its_columns(tmp_path: Path) -> None:
+    """{last_name} in a file without that column: the file lacks it, not a line its value."""
+    path = tmp_path / "contacts.csv"
+    path.write_text("phone, first_name\n+14155550101,Ada\n", encoding="utf-8")
+    contacts = read_contacts(path)
+    error = ValidationError(
+        "'recipients[0]' has no value for {last_name}, which the message uses",
+        field="recipients[0].variables.last_name",
+        hint="...",
+    )
+    said = in_file_terms(error, contacts)
+    assert said.message == (
+        "contacts.csv has no column last_name, which the message uses as {last_name} (its "
+        "columns: phone, first_name)"
+    )
+    assert said.field == "contacts"
+    assert said.hint is not None
+    assert said.hint.startswith("Add a last_name column to the file, or drop {last_name}")
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [("", "is empty"), ("name\nAda\n", "no phone column"), ("phone\n", "no recipients")],

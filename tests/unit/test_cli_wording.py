@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from twiliokit.cli.wording import flags_of, in_cli_words, option_problem, sentence
+from twiliokit.cli.wording import (
+    ACTION_COMMANDS,
+    RUN_ONLY_ACTIONS,
+    flags_of,
+    in_cli_words,
+    option_problem,
+    sentence,
+)
 from twiliokit.errors import TwilioError, UnknownOutcomeError, ValidationError
 
 FLAGS = flags_of(
@@ -114,9 +121,46 @@ def test_option_problem_words() -> None:
     at_least = {"type": "greater_than_equal", "input": "0", "ctx": {"ge": 1}}
     assert option_problem("--workers", at_least, low=1) == "--workers must be at least 1"
     assert option_problem("--port", at_least, low=0, high=65535) == (
-        "--port must be between 0 and 65535"
+        "--port must be between 0 and 65,535"
     )
     nan = {"type": "greater_than_equal", "input": "nan", "ctx": {"ge": 0.1}}
     assert option_problem("--keep-alive-timeout", nan, low=0.1) == (
         "--keep-alive-timeout must be a number of at least 0.1, not 'nan'"
     )
+
+
+def test_arguments_after_exactly_one_of_become_flags() -> None:
+    """ "exactly one of 'say', 'twiml' or 'url'" lists arguments: each is named by its flag."""
+    flags = {"say": "--say", "twiml": "--twiml", "url": "--url"}
+    error = ValidationError(
+        "give exactly one of 'say', 'twiml' or 'url' (got 'say' and 'url')",
+        hint="'say' speaks a text; 'url' points to your app",
+    )
+    words = in_cli_words(error, flags)
+    assert words.message == "give exactly one of --say, --twiml or --url (got --say and --url)."
+    assert words.hint == "--say speaks a text; --url points to your app."
+
+
+def test_an_action_without_a_command_is_run_through_actions_run() -> None:
+    """A hint naming an action no command runs names `twiliokit actions run NAME`."""
+    error = ValidationError("no sender", hint="Pass 'from' (see list_phone_numbers)")
+    hint = in_cli_words(error, FLAGS).hint
+    assert hint == "Pass --from (see `twiliokit actions run list_phone_numbers`)."
+
+
+def test_every_action_has_a_command_to_name() -> None:
+    """Each catalogue action is in ACTION_COMMANDS (as a command that exists) or run-only."""
+    import typer.main
+
+    from twiliokit.actions import catalogue
+    from twiliokit.cli.app import app
+
+    root = typer.main.get_command(app)
+    for action, command in ACTION_COMMANDS.items():
+        found = root
+        for word in command.split()[1:]:
+            found = found.commands[word]  # type: ignore[attr-defined]
+        assert found is not None, action
+    names = {action.name for action in catalogue()}
+    assert names - ACTION_COMMANDS.keys() - RUN_ONLY_ACTIONS == set()
+    assert names >= RUN_ONLY_ACTIONS

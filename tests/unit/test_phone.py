@@ -63,7 +63,9 @@ def test_alphanumeric_refused_as_recipient() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_address("MyBrand")
     assert caught.value.field == "to"
-    assert caught.value.hint == "Alphanumeric sender IDs can only be used as the sender ('from')."
+    assert caught.value.hint is not None
+    assert caught.value.hint.startswith("Give a phone number in E.164 format such as")
+    assert "can only be the sender, 'from'" in caught.value.hint
 
 
 def test_invalid_number_message_names_field_and_fix() -> None:

@@ -122,7 +122,8 @@ class SendBulkInput(AgentInput):
             raise ValidationError(
                 "send_bulk needs exactly one of 'body' and 'content_sid'",
                 field="body",
-                hint="Give the text (with {placeholders}) as body, or a template as content_sid.",
+                hint="Give the text (with {placeholders}) as 'body', or a template as "
+                "'content_sid'.",
             )
         if self.from_ is not None and self.messaging_service_sid is not None:
             raise ValidationError(

@@ -222,7 +222,7 @@ class SendSmsInput(AgentInput):
             raise ValidationError(
                 "a message needs 'body' (text) or 'media_urls'",
                 field="body",
-                hint="Give the text to send as body.",
+                hint="Give the text to send as 'body'.",
             )
         _check_sender_id(self.from_, self.to)
         return self

@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from twiliokit.actions.context import ActionContext
 from twiliokit.actions.inputs import AgentInput, names, register
 from twiliokit.actions.outputs import Output
-from twiliokit.errors import ValidationError
+from twiliokit.errors import NotFoundError, ValidationError
 from twiliokit.redaction import MASK, redact
 
 __all__ = ["FileInput", "RawRequestInput", "RawRequestOutput", "raw_request"]
@@ -234,6 +234,15 @@ class RawRequestInput(AgentInput):
         return path
 
 
+#: The hint of a raw request's 404, which may be a mistyped path as well as a missing resource.
+_NOT_FOUND_HINT = (
+    "Check 'path': the REST API's paths start /2010-04-01/Accounts/{AccountSid}/ (e.g. "
+    "/2010-04-01/Accounts/{AccountSid}/Messages.json), another product's need 'product' "
+    "(messaging, verify, lookups, content, ...); and check that a SID in it belongs to the "
+    "account."
+)
+
+
 def _refuse_send(path: str) -> None:
     """Refuse a raw POST that would send: the send actions run it through the pipeline.
 
@@ -319,19 +328,24 @@ async def raw_request(context: ActionContext, arguments: RawRequestInput) -> Raw
             on_retry=None,
         )
     files = {f.field: f.as_file() for f in arguments.files} if arguments.files else None
-    response = await context.client.request(
-        arguments.method,
-        arguments.resolved_path(context.connection.account_sid),
-        product=arguments.product,
-        params=arguments.query,
-        data=arguments.data,
-        json=arguments.json_body,
-        files=files,
-        headers=arguments.headers,
-        response_type=arguments.response_type,
-        timeout=arguments.timeout,
-        retry=retry,
-    )
+    try:
+        response = await context.client.request(
+            arguments.method,
+            arguments.resolved_path(context.connection.account_sid),
+            product=arguments.product,
+            params=arguments.query,
+            data=arguments.data,
+            json=arguments.json_body,
+            files=files,
+            headers=arguments.headers,
+            response_type=arguments.response_type,
+            timeout=arguments.timeout,
+            retry=retry,
+        )
+    except NotFoundError as exc:
+        # Twilio's hint for a 404 is about a SID; a raw path may be no resource at all.
+        exc.hint = _NOT_FOUND_HINT
+        raise
     connection = context.connection
     # A secret that is part of the account SID (the emulator's all-zero development token) is
     # left to the key-based masking, or every SID in the answer would be masked with it.

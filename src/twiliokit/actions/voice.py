@@ -176,18 +176,18 @@ class MakeCallInput(AgentInput):
     def _instructions(self) -> Self:
         given = [name for name in ("say", "twiml", "url") if getattr(self, name) is not None]
         if len(given) != 1:
-            problem = "none" if not given else " and ".join(given)
+            problem = "none" if not given else " and ".join(f"'{name}'" for name in given)
             raise ValidationError(
                 f"give exactly one of 'say', 'twiml' or 'url' (got {problem})",
                 field=given[1] if len(given) > 1 else "say",
-                hint="say speaks a text; twiml gives the instructions inline; url points to "
-                "your app, which answers with TwiML.",
+                hint="'say' speaks a text; 'twiml' gives the instructions inline; 'url' points "
+                "to your app, which answers with TwiML.",
             )
         if self.say is None and (self.voice is not None or self.language is not None):
             raise ValidationError(
                 "'voice' and 'language' only apply to 'say'",
                 field="voice" if self.voice is not None else "language",
-                hint="Put them in your TwiML's <Say> instead, or use say.",
+                hint="Put them in your TwiML's <Say> instead, or use 'say'.",
             )
         if self.twiml is not None:
             _twiml(self.twiml)

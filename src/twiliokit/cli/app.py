@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import typer
 
 from twiliokit import __version__
+from twiliokit.cli.help_types import use_plain_types
 
 app = typer.Typer(
     name="twiliokit",
@@ -84,6 +85,7 @@ def _register() -> None:
 
 
 _register()
+use_plain_types()
 
 
 def _usage_error(exc: Exception, *, as_json: bool) -> NoReturn:

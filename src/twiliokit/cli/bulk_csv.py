@@ -8,7 +8,8 @@ a variable for the message's ``{placeholders}``.
 
 The csv module reads it (quoting, embedded commas and newlines); this module finds the columns,
 keeps each row's line number, and turns the action's errors about ``recipients[i]`` back into
-the file's words: ``contacts.csv line 7, column first_name``. No I/O beyond reading the file.
+the file's words: ``contacts.csv line 7, column first_name``, or ``contacts.csv has no column
+last_name`` when the message uses a variable no column gives. No I/O beyond reading the file.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Contacts:
     recipients: list[dict[str, Any]]
     lines: list[int]
     """The file line each recipient ends on (for error messages)."""
+    columns: tuple[str, ...] = ()
+    """The column names of the first line, as variables know them (spaces around removed)."""
 
 
 def _column(fieldnames: list[str], path: Path) -> str:
@@ -130,7 +133,10 @@ def _read(reader: _Rows, path: Path) -> Contacts:
             field="contacts",
             hint="Add one line per recipient under the column names.",
         )
-    return Contacts(path=path, phone_column=phone, recipients=recipients, lines=lines)
+    columns = tuple(name.strip() for name in fieldnames if name.strip())
+    return Contacts(
+        path=path, phone_column=phone, recipients=recipients, lines=lines, columns=columns
+    )
 
 
 def _refuse_repeated_columns(fieldnames: list[str], path: Path) -> None:
@@ -216,6 +222,8 @@ def in_file_terms(error: ValidationError, contacts: Contacts) -> ValidationError
     if row >= len(contacts.lines):
         return error
     column = contacts.phone_column if match.group(2) else match.group(3)
+    if column and contacts.columns and column not in contacts.columns:
+        return _no_such_column(column, contacts)
     where = f"{contacts.path.name} line {contacts.lines[row]}"
     if column:
         where += f", column {column}"
@@ -224,6 +232,17 @@ def in_file_terms(error: ValidationError, contacts: Contacts) -> ValidationError
         f"{where}: {message}",
         field=column or "contacts",
         hint=_file_hint(error.hint, column, contacts),
+    )
+
+
+def _no_such_column(column: str, contacts: Contacts) -> ValidationError:
+    """The message uses ``{column}`` and the file has no such column: no line can fill it."""
+    return ValidationError(
+        f"{contacts.path.name} has no column {column}, which the message uses as "
+        f"{{{column}}} (its columns: {', '.join(contacts.columns)})",
+        field="contacts",
+        hint=f"Add a {column} column to the file, or drop {{{column}}} from --body "
+        "(a column's name is its variable's, in the same case).",
     )
 
 

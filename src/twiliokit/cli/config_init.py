@@ -1,5 +1,6 @@
-"""`twiliokit config init`: ask for credentials, keep the secret in the vault, write a profile
-to the config file, and check it with a read-only request (fetching the account).
+"""`twiliokit config init`: ask for credentials, check them with a read-only request (fetching
+the account), then keep the secret in the vault and write the profile to the config file. A
+check that fails leaves both as they were.
 
 Each value comes from its option, else a prompt (the secret's hidden) when stdin is a
 terminal, else one line of stdin in the order of the prompts: so ``printf '%s\\n' "$TOKEN" |
@@ -15,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,14 +23,14 @@ import typer
 from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption
 from twiliokit.cli.vault import KeyFile, VaultPath, open_vault
+from twiliokit.cli.wording import sentence
 from twiliokit.config_file import VAULT_PREFIX, default_config_path, parse_config
-from twiliokit.connections import ENV_VARS
-from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.errors import ConfigurationError, TwiliokitError, ValidationError
 from twiliokit.private_files import write_private
 
 if TYPE_CHECKING:
+    from twiliokit.connections import Connection
     from twiliokit.resources import Account
-    from twiliokit.vault import Vault
 
 __all__ = ["config_app", "init_command", "profile_table", "with_profile"]
 
@@ -113,12 +113,6 @@ def _ask(label: str, field: str, *, hidden: bool = False, optional: bool = False
     if not answer and not optional:
         raise ValidationError(f"The {label.lower()} is empty.", field=field, hint=f"Please {fix}.")
     return answer
-
-
-def _credential_free(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without the TWILIO_* connection variables, so that the check uses the
-    profile just written and not whatever the shell has set."""
-    return {key: value for key, value in environ.items() if key not in set(ENV_VARS.values())}
 
 
 @config_app.command("init")
@@ -206,43 +200,47 @@ def init_command(
         if base_url:
             values["base_url"] = base_url
         # Check the values before anything is stored: a malformed SID or token is refused here
-        # with the field's own message.
-        _connection_of(values, secret_key, secret)
+        # with the field's own message, and credentials Twilio refuses (--check) leave neither
+        # a vault entry nor a profile behind.
+        connection = _connection_of(values, secret_key, secret)
+        account = _check(connection) if check else None
         opened = open_vault(vault, key_file, environ=os.environ, create=True)
         opened.set(entry, secret)
         write_private(path, with_profile(existing, profile, values, replace=force).encode())
         typer.echo(f"Stored the {label.lower()} in the vault as {entry} ({opened.path}).")
         typer.echo(f"Wrote profile {profile} to {path}.")
-        if check:
-            _check(profile, path, opened)
+        if account is not None:
+            name = account.friendly_name or account.sid
+            status = account.status or "no status"
+            typer.echo(f"Checked: the profile reaches account {name} ({status}).")
 
 
-def _connection_of(values: Mapping[str, str], secret_key: str, secret: str) -> None:
+def _connection_of(values: Mapping[str, str], secret_key: str, secret: str) -> Connection:
+    """The connection the profile ``values`` describe, with the secret its vault entry holds."""
     from twiliokit.connections import Connection
 
     fields = {key: value for key, value in values.items() if key != secret_key}
     fields[secret_key] = secret
-    Connection(**fields)
+    return Connection(**fields)
 
 
-def _check(profile: str, path: Path, opened: Vault) -> None:
-    """Fetch the account through the profile just written (read-only), and say what came back."""
+def _check(connection: Connection) -> Account:
+    """Fetch the account with the profile's connection (read-only), before anything is
+    written; an error says that nothing was."""
     import asyncio
 
     from twiliokit.client import AsyncClient
-    from twiliokit.connections import resolve_connection_with_sources
-
-    connection, _ = resolve_connection_with_sources(
-        environ=_credential_free(os.environ),
-        config_path=path,
-        profile=profile,
-        vault=opened,
-    )
 
     async def fetch() -> Account:
         async with AsyncClient(connection, retry=output.retry_policy()) as client:
             return await client.fetch_account()
 
-    account = asyncio.run(fetch())
-    name = account.friendly_name or account.sid
-    typer.echo(f"Checked: the profile reaches account {name} ({account.status or 'no status'}).")
+    try:
+        return asyncio.run(fetch())
+    except TwiliokitError as exc:
+        unwritten = (
+            "Nothing was stored or written: fix the values and run `twiliokit config init` "
+            "again (--no-check writes them without this check)."
+        )
+        exc.hint = f"{sentence(exc.hint)} {unwritten}" if exc.hint else unwritten
+        raise

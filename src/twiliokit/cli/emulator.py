@@ -28,6 +28,10 @@ MAX_LATENCY_MS = 60_000
 #: The fastest ``--time-rate``: an hour of virtual time in under four real seconds.
 MAX_TIME_RATE = 1_000
 
+#: The variables --host and --port fall back on.
+HOST_ENV = "TWILIOKIT_EMULATOR_HOST"
+PORT_ENV = "TWILIOKIT_EMULATOR_PORT"
+
 _ARGV_WARNING = (
     "warning: --auth-token puts the token in the process list, where every local user can "
     f"read it; set {AUTH_TOKEN_ENV} or use --auth-token-file FILE instead."
@@ -38,16 +42,19 @@ def emulator_command(
     host: Annotated[
         str,
         typer.Option(
-            envvar="TWILIOKIT_EMULATOR_HOST", help="Interface to bind (loopback by default)."
+            envvar=HOST_ENV,
+            show_envvar=False,
+            help=f"Interface to bind (loopback by default). (env: {HOST_ENV})",
         ),
     ] = "127.0.0.1",
     port: Annotated[
         int,
         typer.Option(
-            envvar="TWILIOKIT_EMULATOR_PORT",
+            envvar=PORT_ENV,
+            show_envvar=False,
             min=0,
             max=65535,
-            help="TCP port; 0 picks a free one.",
+            help=f"TCP port; 0 picks a free one. (env: {PORT_ENV})",
         ),
     ] = 8787,
     account_sid: Annotated[

@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
+from twiliokit.problem_words import number_words
 
 if TYPE_CHECKING:
     import pydantic
@@ -80,11 +81,11 @@ def finite_number(
         low = next((getattr(item, k) for k in ("gt", "ge") if hasattr(item, k)), low)
         high = next((getattr(item, k) for k in ("lt", "le") if hasattr(item, k)), high)
     if low is not None and high is not None:
-        wanted = f"a number between {low:g} and {high:g}"
+        wanted = f"a number between {number_words(low)} and {number_words(high)}"
     elif low is not None:
-        wanted = f"a number of at least {low:g}"
+        wanted = f"a number of at least {number_words(low)}"
     elif high is not None:
-        wanted = f"a number of at most {high:g}"
+        wanted = f"a number of at most {number_words(high)}"
     else:
         wanted = "a number"
     raise ValidationError(

@@ -196,7 +196,9 @@ def fail(
         message = str(details["message"])
         if details.get("code"):
             code = f" (Twilio error {details['code']})"
-            message = f"{message[:-1]}{code}." if message.endswith(".") else message + code
+            # "... /2010-04-01/..." keeps its ellipsis: only a full stop moves after the code.
+            full_stop = message.endswith(".") and not message.endswith("...")
+            message = f"{message[:-1]}{code}." if full_stop else message + code
         typer.echo(_one_line(f"error: {message}{hint}"), err=True)
     raise typer.Exit(exit_code(exc))
 

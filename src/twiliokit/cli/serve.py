@@ -26,8 +26,9 @@ from twiliokit.cli import output
 from twiliokit.cli.runner import ConfigOption, ProfileOption
 from twiliokit.cli.service_config import configure_logging
 from twiliokit.cli.webhooks import public_url_from, webhook_section
+from twiliokit.cli.wording import sentence
 from twiliokit.config_file import DATABASE_URL_ENV, PUBLIC_URL_ENV
-from twiliokit.errors import ConfigurationError
+from twiliokit.errors import ConfigurationError, VaultError
 from twiliokit.serving.limits import (
     DEFAULT_KEEP_ALIVE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
@@ -54,6 +55,11 @@ _SQLITE_WORKERS = """\
 Note: the ledger is SQLite, which takes one writer at a time: the workers take turns on its
 lock, which shows as occasional slow answers under load. At high volume use PostgreSQL
 (--db postgresql://...) with --workers, or one worker with SQLite (docs/webhooks.md)."""
+
+
+_NO_VALIDATION = (
+    "Only with the emulator or on a private network, pass --no-validate-signatures instead."
+)
 
 
 def build_settings(
@@ -83,14 +89,22 @@ def build_settings(
         problem = exc
     validate = validate and bool(section.get("validate_signatures", True))
     if validate and not token:
-        found = f" ({problem.message})" if problem is not None else ""
+        if isinstance(problem, VaultError):
+            # The token is in the vault, which did not open: how to open it is the fix.
+            raise VaultError(
+                "twiliokit serve checks webhook signatures with the auth token, which is in "
+                f"the vault. {sentence(problem.message)}",
+                field=problem.field,
+                hint=f"{sentence(problem.hint or '')} {_NO_VALIDATION}".lstrip(),
+            )
+        # What resolving the connection found, as a sentence of its own.
+        found = f". {sentence(problem.message)}" if problem is not None else ""
         raise ConfigurationError(
             f"twiliokit serve checks webhook signatures, and no auth token is configured{found}",
             field="auth_token",
             hint="Set TWILIO_AUTH_TOKEN (or auth_token in the config profile): Twilio signs "
             "webhooks with the account's auth token even when REST calls use an API key "
-            "(TWILIO_API_KEY/TWILIO_API_SECRET). Only with the emulator or on a private "
-            "network, pass --no-validate-signatures instead.",
+            f"(TWILIO_API_KEY/TWILIO_API_SECRET). {_NO_VALIDATION}",
         )
     proxies = tuple(trusted_proxies) or tuple(section.get("trusted_proxies", ()))
     settings = WebhookSettings(

@@ -158,7 +158,7 @@ def _prompt_passphrase(*, confirm: bool) -> str:
         raise VaultError(
             "The vault needs a passphrase and there is no terminal to ask for it.",
             field="passphrase",
-            hint=f"Set {PASSPHRASE_ENV}, or use a key file ({KEY_FILE_ENV} / --key-file).",
+            hint=f"Set {PASSPHRASE_ENV} to the passphrase, or {KEY_FILE_ENV} to a key file's path.",
         )
     text = "New vault passphrase" if confirm else "Vault passphrase"
     passphrase: str = typer.prompt(text, hide_input=True, confirmation_prompt=confirm)

@@ -6,7 +6,8 @@ messaging_service_sid"), which is right for Python, the HTTP API and MCP. On the
 the user typed ``--sent-after``: :func:`in_cli_words` rewrites a
 :class:`~twiliokit.errors.TwiliokitError`'s message and hint with the flags of the command that
 ran (taken from the command's own parameters by :func:`flags_of`, so no table goes stale), turns
-the action names a hint mentions into the commands to run, and ends each sentence with a full
+the action names a hint mentions into the commands to run (:data:`ACTION_COMMANDS`, else
+``twiliokit actions run NAME`` for :data:`RUN_ONLY_ACTIONS`), and ends each sentence with a full
 stop so that "Hint:" starts a new one.
 
 :func:`option_problem` says what is wrong with a value typer could not convert (a number
@@ -23,11 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from twiliokit.errors import TwiliokitError, UnknownOutcomeError
-from twiliokit.problem_words import plain_problem
+from twiliokit.problem_words import number_words, plain_problem
 
 __all__ = [
     "ACTION_COMMANDS",
+    "RUN_ONLY_ACTIONS",
     "CliWords",
+    "command_for",
     "flags_of",
     "in_cli_words",
     "option_problem",
@@ -37,20 +40,64 @@ __all__ = [
 #: The command that runs each catalogue action a hint may name.
 ACTION_COMMANDS: dict[str, str] = {
     "send_sms": "twiliokit sms send",
+    "send_bulk": "twiliokit sms bulk",
     "send_whatsapp": "twiliokit whatsapp send",
     "list_whatsapp_templates": "twiliokit whatsapp templates",
     "list_messages": "twiliokit messages list",
     "get_message": "twiliokit messages get",
+    "redact_message": "twiliokit messages redact",
+    "delete_message": "twiliokit messages delete",
+    "list_message_media": "twiliokit messages media",
+    "list_outbox": "twiliokit outbox list",
+    "get_send": "twiliokit outbox get",
+    "cancel_send": "twiliokit outbox cancel",
+    "get_batch": "twiliokit outbox batch",
+    "cancel_batch": "twiliokit outbox cancel-batch",
     "make_call": "twiliokit calls make",
     "list_calls": "twiliokit calls list",
     "get_call": "twiliokit calls get",
     "fetch_call": "twiliokit calls get",
+    "end_call": "twiliokit calls end",
     "start_verification": "twiliokit verify start",
     "check_verification": "twiliokit verify check",
     "create_verify_service": "twiliokit verify services create",
     "list_verify_services": "twiliokit verify services list",
+    "create_rate_limit": "twiliokit verify rate-limits create",
+    "fetch_rate_limit": "twiliokit verify rate-limits get",
+    "list_rate_limits": "twiliokit verify rate-limits list",
+    "update_rate_limit": "twiliokit verify rate-limits update",
+    "delete_rate_limit": "twiliokit verify rate-limits delete",
+    "create_rate_limit_bucket": "twiliokit verify buckets create",
+    "list_rate_limit_buckets": "twiliokit verify buckets list",
+    "delete_rate_limit_bucket": "twiliokit verify buckets delete",
+    "create_verify_webhook": "twiliokit verify webhooks create",
+    "list_verify_webhooks": "twiliokit verify webhooks list",
+    "delete_verify_webhook": "twiliokit verify webhooks delete",
+    "update_phone_number_webhooks": "twiliokit webhooks connect",
     "lookup_phone_number": "twiliokit lookup",
+    "raw_request": "twiliokit raw",
 }
+#: Catalogue actions no command of their own runs: a hint naming one names
+#: ``twiliokit actions run NAME``.
+RUN_ONLY_ACTIONS: frozenset[str] = frozenset(
+    {
+        "list_phone_numbers",
+        "list_opt_outs",
+        "search_ledger",
+        "get_conversation",
+        "get_message_status_history",
+        "wait_for_delivery",
+    }
+)
+
+
+def command_for(action: str) -> str | None:
+    """The command line that runs catalogue action ``action`` (``None``: not an action)."""
+    if action in ACTION_COMMANDS:
+        return ACTION_COMMANDS[action]
+    if action in RUN_ONLY_ACTIONS:
+        return f"twiliokit actions run {action}"
+    return None
 
 
 def flags_of(params: Iterable[Any]) -> dict[str, str]:
@@ -104,27 +151,32 @@ def _rewrite(text: str, flags: Mapping[str, str]) -> str:
         return _flag_for(match.group(0), flags) or match.group(0)
 
     def action(match: re.Match[str]) -> str:
-        return f"`{ACTION_COMMANDS[match.group(1)]}`"
+        return f"`{command_for(match.group(1))}`"
 
     # The quoted words after "one of" are the values to choose from ('json', 'text'), not
-    # argument names: only the text around such a list is rewritten.
+    # argument names: only the text around such a list is rewritten. "exactly one of 'say',
+    # 'twiml' or 'url'" lists arguments, which are.
     text = "".join(
         part if index % 2 else re.sub(r"'([a-z][a-z0-9_]*)'", quoted, part)
-        for index, part in enumerate(re.split(r"(\bone of [^;]*)", text))
+        for index, part in enumerate(re.split(r"((?<!exactly )\bone of [^;]*)", text))
     )
-    names = "|".join(sorted(ACTION_COMMANDS, key=len, reverse=True))
+    commands = "|".join(sorted(ACTION_COMMANDS, key=len, reverse=True))
+    names = "|".join(sorted([*ACTION_COMMANDS, *RUN_ONLY_ACTIONS], key=len, reverse=True))
     # "see `twiliokit actions schema send_sms` for the arguments it takes": on the command
     # line, the command's own --help lists them (as options).
     text = re.sub(
-        rf"`twiliokit actions schema ({names})`( for the arguments it takes)?",
+        rf"`twiliokit actions schema ({commands})`( for the arguments it takes)?",
         lambda match: (
             f"`{ACTION_COMMANDS[match.group(1)]} --help`"
             + (" for the options it takes" if match.group(2) else "")
         ),
         text,
     )
-    # An action named alone or called with arguments (fetch_call('CA...')).
-    text = re.sub(rf"`?\b({names})\b(?:\([^()]*\))?`?", action, text)
+    # An action named alone or called with arguments (fetch_call('CA...')), unless it is
+    # already the NAME of an `actions schema` or `actions run` command.
+    text = re.sub(
+        rf"(?<!actions schema )(?<!actions run )`?\b({names})\b(?:\([^()]*\))?`?", action, text
+    )
     # Bare words only when they are snake_case ("to" or "from" in prose stay words), and not
     # inside a URL, a path or an assignment.
     return re.sub(r"(?<![-\w/.:=@])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![(/=])", bare, text)
@@ -141,11 +193,6 @@ _OUT_OF_RANGE = {
     "greater_than": ("more than", "gt"),
     "less_than": ("less than", "lt"),
 }
-
-
-def _number(bound: float) -> str:
-    """A range bound as people write it: ``1``, ``0.1``, ``65535``."""
-    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def _finite(text: str) -> bool:
@@ -171,10 +218,10 @@ def option_problem(
     if kind not in _OUT_OF_RANGE:
         return f"{flag} {plain_problem(error)}"
     if low is not None and high is not None:
-        wanted = f"between {_number(low)} and {_number(high)}"
+        wanted = f"between {number_words(low)} and {number_words(high)}"
     else:
         words, key = _OUT_OF_RANGE[kind]
-        wanted = f"{words} {_number((error.get('ctx') or {})[key])}"
+        wanted = f"{words} {number_words((error.get('ctx') or {})[key])}"
     if isinstance(given, str) and not _finite(given):
         # nan is not "over 1000", nor inf a number: say that a number is wanted.
         number = "a number" if wanted.startswith("between") else "a number of"

@@ -93,8 +93,8 @@ def route_error(forwarded_host: str | None, method: str, path: str) -> ApiError 
         return ApiError(
             404,
             20404,
-            f"The requested resource {path} was not found on {host}: the emulator's "
-            f"{product_name(product)} serves {', '.join(p + '...' for p in prefixes)}",
+            f"The requested resource {path} was not found on {host}: the emulator serves "
+            f"{product_name(product)} there under {' and '.join(prefixes)} only",
         )
     return None
 

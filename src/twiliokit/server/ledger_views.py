@@ -17,7 +17,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from twiliokit.errors import NotFoundError, ValidationError
+from twiliokit.errors import NotRecordedError, ValidationError
 
 if TYPE_CHECKING:
     from twiliokit.server.runtime import AgentRuntime
@@ -136,15 +136,15 @@ async def read_conversation(
 async def read_status_history(
     runtime: AgentRuntime, sid: str, *, from_twilio: bool = False
 ) -> dict[str, Any]:
-    """``get_message_status_history``'s output for ``sid``; a NotFoundError when the ledger
+    """``get_message_status_history``'s output for ``sid``; a NotRecordedError when the ledger
     knows nothing of it. With ``from_twilio`` and no ledger, the same form with the current
     status read from Twilio (``recorded`` false)."""
     if runtime.ledger is not None or not from_twilio:
         history = await runtime.invoke("get_message_status_history", {"sid": sid})
         if not history["recorded"]:
-            raise NotFoundError(
+            raise NotRecordedError(
                 f"the ledger has no message {sid}",
-                status=404,
+                field="sid",
                 hint="The ledger records messages sent through twiliokit and those the webhook "
                 "receiver hears about; check the SID, or read it from Twilio with get_message.",
             )

@@ -43,7 +43,8 @@ from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
-from twiliokit.errors import NotFoundError, TwiliokitError, ValidationError
+from twiliokit.errors import NotFoundError, NotRecordedError, TwiliokitError, ValidationError
+from twiliokit.server.hint_words import for_surface
 from twiliokit.server.ledger_views import read_conversation, read_status_history, search_messages
 from twiliokit.server.mcp_front import ServerFacts
 
@@ -94,7 +95,9 @@ def _json(data: Any) -> str:
 
 def error_result(exc: TwiliokitError) -> types.CallToolResult:
     """A tool result carrying the JSON error object (text and structured content)."""
-    document = {"error": exc.to_dict()}
+    details = exc.to_dict()
+    details["hint"] = for_surface(details.get("hint"), "mcp")
+    document = {"error": details}
     return types.CallToolResult(
         content=[types.TextContent(text=_json(document))],
         structured_content=document,
@@ -217,7 +220,8 @@ def create_mcp_server(
         try:
             data = await _read(await current(), uri)
         except TwiliokitError as exc:
-            code = INVALID_PARAMS if isinstance(exc, ValidationError | NotFoundError) else None
+            missing = NotFoundError | NotRecordedError
+            code = INVALID_PARAMS if isinstance(exc, ValidationError | missing) else None
             raise MCPError(code or INTERNAL_ERROR, exc.message, data=exc.to_dict()) from None
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=uri, mime_type=_JSON, text=_json(data))]

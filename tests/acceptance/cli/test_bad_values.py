@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.processes import run_clean
 from twiliokit.emulator import EmulatorConfig
 
 #: The installed console script, next to the interpreter running the tests.
@@ -34,24 +35,7 @@ _FOREIGN = (
 def _run(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     """Run `twiliokit ARGS...` with a clean environment; assert it is a one-line usage error
     (exit 2) in plain words, and return that line."""
-    environ = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "COLUMNS": "200",
-        **(env or {}),
-    }
-    result = subprocess.run(
-        [TWILIOKIT, *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=120,
-    )
+    result = run_clean(tmp_path, *args, env=env)
     assert result.returncode == 2, (args, result.stdout, result.stderr)
     line = result.stderr.strip()
     assert line.count("\n") == 0, line
@@ -70,8 +54,8 @@ def _run(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> st
             "--validity-period must be a whole number, not 'abc'.",
         ),
         (["worker", "--concurrency", "abc"], "--concurrency must be a whole number, not 'abc'."),
-        (["worker", "--concurrency", "0"], "--concurrency must be between 1 and 1000."),
-        (["worker", "--concurrency", "100000000"], "--concurrency must be between 1 and 1000."),
+        (["worker", "--concurrency", "0"], "--concurrency must be between 1 and 1,000."),
+        (["worker", "--concurrency", "100000000"], "--concurrency must be between 1 and 1,000."),
         (["serve", "--workers", "0"], "--workers must be at least 1."),
         (
             ["serve", "--keep-alive-timeout", "nan"],
@@ -80,16 +64,16 @@ def _run(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> st
         (["emulator", "--latency-ms", "abc"], "--latency-ms must be a number, not 'abc'."),
         (
             ["emulator", "--latency-ms", "nan"],
-            "--latency-ms must be a number between 0 and 60000, not 'nan'.",
+            "--latency-ms must be a number between 0 and 60,000, not 'nan'.",
         ),
-        (["emulator", "--time-rate", "-1"], "--time-rate must be between 0 and 1000."),
+        (["emulator", "--time-rate", "-1"], "--time-rate must be between 0 and 1,000."),
         (
             ["emulator", "--time-rate", "inf"],
-            "--time-rate must be a number between 0 and 1000, not 'inf'.",
+            "--time-rate must be a number between 0 and 1,000, not 'inf'.",
         ),
-        (["serve", "--port", "-1"], "--port must be between 0 and 65535."),
-        (["serve", "--port", "70000"], "--port must be between 0 and 65535."),
-        (["emulator", "--port", "-5"], "--port must be between 0 and 65535."),
+        (["serve", "--port", "-1"], "--port must be between 0 and 65,535."),
+        (["serve", "--port", "70000"], "--port must be between 0 and 65,535."),
+        (["emulator", "--port", "-5"], "--port must be between 0 and 65,535."),
     ],
 )
 def test_a_bad_number_names_its_flag_and_what_is_wanted(
@@ -236,10 +220,10 @@ def test_raw_response_type_lists_values_not_flags(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rate", ["nan", "inf"])
 def test_bulk_rate_that_is_no_number_is_not_over_1000(tmp_path: Path, rate: str) -> None:
-    """`sms bulk --rate nan` says a number between 0 and 1000 is wanted, not "at most 1000"."""
+    """`sms bulk --rate nan` says a number between 0 and 1,000 is wanted, not "at most 1,000"."""
     (tmp_path / "contacts.csv").write_text("phone,first_name\n+14155550101,Ada\n")
     line = _run(tmp_path, "sms", "bulk", "contacts.csv", "--body", "Hi", f"--rate={rate}")
-    assert line.startswith(f"error: --rate must be a number between 0 and 1000, not '{rate}'."), (
+    assert line.startswith(f"error: --rate must be a number between 0 and 1,000, not '{rate}'."), (
         line
     )
 

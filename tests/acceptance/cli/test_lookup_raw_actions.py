@@ -67,7 +67,7 @@ def test_raw_post_that_sends_a_message_is_refused(
         "Body=raw hello",
     )
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: raw_request does not send messages")
+    assert result.stderr.startswith("error: `twiliokit raw` does not send messages")
     assert "Use `twiliokit sms send`" in result.stderr
     assert count_messages(emulator) == 0
 

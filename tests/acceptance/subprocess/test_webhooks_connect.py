@@ -67,4 +67,4 @@ def test_connect_names_the_number_flag_for_a_number_the_account_lacks(user: User
     done = user("webhooks", "connect", "--number", "+14155550199", "--public-url", PUBLIC_URL)
     assert done.returncode == EXIT_INPUT
     assert "+14155550199" in done.stderr
-    assert "list_phone_numbers" in done.stderr
+    assert "`twiliokit actions run list_phone_numbers` shows the account's numbers" in done.stderr

@@ -141,3 +141,43 @@ def test_invalid_json_names_its_position_once(url: str) -> None:
     headers = {**AUTH, "Content-Type": "application/json"}
     error = _error(httpx.post(f"{url}/v1/actions/send_sms", content='{"to": "abc', headers=headers))
     assert "Unterminated string starting at line 1 column 8" in error["message"]
+
+
+def test_a_ledger_route_refuses_a_query_parameter_it_does_not_take(url: str) -> None:
+    """A misspelt filter (``?stauts=failed``) is a 400 naming it and listing the parameters,
+    not an answer with every message as if it matched."""
+    error = _error(httpx.get(f"{url}/v1/messages", params={"stauts": "failed"}, headers=AUTH))
+    assert error["field"] == "stauts"
+    assert "GET /v1/messages" in error["message"]
+    assert "status" in error["hint"]
+    conversation = httpx.get(
+        f"{url}/v1/conversations/+14155552671", params={"limit": "5", "x": "1"}, headers=AUTH
+    )
+    assert _error(conversation)["field"] == "x"
+    assert "+1415" not in conversation.text  # the route's template, not the contact
+
+
+def test_a_message_the_ledger_lacks_is_a_404_that_is_not_twilios(url: str) -> None:
+    """The status history of a message the ledger never saw is a 404 whose error object
+    names the SID and carries no Twilio status or request id (Twilio was not asked)."""
+    error = _error(httpx.get(f"{url}/v1/messages/SM{'0' * 32}/events", headers=AUTH), 404)
+    assert (error["type"], error["field"], error["status"]) == ("not_found", "sid", None)
+    assert "request_id" not in error
+
+
+def test_catalogue_hints_point_at_the_http_api_not_the_command_line(url: str) -> None:
+    """An argument error's hint names GET /v1/actions/{name}, where HTTP clients read the
+    schema, not a twiliokit command."""
+    error = _error(httpx.post(f"{url}/v1/actions/send_sms", json={"to": 5}, headers=AUTH))
+    assert "GET /v1/actions/send_sms" in error["hint"]
+    error = _error(
+        httpx.post(f"{url}/v1/actions/send_sms", json={"body": "hi", "bogus": 1}, headers=AUTH)
+    )
+    assert "twiliokit actions" not in (error["hint"] or "")
+
+
+def test_a_contact_with_letters_is_told_to_be_a_phone_number(url: str) -> None:
+    """/v1/conversations/notanumber says a contact is a phone number, not only that sender
+    IDs are for senders."""
+    error = _error(httpx.get(f"{url}/v1/conversations/notanumber", headers=AUTH))
+    assert error["hint"].startswith("Give a phone number in E.164 format")

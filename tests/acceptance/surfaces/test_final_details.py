@@ -84,7 +84,7 @@ def test_a_delivered_message_gets_its_send_time_and_price(
         auth=(emulator.account_sid, emulator.auth_token),
     ).json()
     assert twilio["price"] is not None
-    found = httpx.get(f"{url}/v1/messages", params={"to": TO}, headers=AUTH).json()
+    found = httpx.get(f"{url}/v1/messages", params={"contact": TO}, headers=AUTH).json()
     [message] = [m for m in found["messages"] if m["sid"] == sid]
     assert message["status"] == "delivered"
     assert float(message["price"]) == float(twilio["price"])
@@ -98,7 +98,7 @@ def test_fetching_final_details_can_be_turned_off(
     """With fetch_final_details off nothing is fetched: the message is delivered, price unset."""
     url, delivered = serve(fetch=False)
     sid = _send_and_deliver(url, emulator, delivered)
-    found = httpx.get(f"{url}/v1/messages", params={"to": TO}, headers=AUTH).json()
+    found = httpx.get(f"{url}/v1/messages", params={"contact": TO}, headers=AUTH).json()
     [message] = [m for m in found["messages"] if m["sid"] == sid]
     assert message["status"] == "delivered"
     assert message["price"] is None

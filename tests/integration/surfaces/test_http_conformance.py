@@ -264,7 +264,7 @@ def test_parameter_errors_are_in_words_not_pydantics(serve: Serve) -> None:
         (client.get(f"/v1/messages?text={'a' * 300}", headers=AUTH), "at most 200 characters"),
         (
             client.post("/v1/actions/list_messages", json={"limit": 5000}, headers=AUTH),
-            "'limit' must be at most 1000",
+            "'limit' must be at most 1,000",
         ),
     ]:
         assert response.status_code == 400, expected

@@ -62,7 +62,7 @@ class _Actions:
             from twiliokit.actions.schema import input_schema
 
             self._schemas[action.name] = input_schema(action)
-        check_types(arguments, self._schemas[action.name], within)
+        check_types(arguments, self._schemas[action.name], within, action=action.name)
         return arguments
 
     def find(self, name: str) -> Any:

@@ -83,11 +83,12 @@ def _too_deep() -> ValidationError:
     )
 
 
-def check_types(document: dict[str, Any], schema: dict[str, Any], within: str) -> None:
-    """:func:`check_json_types` with the HTTP API's pointer to the schema."""
+def check_types(
+    document: dict[str, Any], schema: dict[str, Any], within: str, *, action: str | None = None
+) -> None:
+    """:func:`check_json_types` with the HTTP API's pointer to the schema (the ``action``'s
+    own, when the document is its arguments)."""
+    where = f"GET /v1/actions/{action}" if action else "GET /v1/actions"
     check_json_types(
-        document,
-        schema,
-        within=within,
-        hint="See the input_schema in GET /v1/actions/{name} or /openapi.json.",
+        document, schema, within=within, hint=f"See the input_schema in {where} or /openapi.json."
     )

@@ -21,6 +21,7 @@ from twiliokit.errors import (
     ComplianceError,
     ConfigurationError,
     NotFoundError,
+    NotRecordedError,
     PolicyError,
     RateLimitError,
     StorageError,
@@ -33,6 +34,7 @@ from twiliokit.errors import (
 )
 from twiliokit.problem_words import plain_problem
 from twiliokit.server.guardrails import HourlyCapError
+from twiliokit.server.hint_words import for_surface
 from twiliokit.server.http_middleware import HttpMiddleware
 from twiliokit.server.http_routes.bodies import MAX_BODY_BYTES, TooLargeError
 
@@ -99,7 +101,7 @@ _STATUS_BY_ERROR: Final[tuple[tuple[type[Exception] | tuple[type[Exception], ...
     ((HourlyCapError, RateLimitError), 429),
     (PolicyError, 403),
     (ComplianceError, 409),
-    (NotFoundError, 404),
+    ((NotFoundError, NotRecordedError), 404),
     (TwilioError, 502),
     ((TimeoutError, UnknownOutcomeError), 504),
     (TransportError, 502),
@@ -129,9 +131,9 @@ def error_response(exc: TwiliokitError, status: int | None = None) -> JSONRespon
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int | float) and retry_after >= 0:
         headers["Retry-After"] = str(max(1, round(retry_after)))
-    return JSONResponse(
-        {"error": exc.to_dict()}, status_code=status or status_for(exc), headers=headers
-    )
+    details = exc.to_dict()
+    details["hint"] = for_surface(details.get("hint"), "http")
+    return JSONResponse({"error": details}, status_code=status or status_for(exc), headers=headers)
 
 
 ERROR_STATUSES = {

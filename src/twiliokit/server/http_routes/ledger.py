@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Path, Query
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from twiliokit.actions.ledger_actions import (
@@ -41,12 +41,35 @@ _TIME: dict[str, Any] = TIME_BOUND_SCHEMA
 _Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many.")]
 
 
+def _known_parameters_only(request: Request) -> None:
+    """A query parameter the route does not take is refused naming it: a misspelt filter
+    (``?stauts=failed``) would otherwise answer every message, as if it matched."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {param.alias for param in dependant.query_params} if dependant is not None else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ValidationError(
+            f"'{unknown[0]}' is not a query parameter of GET "
+            f"{getattr(route, 'path', 'this route')}",
+            field=unknown[0],
+            hint="It takes: " + (", ".join(sorted(known)) or "none") + " (see /openapi.json).",
+        )
+
+
 def add_ledger_routes(app: FastAPI, runtime: Callable[[], AgentRuntime]) -> None:
-    """The ledger's messages, conversations and status histories, read-only."""
+    """The ledger's messages, conversations and status histories, read-only; every route
+    refuses query parameters it does not take."""
+    # What every ledger route shares. (Not an APIRouter: FastAPI keeps an included router as
+    # one entry of app.router.routes, where the 405 handler looks for a path's methods.)
+    ledger: dict[str, Any] = {
+        "tags": ["ledger"],
+        "dependencies": [Depends(_known_parameters_only)],
+    }
 
     @app.get(
         "/v1/messages",
-        tags=["ledger"],
+        **ledger,
         summary="Search the ledger's messages",
         description="Messages sent and received, newest first; every filter is optional and "
         "they combine. since is inclusive, until exclusive (on date_created); a day means that "
@@ -97,7 +120,7 @@ def add_ledger_routes(app: FastAPI, runtime: Callable[[], AgentRuntime]) -> None
 
     @app.get(
         "/v1/conversations/{contact}",
-        tags=["ledger"],
+        **ledger,
         summary="The recent conversation with a contact",
         description="The get_conversation action's output: messages to and from the contact, "
         "newest first, each with its status history.",
@@ -122,7 +145,7 @@ def add_ledger_routes(app: FastAPI, runtime: Callable[[], AgentRuntime]) -> None
 
     @app.get(
         "/v1/messages/{sid}/events",
-        tags=["ledger"],
+        **ledger,
         summary="A message's status history",
         description="The get_message_status_history action's output; 404 when the ledger "
         "knows nothing of the message.",
