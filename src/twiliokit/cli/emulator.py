@@ -102,6 +102,7 @@ def emulator_command(
         typer.Option(
             "--sender-mps",
             min=0.001,
+            max=10_000,
             help="Segments per second every sender hands to carriers (default: Twilio's rate "
             "for its kind, 1 for a US long code).",
         ),

@@ -266,6 +266,7 @@ def serve_command(
         typer.Option(
             "--workers",
             min=1,
+            max=64,
             help="Processes serving requests (one core each). 2 sustains Twilio's 2,000 "
             f"webhooks/s on two cores. (env: {WORKERS_ENV})",
             envvar=WORKERS_ENV,
@@ -286,6 +287,7 @@ def serve_command(
         typer.Option(
             "--keep-alive-timeout",
             min=0.1,
+            max=3600,
             help="Seconds an idle connection (no request in progress) is kept open.",
         ),
     ] = DEFAULT_KEEP_ALIVE_TIMEOUT,
@@ -294,6 +296,7 @@ def serve_command(
         typer.Option(
             "--request-timeout",
             min=0.1,
+            max=3600,
             help="Seconds a request's headers and body have to arrive; a slower one is "
             "answered 408 and closed.",
         ),

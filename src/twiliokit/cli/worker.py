@@ -31,14 +31,12 @@ from twiliokit.cli.service_config import (
 )
 from twiliokit.config_file import DATABASE_URL_ENV, PUBLIC_URL_ENV
 from twiliokit.errors import ConfigurationError
+from twiliokit.outbox.settings import MAX_CONCURRENCY
 
 __all__ = ["READY", "worker_command"]
 
 #: The line `twiliokit worker` prints once it is sending (scripts and tests wait for it).
 READY = "twiliokit worker"
-#: The most requests one worker may have out at once (``--concurrency``): far beyond what
-#: one process sends well; more throughput comes from more workers.
-MAX_CONCURRENCY = 1000
 
 
 def worker_command(

@@ -24,7 +24,7 @@ from twiliokit.config_file import SectionSettings
 from twiliokit.errors import ConfigurationError
 from twiliokit.outbox.pacing import default_rate
 
-__all__ = ["SECTION", "SECTION_KEYS", "OutboxSettings"]
+__all__ = ["MAX_CONCURRENCY", "SECTION", "SECTION_KEYS", "OutboxSettings"]
 
 #: The config file table these settings come from.
 SECTION: Final = "outbox"
@@ -34,14 +34,27 @@ SECTION_KEYS: Final = frozenset(
 )
 
 
-def _number(value: object, name: str, *, minimum: float, whole: bool = False) -> None:
+#: The most requests one worker has out at once (``concurrency``, ``twiliokit worker
+#: --concurrency``): more is more workers' work, and each holds a connection.
+MAX_CONCURRENCY: Final = 1000
+
+
+def _number(
+    value: object, name: str, *, minimum: float, maximum: float | None = None, whole: bool = False
+) -> None:
     kind = "a whole number" if whole else "a number"
     wrong = isinstance(value, bool) or not isinstance(value, int if whole else int | float)
-    if wrong or not math.isfinite(float(value)) or float(value) < minimum:  # type: ignore[arg-type]
+    number = math.nan if wrong else float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number) or number < minimum or (maximum is not None and number > maximum):
+        span = (
+            f"of at least {minimum:g}" if maximum is None else f"from {minimum:g} to {maximum:,g}"
+        )
         raise ConfigurationError(
-            f"{name} must be {kind} of at least {minimum:g}, not {str(value)[:40]!r}",
+            f"{name} must be {kind} {span}, not {str(value)[:40]!r}",
             field=name,
-            hint=f"Write {name} = {max(minimum, 1):g} or more, or leave it out for the default.",
+            hint=f"Write {name} = {max(minimum, 1):g} or more"
+            + (f" (at most {maximum:,g})" if maximum is not None else "")
+            + ", or leave it out for the default.",
         )
 
 
@@ -84,7 +97,7 @@ class OutboxSettings(SectionSettings):
         if self.max_in_flight is not None:
             _number(self.max_in_flight, "max_in_flight", minimum=1, whole=True)
         _number(self.lease_seconds, "lease_seconds", minimum=5)
-        _number(self.concurrency, "concurrency", minimum=1, whole=True)
+        _number(self.concurrency, "concurrency", minimum=1, maximum=MAX_CONCURRENCY, whole=True)
         _number(self.reconcile_grace_seconds, "reconcile_grace_seconds", minimum=0)
 
     def rate_for(self, sender: str) -> float:

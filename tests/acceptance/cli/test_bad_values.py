@@ -56,10 +56,10 @@ def _run(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> st
         (["worker", "--concurrency", "abc"], "--concurrency must be a whole number, not 'abc'."),
         (["worker", "--concurrency", "0"], "--concurrency must be between 1 and 1,000."),
         (["worker", "--concurrency", "100000000"], "--concurrency must be between 1 and 1,000."),
-        (["serve", "--workers", "0"], "--workers must be at least 1."),
+        (["serve", "--workers", "0"], "--workers must be between 1 and 64."),
         (
             ["serve", "--keep-alive-timeout", "nan"],
-            "--keep-alive-timeout must be a number of at least 0.1, not 'nan'.",
+            "--keep-alive-timeout must be a number between 0.1 and 3,600, not 'nan'.",
         ),
         (["emulator", "--latency-ms", "abc"], "--latency-ms must be a number, not 'abc'."),
         (
@@ -72,6 +72,15 @@ def _run(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> st
             "--time-rate must be a number between 0 and 1,000, not 'inf'.",
         ),
         (["serve", "--port", "-1"], "--port must be between 0 and 65,535."),
+        (["serve", "--workers", "65"], "--workers must be between 1 and 64."),
+        (
+            ["serve", "--request-timeout", "inf"],
+            "--request-timeout must be a number between 0.1 and 3,600, not 'inf'.",
+        ),
+        (
+            ["emulator", "--sender-mps", "inf"],
+            "--sender-mps must be a number between 0.001 and 10,000, not 'inf'.",
+        ),
         (["serve", "--port", "70000"], "--port must be between 0 and 65,535."),
         (["emulator", "--port", "-5"], "--port must be between 0 and 65,535."),
     ],

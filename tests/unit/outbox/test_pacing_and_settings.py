@@ -70,7 +70,8 @@ def test_the_outbox_table_sets_rates_and_limits() -> None:
     ("table", "field", "words"),
     [
         ("concurency = 4", "outbox.concurency", "unknown key"),
-        ("concurrency = 0", "outbox.concurrency", "at least 1"),
+        ("concurrency = 0", "outbox.concurrency", "from 1 to 1,000"),
+        ("concurrency = 100000", "outbox.concurrency", "from 1 to 1,000"),
         ('rates = { "+15005550006" = "fast" }', "outbox.rates.+15005550006", "number"),
         ("rates = 5", "outbox.rates", "table of sender"),
         ("lease_seconds = 1", "outbox.lease_seconds", "at least 5"),
