@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["json_kind", "number_words", "plain_problem"]
+__all__ = ["json_kind", "number_words", "plain_problem", "range_words"]
 
 #: pydantic error types whose whole meaning is "wrong type", and how to say what is wanted.
 _WANTED = {
@@ -53,6 +53,18 @@ def number_words(value: Any) -> str:
     if number.is_integer():
         return f"{int(number):,}"
     return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def range_words(low: Any, high: Any) -> str | None:
+    """A range as people say it: "between 0 and 1,000", "at least 1", "at most 60"; ``None``
+    without either bound."""
+    if low is not None and high is not None:
+        return f"between {number_words(low)} and {number_words(high)}"
+    if low is not None:
+        return f"at least {number_words(low)}"
+    if high is not None:
+        return f"at most {number_words(high)}"
+    return None
 
 
 def json_kind(value: Any) -> str:

@@ -240,7 +240,7 @@ def run_command(
     with output.errors_handled(as_json=common.as_json):
         arguments = parse_args_option(args)
         if not isinstance(arguments, dict):
-            from twiliokit.server.json_types import json_kind  # the HTTP API's words
+            from twiliokit.problem_words import json_kind  # the HTTP API's words
 
             raise ValidationError(
                 f"--args must be a JSON object, not {json_kind(arguments)}",

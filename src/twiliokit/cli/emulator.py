@@ -27,6 +27,8 @@ AUTH_TOKEN_ENV = "TWILIOKIT_EMULATOR_AUTH_TOKEN"  # noqa: S105 - a variable name
 MAX_LATENCY_MS = 60_000
 #: The fastest ``--time-rate``: an hour of virtual time in under four real seconds.
 MAX_TIME_RATE = 1_000
+#: The most ``--sender-mps``: beyond any sender Twilio has (a short code is 100).
+MAX_SENDER_MPS = 10_000
 
 #: The variables --host and --port fall back on.
 HOST_ENV = "TWILIOKIT_EMULATOR_HOST"
@@ -102,7 +104,7 @@ def emulator_command(
         typer.Option(
             "--sender-mps",
             min=0.001,
-            max=10_000,
+            max=MAX_SENDER_MPS,
             help="Segments per second every sender hands to carriers (default: Twilio's rate "
             "for its kind, 1 for a US long code).",
         ),

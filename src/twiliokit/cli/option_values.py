@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
-from twiliokit.problem_words import number_words
+from twiliokit.problem_words import range_words
 
 if TYPE_CHECKING:
     import pydantic
@@ -80,14 +80,11 @@ def finite_number(
     for item in model.model_fields[field].metadata:
         low = next((getattr(item, k) for k in ("gt", "ge") if hasattr(item, k)), low)
         high = next((getattr(item, k) for k in ("lt", "le") if hasattr(item, k)), high)
-    if low is not None and high is not None:
-        wanted = f"a number between {number_words(low)} and {number_words(high)}"
-    elif low is not None:
-        wanted = f"a number of at least {number_words(low)}"
-    elif high is not None:
-        wanted = f"a number of at most {number_words(high)}"
-    else:
+    span = range_words(low, high)
+    if span is None:
         wanted = "a number"
+    else:
+        wanted = f"a number {span}" if span.startswith("between") else f"a number of {span}"
     raise ValidationError(
         f"{option} must be {wanted}, not {str(value)!r}",
         field=field,

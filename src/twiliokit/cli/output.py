@@ -102,15 +102,21 @@ def exit_code(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
-def _current_flags() -> dict[str, str] | None:
-    """argument name -> flag, from the command that is running (none outside a command);
-    ``None`` for the ``actions`` commands, whose input is the action's own JSON arguments."""
+def _current_context() -> Any:
+    """The context of the command that is running, or ``None`` (outside a command, or with
+    a typer that does not vendor click as 0.29 does)."""
     try:
         # typer 0.29 vendors click and does not re-export get_current_context.
         from typer._click.globals import get_current_context
     except ImportError:  # pragma: no cover - another typer: errors keep argument names
-        return {}
-    ctx = get_current_context(silent=True)
+        return None
+    return get_current_context(silent=True)
+
+
+def _current_flags() -> dict[str, str] | None:
+    """argument name -> flag, from the command that is running (none outside a command);
+    ``None`` for the ``actions`` commands, whose input is the action's own JSON arguments."""
+    ctx = _current_context()
     if ctx is None:
         return {}
     path = ctx.command_path.split(" ")[1:]
@@ -125,12 +131,7 @@ def _ledger_source() -> str:
     in that order)."""
     from twiliokit.config_file import DATABASE_URL_ENV
 
-    try:
-        from typer._click.globals import get_current_context
-    except ImportError:  # pragma: no cover - another typer
-        ctx = None
-    else:
-        ctx = get_current_context(silent=True)
+    ctx = _current_context()
     if ctx is not None and ctx.params.get("db"):
         return "--db"
     if os.environ.get(DATABASE_URL_ENV, "").strip():

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twiliokit.errors import TwiliokitError, UnknownOutcomeError
-from twiliokit.problem_words import number_words, plain_problem
+from twiliokit.problem_words import number_words, plain_problem, range_words
 
 __all__ = [
     "ACTION_COMMANDS",
@@ -218,7 +218,7 @@ def option_problem(
     if kind not in _OUT_OF_RANGE:
         return f"{flag} {plain_problem(error)}"
     if low is not None and high is not None:
-        wanted = f"between {number_words(low)} and {number_words(high)}"
+        wanted = range_words(low, high) or ""
     else:
         words, key = _OUT_OF_RANGE[kind]
         wanted = f"{words} {number_words((error.get('ctx') or {})[key])}"

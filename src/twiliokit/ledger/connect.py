@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import URL
 
 from twiliokit.errors import StorageError
-from twiliokit.ledger.database import create_ledger_engine, naming_url
+from twiliokit.ledger.database import create_ledger_engine
 from twiliokit.ledger.memory import MemoryLedger
 from twiliokit.ledger.migrate import ensure_directory, head_revision, revision_of, upgrade
 from twiliokit.ledger.runners import GROUP_WINDOW, READER_THREADS, ThreadRunner, configure_sqlite
@@ -62,8 +62,7 @@ def _runner(
     url: URL, sqlite_path: Path | None, on_commit: Callable[[int, float], None] | None
 ) -> ThreadRunner:
     if sqlite_path is not None:
-        with naming_url(url):
-            ensure_directory(sqlite_path)
+        ensure_directory(sqlite_path, url)
     engine = create_ledger_engine(url, pool_size=READER_THREADS + 1, max_overflow=0)
     if sqlite_path is not None:
         configure_sqlite(engine)

@@ -59,9 +59,7 @@ def prepare_sqlite_file(path: Path) -> None:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
         _check_existing(path)  # already there (or another process created it just now)
-    except OSError as exc:
-        if _is_directory(path):
-            raise _error(f"{path} is a directory, not a SQLite database file", _FILE_HINT) from exc
+    except OSError as exc:  # (an existing directory is FileExistsError, judged above)
         raise _error(
             f"cannot create the ledger file {path} ({_strerror(exc)})", _PERMISSIONS_HINT
         ) from exc
@@ -118,13 +116,6 @@ def _error(message: str, hint: str) -> StorageError:
 
 def _strerror(exc: OSError) -> str:
     return (exc.strerror or "unusable").lower()
-
-
-def _is_directory(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
 
 
 def _same(path: Path, other: Path) -> bool:

@@ -70,8 +70,7 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
     if target.url is None:
         raise StorageError("the in-memory ledger has no schema to migrate")
     if target.sqlite_path is not None:
-        with naming_url(target.url):
-            ensure_directory(target.sqlite_path)
+        ensure_directory(target.sqlite_path, target.url)
     engine = create_ledger_engine(target.url, poolclass=NullPool)
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, always_immediate=True)
@@ -88,10 +87,12 @@ def _migrating(url: str | URL | None) -> Iterator[Connection]:
         engine.dispose()
 
 
-def ensure_directory(sqlite_path: Path) -> None:
+def ensure_directory(sqlite_path: Path, url: URL) -> None:
     """Check the SQLite file's path and create the file, private (the default ledger's
-    directory too: :mod:`.files`); StorageError (naming it) when that is impossible."""
-    prepare_sqlite_file(sqlite_path)
+    directory too: :mod:`.files`); StorageError naming ``url`` and what is wrong when that is
+    impossible."""
+    with naming_url(url):
+        prepare_sqlite_file(sqlite_path)
 
 
 def upgrade(url: str | URL | None, revision: str = "head") -> None:

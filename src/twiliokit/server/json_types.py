@@ -22,14 +22,7 @@ from typing import Any
 from twiliokit.errors import ValidationError
 from twiliokit.problem_words import json_kind
 
-__all__ = [
-    "MAX_DEPTH",
-    "TypeMismatch",
-    "check_json_types",
-    "json_kind",
-    "too_deep",
-    "type_mismatch",
-]
+__all__ = ["MAX_DEPTH", "TypeMismatch", "check_json_types", "too_deep", "type_mismatch"]
 
 #: The deepest nesting of arrays and objects taken in arguments: theirs is a few levels
 #: (``content_variables``, ``buckets``); far deeper only exhausts a recursive reader.

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Request
 
 from twiliokit.errors import ValidationError
-from twiliokit.server.json_types import MAX_DEPTH, check_json_types, json_kind, too_deep
+from twiliokit.problem_words import json_kind
+from twiliokit.server.json_types import MAX_DEPTH, check_json_types, too_deep
 
 __all__ = ["MAX_BODY_BYTES", "TooLargeError", "check_types", "json_body", "keyed"]
 
