@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 #: The installed console script.
 TWILIOKIT = str(Path(sys.executable).with_name("twiliokit"))
@@ -109,11 +110,16 @@ def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.Comp
 
 
 def run_clean(
-    home: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+    home: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    stdin_from: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `twiliokit ARGS` to completion as a new user would, in ``home``: nothing of the
     developer's environment but PATH (no credentials, config or ledger of theirs), plus
-    ``env``; standard input is ``input``, else none."""
+    ``env``; standard input is ``input``, else the bytes of the file ``stdin_from``, else
+    none."""
     environ = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
@@ -122,14 +128,18 @@ def run_clean(
         "COLUMNS": "200",
         **(env or {}),
     }
-    return subprocess.run(
-        [TWILIOKIT, *args],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=home,
-        input=input,
-        stdin=None if input is not None else subprocess.DEVNULL,
-        check=False,
-        timeout=120,
-    )
+    with contextlib.ExitStack() as stack:
+        stdin: IO[bytes] | int | None = None if input is not None else subprocess.DEVNULL
+        if stdin_from is not None:
+            stdin = stack.enter_context(stdin_from.open("rb"))
+        return subprocess.run(
+            [TWILIOKIT, *args],
+            capture_output=True,
+            text=True,
+            env=environ,
+            cwd=home,
+            input=input,
+            stdin=stdin,
+            check=False,
+            timeout=120,
+        )

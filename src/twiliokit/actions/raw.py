@@ -191,8 +191,9 @@ class RawRequestInput(AgentInput):
     @model_validator(mode="after")
     def _body(self) -> Self:
         if self.json_body is not None and (self.data is not None or self.files):
+            given = "'data'" if self.data is not None else "'files'"
             raise ValidationError(
-                "send either 'data' (form fields, with 'files') or 'json', not both",
+                f"send either {given} or 'json', not both",
                 field="json",
                 hint="Most Twilio APIs take form fields (data); Content takes JSON.",
             )
@@ -259,7 +260,7 @@ def _refuse_send(path: str) -> None:
                 "raw_request does not send messages, calls or verification codes: every send "
                 "is checked by the compliance rules and recorded in the outbox first",
                 field="path",
-                hint=f"Use {action} (it takes the same parameters, and send_at to schedule).",
+                hint=f"Use {action}: it takes the same parameters, and can schedule the send.",
             )
 
 

@@ -22,6 +22,7 @@ every Twilio command takes added after them by ``with_common_options``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Sequence
@@ -120,12 +121,18 @@ def option(
     return Given(key or name, annotation, read=read, name=name)
 
 
-def json_option(flag: str, help_text: str, *, hint: str, position: str = "") -> Given:
+def json_option(
+    flag: str, help_text: str, *, hint: str, position: str = "", key: str | None = None
+) -> Given:
     """An optional ``flag`` taking a JSON document (``parse_json``: ``hint`` says how to fix
-    invalid JSON, ``position`` where it broke) for the action argument named like the flag."""
-    field = flag_name(flag)
+    invalid JSON, ``position`` where it broke) for the action argument ``key``, by default
+    named like the flag. A ``key`` also names the parameter, so that errors naming the
+    argument name this flag (``raw``'s ``json`` is ``--json-body``, not the output's
+    ``--json``)."""
+    field = key or flag_name(flag)
     read = functools.partial(parse_json, source=flag, field=field, hint=hint, position=position)
-    return option(flag, help_text, metavar="JSON", read=read)
+    given = option(flag, help_text, key=field, metavar="JSON", read=read)
+    return given if key is None else dataclasses.replace(given, name=key)
 
 
 def action_command(

@@ -20,6 +20,8 @@ from twiliokit.cli.runner import Common, JsonOption, execute, shape_option
 from twiliokit.errors import ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from twiliokit.actions.registry import Action, ActionRegistry
 
 __all__ = ["actions_app", "parse_args_option"]
@@ -173,26 +175,13 @@ selected_actions = _selected
 
 def parse_args_option(value: str) -> Any:
     """The JSON in ``--args``: inline, ``@path`` for a file, or ``-`` for stdin."""
-    source = "--args"
     if value == "-":
-        text, source = sys.stdin.read(), "--args - (stdin)"
+        text, source = _utf8(sys.stdin.buffer.read, "-", "stdin"), "--args - (stdin)"
     elif value.startswith("@"):
         path = Path(value[1:]).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            if isinstance(exc, UnicodeDecodeError):
-                reason = f"the file is not UTF-8 text (byte {exc.start + 1} is not UTF-8)"
-            else:
-                reason = exc.strerror or str(exc)
-            raise ValidationError(
-                f"cannot read --args {value}: {reason}",
-                field="args",
-                hint="give --args @PATH to an existing UTF-8 JSON file, or inline JSON",
-            ) from None
-        source = f"--args {value}"
+        text, source = _utf8(path.read_bytes, value, "the file"), f"--args {value}"
     else:
-        text = value
+        text, source = value, "--args"
     if not text.strip():
         return {}
     return parse_json(
@@ -202,6 +191,24 @@ def parse_args_option(value: str) -> Any:
         hint='pass a JSON object, e.g. --args \'{"to": "+14155552671", "body": "Hi"}\'',
         position=" at line {line} column {column}",
     )
+
+
+def _utf8(read: Callable[[], bytes], value: str, what: str) -> str:
+    """The text ``read`` answers (``what``: the file, stdin), refused naming ``--args
+    value`` when it cannot be read or is not UTF-8."""
+    try:
+        return read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            reason = f"{what} is not UTF-8 text (byte {exc.start + 1} is not UTF-8)"
+        else:
+            reason = exc.strerror or str(exc)
+        raise ValidationError(
+            f"cannot read --args {value}: {reason}",
+            field="args",
+            hint="give --args @PATH to an existing UTF-8 JSON file, - for UTF-8 JSON on stdin, "
+            "or inline JSON",
+        ) from None
 
 
 def _check_json_types(name: str, arguments: dict[str, Any]) -> None:

@@ -81,6 +81,7 @@ raw_command = action_command(
             "A JSON request body instead of --data.",
             hint='give a JSON document, e.g. --json-body \'{"FriendlyName": "demo"}\'',
             position=" at column {column}",
+            key="json",
         ),
         _pairs("headers", "--header", "-H", "Extra header"),
         option(

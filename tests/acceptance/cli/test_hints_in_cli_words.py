@@ -220,3 +220,52 @@ def test_emulator_help_names_its_variables_as_every_command_does(tmp_path: Path)
     assert "(env: TWILIOKIT_EMULATOR_PORT)" in plain
     assert "--port INTEGER [0<=x<=65535]" in plain
     assert "--help Show this message and exit." in plain
+
+
+_MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["raw", "POST", "/v1/Services", "-d", "A=1", "--json-body", '{"a": 1}'],
+            "error: send either --data or --json-body, not both.",
+        ),
+        (
+            ["raw", "GET", _MESSAGES, "--json-body", '{"a": 1}'],
+            "error: a GET request has no body: put parameters in --query.",
+        ),
+    ],
+    ids=["data-and-json-body", "get-with-json-body"],
+)
+def test_raw_body_errors_name_json_body(
+    tmp_path: Path, emulator: RunningEmulator, argv: list[str], expected: str
+) -> None:
+    """`raw`'s JSON body is --json-body in its errors, never the output's --json."""
+    done = _twiliokit(tmp_path, *argv, env=_emulator_env(emulator))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(expected), done.stderr
+    assert re.search(r"--json\b(?!-)", done.stderr) is None, done.stderr
+
+
+def test_raw_send_refusal_names_no_argument_raw_lacks(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """A raw send is sent to `sms send`, without naming send_at, which `raw` has no flag for."""
+    argv = ["raw", "POST", _MESSAGES, "-d", "To=+14155552671", "-d", "Body=hi"]
+    done = _twiliokit(tmp_path, *argv, env=_emulator_env(emulator))
+    assert done.returncode == 2, done.stderr
+    assert "Hint: Use `twiliokit sms send`: it takes the same parameters" in done.stderr
+    assert "send_at" not in done.stderr, done.stderr
+
+
+def test_args_from_stdin_that_is_not_utf8(tmp_path: Path) -> None:
+    """`--args -` given bytes that are not UTF-8 says so, not that the JSON is invalid."""
+    stdin = tmp_path / "stdin.bin"
+    stdin.write_bytes(b'{"to": "\xff"}')
+    done = run_clean(tmp_path, "actions", "run", "lookup", "--args", "-", stdin_from=stdin)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "error: cannot read --args -: stdin is not UTF-8 text (byte 9 is not UTF-8)."
+    ), done.stderr
