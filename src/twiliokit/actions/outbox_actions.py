@@ -31,7 +31,9 @@ from twiliokit.actions.inputs import (
 from twiliokit.actions.ledger_actions import ErrorCode, no_ledger_error
 from twiliokit.actions.outputs import Output
 from twiliokit.errors import ValidationError
+from twiliokit.ledger.outbox_records import OutboxKind
 from twiliokit.phone import ALL_KINDS
+from twiliokit.redaction import shown_url
 
 if TYPE_CHECKING:
     from twiliokit.ledger.outbox_records import BatchProgress, OutboxItem
@@ -115,8 +117,17 @@ class OutboxItemOutput(Output):
             outbox_id=item.id,
             state=item.state.value,
             kind=item.kind.value,
-            request=dict(item.request),
+            request=_shown_request(item),
         )
+
+
+def _shown_request(item: OutboxItem) -> dict[str, Any]:
+    """What the item sends, as shown: a forward's URL without its user info or query (either
+    can carry a password or a capability key)."""
+    request = dict(item.request)
+    if item.kind == OutboxKind.FORWARD and isinstance(request.get("url"), str):
+        request["url"] = shown_url(request["url"])
+    return request
 
 
 class SendIdInput(AgentInput):

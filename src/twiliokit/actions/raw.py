@@ -7,8 +7,9 @@ account's credentials. A POST that creates a message, a call or a verification i
 with the action to use instead: every send walks one pipeline (compliance, the outbox record,
 pacing: :mod:`twiliokit.actions.sending`), and a raw form is no way around it. The answer
 goes into an agent's context, so secrets Twilio includes
-(``auth_token`` of an account or subaccount, the connection's own credentials anywhere in the
-body or headers) are masked first.
+(``auth_token`` of an account or subaccount, a new API key's ``secret``, any field named like
+them, the connection's own credentials anywhere in the body or headers) are masked first, in
+every form of answer: JSON, text (JSON or XML) and bytes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from twiliokit.actions.inputs import AgentInput, names, register
 from twiliokit.actions.outputs import Output
 from twiliokit.errors import NotFoundError, ValidationError
 from twiliokit.redaction import MASK, redact
+from twiliokit.redaction.fields import mask_fields, secret_key
 
 __all__ = ["FileInput", "RawRequestInput", "RawRequestOutput", "raw_request"]
 
@@ -33,9 +35,6 @@ __all__ = ["FileInput", "RawRequestInput", "RawRequestOutput", "raw_request"]
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _ACCOUNT_PLACEHOLDERS = ("{AccountSid}", "{account_sid}", "$TWILIO_ACCOUNT_SID")
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length"})
-#: Keys whose values Twilio answers with but an agent must never see (GET /Accounts/{Sid}.json
-#: and the subaccount list include each account's auth token).
-_SECRET_KEYS = frozenset({"auth_token", "secret", "api_key_secret", "password"})
 
 #: Paths whose POST sends (creates a message, call or verification), and the action to use.
 _SEND_PATHS = (
@@ -287,14 +286,21 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     """``value`` (decoded JSON, text) with secret-named keys and known secrets masked."""
     if isinstance(value, dict):
         return {
-            key: MASK if key in _SECRET_KEYS and item else _scrub(item, secrets)
+            key: MASK if secret_key(str(key)) and item else _scrub(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [_scrub(item, secrets) for item in value]
     if isinstance(value, str):
-        return redact(value, secrets)
+        return redact(mask_fields(value), secrets)
     return value
+
+
+def _scrub_bytes(data: bytes, secrets: tuple[str, ...]) -> bytes:
+    """``data`` with what :func:`_scrub` masks in text masked, every other byte as it was
+    (bytes that are not UTF-8 go through as they came: ``surrogateescape``)."""
+    text = redact(mask_fields(data.decode("utf-8", errors="surrogateescape")), secrets)
+    return text.encode("utf-8", errors="surrogateescape")
 
 
 @register(
@@ -354,7 +360,8 @@ async def raw_request(context: ActionContext, arguments: RawRequestInput) -> Raw
     data: Any = response.data
     encoding: Literal["json", "text", "base64"] = "json"
     if isinstance(data, bytes):
-        data, encoding = base64.b64encode(data).decode("ascii"), "base64"
+        data = base64.b64encode(_scrub_bytes(data, secrets)).decode("ascii")
+        encoding = "base64"
     else:
         data = _scrub(data, secrets)
         encoding = "text" if arguments.response_type == "text" else "json"

@@ -409,7 +409,9 @@ def _describe(target: Any) -> str:
         return "in memory, for this run only (--db URL keeps it)"
     if target.sqlite_path is not None:
         return str(target.sqlite_path)
-    return str(target.url.render_as_string(hide_password=True))
+    from twiliokit.ledger.database import shown_url
+
+    return shown_url(target.url)
 
 
 @contextlib.contextmanager

@@ -85,7 +85,8 @@ def check_command(
 
     The auth token comes from TWILIO_AUTH_TOKEN or the config profile, as for every command.
     """
-    from twiliokit.webhooks.request import parse_form, shown_url
+    from twiliokit.redaction import shown_url
+    from twiliokit.webhooks.request import parse_form
     from twiliokit.webhooks.signature import explain_signature_failure
 
     with output.errors_handled(as_json=False):

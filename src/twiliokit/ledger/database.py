@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
+from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine
 
@@ -52,9 +53,18 @@ def create_ledger_engine(url: URL, **options: Any) -> Engine:
         raise
 
 
+#: A password as a shown URL has it (SQLAlchemy's own mask).
+_HIDDEN: Final = "***"
+
+
 def shown_url(url: URL) -> str:
-    """``url`` as an error shows it: the password masked."""
-    return url.render_as_string(hide_password=True)
+    """``url`` as people and errors see it: the password masked, whether it is in the user
+    info or a query parameter (``?password=``, ``?sslpassword=``, as libpq takes them)."""
+    query = {
+        key: _HIDDEN if "password" in key.lower() else value for key, value in url.query.items()
+    }
+    shown = url.set(query=query).render_as_string(hide_password=True)
+    return shown.replace(f"={quote(_HIDDEN)}", f"={_HIDDEN}")  # rendered quoted: %2A%2A%2A
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twiliokit.errors import StorageError
 from twiliokit.ledger import schema as t
 from twiliokit.ledger.compiled import RawWrites, Write
-from twiliokit.ledger.database import translated_ledger
+from twiliokit.ledger.database import shown_url, translated_ledger
 from twiliokit.ledger.group_plan import GroupPlan
 from twiliokit.ledger.outbox_sql import SqlOutbox
 from twiliokit.ledger.outbox_statements import OutboxStatements
@@ -96,7 +96,7 @@ class SqlLedger(SqlOutbox, BaseLedger):
         self._errors: tuple[type[Exception], ...] = (SQLAlchemyError, dialect.loaded_dbapi.Error)
 
     def __repr__(self) -> str:
-        return f"SqlLedger({self._runner.url.render_as_string(hide_password=True)!r})"
+        return f"SqlLedger({shown_url(self._runner.url)!r})"
 
     @property
     def dialect_name(self) -> str:

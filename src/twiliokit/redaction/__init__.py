@@ -4,6 +4,8 @@
   never more than a quarter of any value, ``"****"`` below 16 characters.
 - ``redact(text, secrets)``: replace every known secret and every HTTP ``Basic``/``Bearer``
   credential in a string.
+- ``shown_url(url)``: a URL as people and logs see it, without its user info and query
+  (either can carry a password, a capability key or a phone number).
 - ``twiliokit.redaction.logs.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
   record's final message and to its formatted traceback, so secrets passed as ``%s``
   arguments or carried by exception messages are scrubbed too. Attach it to a *handler*:
@@ -14,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["MASK", "MIN_SCRUB_LENGTH", "mask_secret", "redact"]
+__all__ = ["MASK", "MIN_SCRUB_LENGTH", "mask_secret", "redact", "shown_url"]
 
 #: What a secret too short to partially show is replaced with.
 MASK = "****"
@@ -48,3 +51,13 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         if secret in text:
             text = text.replace(secret, mask_secret(secret))
     return _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
+
+
+def shown_url(url: str) -> str:
+    """``url`` for people and logs: no query string (``…`` in its place) and no user info."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=netloc, query="…" if parts.query else ""))
+    except ValueError:
+        return "<malformed URL>"

@@ -54,8 +54,8 @@ from twiliokit.ledger.outbox_records import (
     OutboxOutcome,
     OutcomeKind,
 )
+from twiliokit.redaction import shown_url
 from twiliokit.webhooks.events import Event
-from twiliokit.webhooks.request import shown_url
 
 __all__ = [
     "SIGNATURE_HEADER",

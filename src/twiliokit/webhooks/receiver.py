@@ -47,6 +47,7 @@ from starlette.types import Receive, Scope
 
 from twiliokit.errors import StorageError, TwiliokitError, ValidationError
 from twiliokit.ledger import BatchResult, LedgerBatch, LedgerStore, WebhookDelivery, WebhookKind
+from twiliokit.redaction import shown_url
 from twiliokit.webhooks.dedupe import make_claim
 from twiliokit.webhooks.endpoint import (
     EMPTY_TWIML,
@@ -66,7 +67,6 @@ from twiliokit.webhooks.request import (
     RawRequest,
     check_signature,
     parse_form,
-    shown_url,
     signed_url,
 )
 from twiliokit.webhooks.settings import WebhookSettings

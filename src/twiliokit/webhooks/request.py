@@ -20,7 +20,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import urlsplit, urlunsplit
 
 from twiliokit.errors import ValidationError
 from twiliokit.webhooks.settings import WebhookSettings
@@ -41,7 +40,6 @@ __all__ = [
     "forwarded_url",
     "media_type",
     "parse_form",
-    "shown_url",
     "signed_url",
 ]
 
@@ -160,16 +158,6 @@ def forwarded_url(request: RawRequest) -> str | None:
     """The URL the ``X-Forwarded-*`` headers describe, trusted or not (for diagnostics)."""
     forwarded = _forwarded_base(request)
     return None if forwarded is None else forwarded + _target(request)
-
-
-def shown_url(url: str) -> str:
-    """``url`` for logs: no query string (it can carry phone numbers) and no user info."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc.rpartition("@")[2]
-        return urlunsplit(parts._replace(netloc=netloc, query="…" if parts.query else ""))
-    except ValueError:
-        return "<malformed URL>"
 
 
 def parse_form(body: bytes) -> Pairs:

@@ -164,6 +164,21 @@ def test_an_unreachable_postgresql_server_is_named_without_its_password(
     assert emulator_messages(user.emulator) == []
 
 
+def test_a_password_in_the_query_of_a_postgresql_url_is_masked_too(
+    user: User, closed_port: int
+) -> None:
+    """--db postgresql://...?password=... (libpq takes it there too): the error shows it
+    masked, as a password in the user info is."""
+    url = f"postgresql://ada@127.0.0.1:{closed_port}/ledger?password=s3cret-pw&sslmode=disable"
+    done = user("actions", "run", "search_ledger", "--args", "{}", "--db", url)
+    assert done.returncode == EXIT_FAILED
+    assert _clean(done).startswith(
+        f"error: --db postgresql+psycopg://ada@127.0.0.1:{closed_port}/ledger?password=***"
+        "&sslmode=disable: cannot connect to the PostgreSQL server"
+    )
+    assert "s3cret-pw" not in done.stdout + done.stderr
+
+
 def test_a_base_url_nothing_listens_at_says_connection_refused(
     user: User, closed_port: int
 ) -> None:
