@@ -13,6 +13,7 @@ import dataclasses
 import errno
 import functools
 import importlib
+import ipaddress
 import logging
 import os
 import socket
@@ -49,6 +50,12 @@ WARNING: webhook signature validation is OFF (--no-validate-signatures).
 Anyone who can reach this server can forge inbound messages, STOP/START opt-outs, status
 changes and calls, and they will be recorded and handled as real. Use this only with the
 local emulator or on a private network that nothing untrusted can reach."""
+
+
+_EXPOSED = """\
+WARNING: listening on {address}, reachable from other machines, over plain HTTP: the API
+token, console sessions and every message cross the network unencrypted. Put it behind TLS (a
+reverse proxy or a tunnel, with its https address as --public-url), or bind --host 127.0.0.1."""
 
 
 _SQLITE_WORKERS = """\
@@ -445,6 +452,11 @@ def _listening_socket(host: str, port: int) -> Iterator[socket.socket]:
         yield sock
 
 
+def _exposed(sock: socket.socket) -> bool:
+    """Whether ``sock`` listens beyond this machine (not on a loopback address)."""
+    return not ipaddress.ip_address(sock.getsockname()[0]).is_loopback
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -523,6 +535,8 @@ def _serve(
         # The demo's webhooks come from the emulator straight to this socket.
         webhooks = dataclasses.replace(webhooks, public_url=local)
         settings = dataclasses.replace(settings, webhooks=webhooks)
+    if _exposed(sock) and not (webhooks.public_url or "").lower().startswith("https://"):
+        typer.echo(_EXPOSED.format(address=_url_host(sock.getsockname()[0])), err=True)
     if workers > 1 and target.sqlite_path is not None:
         typer.echo(_SQLITE_WORKERS, err=True)
     configure_logging(secrets, level=logging.INFO)

@@ -103,12 +103,16 @@ def service_settings(
 
 def configure_logging(secrets: list[str], *, level: int) -> None:
     """Log the ``twiliokit`` loggers at ``level`` and above to stderr, with ``secrets``
-    masked (``SecretFilter``)."""
+    masked (``SecretFilter``); uvicorn's errors (with their tracebacks), which go to its own
+    handler, are masked too."""
     from twiliokit.redaction.logs import SecretFilter
 
     handler = logging.StreamHandler()  # stderr
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))
+    # On the logger: uvicorn logs its errors on it directly, and configures its handlers
+    # (dropping any filter on them) only when the server starts.
+    logging.getLogger("uvicorn.error").addFilter(SecretFilter(secrets))
     logger = logging.getLogger("twiliokit")
     logger.addHandler(handler)
     logger.setLevel(level)

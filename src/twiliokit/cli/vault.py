@@ -13,9 +13,10 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from twiliokit.cli.output import fail
 from twiliokit.errors import TwiliokitError, VaultError
@@ -88,13 +89,42 @@ def open_vault(
     return Vault.open(path, passphrase=passphrase, create=create)
 
 
-@vault_app.command("set")
-def set_command(name: Name, vault: VaultPath = None, key_file: KeyFile = None) -> None:
+class _HiddenArgumentsCommand(TyperCommand):
+    """A command whose hidden arguments are left out of its usage line too."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not (param.param_type_name == "argument" and getattr(param, "hidden", False)):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+@vault_app.command("set", cls=_HiddenArgumentsCommand)
+def set_command(
+    name: Name,
+    typed: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
+    vault: VaultPath = None,
+    key_file: KeyFile = None,
+) -> None:
     """Store a secret under NAME, read from a hidden prompt or from stdin (never from argv).
 
     Examples: `twiliokit vault set twilio-prod` (prompts), or
     `pass show twilio | twiliokit vault set twilio-prod`.
     """
+    if typed:
+        # Taken so that it is refused here, without being repeated: click's own error for an
+        # extra argument ("Got unexpected extra argument (...)") would print the secret.
+        fail(
+            VaultError(
+                "vault set does not take the secret on the command line (shell history and "
+                "the process list keep it there); nothing was stored",
+                field="secret",
+                hint=f"Run `twiliokit vault set {name}` and type it at the hidden prompt, or "
+                f"pipe it in: `pass show ... | twiliokit vault set {name}`. If others can read "
+                "this shell's history, change the secret.",
+            )
+        )
     try:
         opened = open_vault(vault, key_file, environ=os.environ, create=True)
         secret = _read_secret(name)

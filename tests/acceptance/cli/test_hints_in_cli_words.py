@@ -269,3 +269,21 @@ def test_args_from_stdin_that_is_not_utf8(tmp_path: Path) -> None:
     assert done.stderr.startswith(
         "error: cannot read --args -: stdin is not UTF-8 text (byte 9 is not UTF-8)."
     ), done.stderr
+
+
+def test_vault_set_refuses_a_secret_on_the_command_line_without_repeating_it(
+    tmp_path: Path,
+) -> None:
+    """`vault set NAME SECRET` (the mistake the docs warn of) stores nothing, says how to give
+    the secret, and never prints it; `vault set --help` does not offer it either."""
+    vault = tmp_path / "vault.json"
+    env = {"TWILIOKIT_VAULT": str(vault), "TWILIOKIT_VAULT_PASSPHRASE": "correct horse"}
+    secret = "MySecretValue-0123456789"
+    done = _twiliokit(tmp_path, "vault", "set", "prod", secret, env=env)
+    assert done.returncode == 2, done.stderr
+    assert secret not in done.stdout + done.stderr
+    assert "does not take the secret on the command line" in done.stderr
+    assert "`twiliokit vault set prod`" in done.stderr
+    assert not vault.exists()
+    usage = _twiliokit(tmp_path, "vault", "set", "--help").stdout
+    assert re.search(r"Usage: twiliokit vault set \[OPTIONS\] \{NAME\} *\n", usage), usage

@@ -139,3 +139,19 @@ def test_serve_serves_metrics_behind_the_token_unless_public(
         scraped = httpx.get(url, headers={"Authorization": f"Bearer {API_TOKEN}"})
         assert scraped.status_code == 200
         assert "twiliokit_actions_total" in scraped.text
+
+
+def test_listening_beyond_this_machine_over_http_warns(tmp_path: Path) -> None:
+    """`serve --host 0.0.0.0` without an https --public-url warns on stderr that the token and
+    messages cross the network unencrypted; on 127.0.0.1 it says nothing of the kind."""
+    env = environment(tmp_path, TWILIOKIT_API_TOKEN=API_TOKEN)
+    args = ("serve", "--port", "0", "--db", "memory://")
+    with running(*args, "--host", "0.0.0.0", env=env, ready=READY) as (_, exposed):  # noqa: S104
+        pass
+    with running(*args, env=env, ready=READY) as (_, loopback):
+        pass
+    assert "WARNING: listening on 0.0.0.0, reachable from other machines, over plain HTTP" in (
+        exposed.stderr
+    )
+    assert "--public-url" in exposed.stderr
+    assert "reachable from other machines" not in loopback.everything

@@ -267,3 +267,17 @@ def test_a_chart_date_past_the_calendar_is_a_400_naming_it(signed_in: Console) -
     response = signed_in.get("/console/chart", until="9999-12-31T23:59:59-05:00")
     assert response.status_code == 400
     assert "until" in parse(response.text).one("p", id="chart-error").text
+
+
+def test_cookies_and_tokens_outside_ascii_are_refused_not_a_server_error(
+    console: Console,
+) -> None:
+    """A session cookie or a CSRF token with characters outside ASCII (anyone can send one)
+    is treated as not signed in, or an expired form: never a 500."""
+    cookie = {"Cookie": b"twiliokit_console=1.2.\xc3\xa9"}
+    response = console.http.get("/console/inbox", headers=cookie)
+    assert (response.status_code, response.headers["location"]) == (303, "/console/sign-in")
+    console.get("/console/sign-in")  # the CSRF cookie
+    response = console.http.post("/console/sign-in", data={"csrf_token": "é", "token": "x"})
+    assert response.status_code == 403
+    assert "form expired, reload the page" in response.text

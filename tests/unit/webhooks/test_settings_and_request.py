@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.redaction import shown_url
 from twiliokit.webhooks.request import (
     RawRequest,
     check_signature,
     parse_form,
-    shown_url,
     signed_url,
 )
 from twiliokit.webhooks.settings import WebhookSettings, settings_from_section

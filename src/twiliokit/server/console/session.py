@@ -80,7 +80,9 @@ class ConsoleKeys:
         if not cookie or cookie.count(".") != 2:
             return None
         expires_text, nonce, mac = cookie.split(".")
-        if not hmac.compare_digest(mac, self._mac("session", f"{expires_text}.{nonce}")):
+        expected = self._mac("session", f"{expires_text}.{nonce}")
+        # As bytes: compare_digest refuses str with characters outside ASCII (a 500).
+        if not hmac.compare_digest(mac.encode(), expected.encode()):
             return None
         try:
             expires = int(expires_text)
@@ -110,4 +112,4 @@ class ConsoleKeys:
         """Whether a form's ``token`` belongs to the browser's CSRF ``cookie``."""
         if not cookie or not token:
             return False
-        return hmac.compare_digest(token, self.csrf_token(cookie))
+        return hmac.compare_digest(token.encode(), self.csrf_token(cookie).encode())
