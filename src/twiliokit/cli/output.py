@@ -34,7 +34,7 @@ from twiliokit.errors import (
     UnknownOutcomeError,
     ValidationError,
 )
-from twiliokit.redaction import redact
+from twiliokit.redaction import masked
 
 if TYPE_CHECKING:
     from twiliokit.actions.context import ActionContext
@@ -166,10 +166,7 @@ def error_object(
     details = error_details(exc, words)
     if exc.field == "ledger_url":
         _name_ledger_source(details)
-    for key in ("message", "hint"):
-        if isinstance(details.get(key), str):
-            details[key] = redact(details[key], secrets)
-    return {"error": details}
+    return {"error": masked(details, secrets)}
 
 
 def _one_line(text: str) -> str:

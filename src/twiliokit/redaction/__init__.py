@@ -4,6 +4,8 @@
   never more than a quarter of any value, ``"****"`` below 16 characters.
 - ``redact(text, secrets)``: replace every known secret and every HTTP ``Basic``/``Bearer``
   credential in a string.
+- ``masked(details, secrets)``: an error object with ``secrets`` masked in its message and
+  hint (an input echoed back may be a secret given in the wrong field).
 - ``shown_url(url)``: a URL as people and logs see it, without its user info and query
   (either can carry a password, a capability key or a phone number).
 - ``twiliokit.redaction.logs.SecretFilter``: a ``logging.Filter`` that applies ``redact`` to a
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["MASK", "MIN_SCRUB_LENGTH", "mask_secret", "redact", "shown_url"]
+__all__ = ["MASK", "MIN_SCRUB_LENGTH", "mask_secret", "masked", "redact", "shown_url"]
 
 #: What a secret too short to partially show is replaced with.
 MASK = "****"
@@ -61,3 +64,13 @@ def shown_url(url: str) -> str:
         return urlunsplit(parts._replace(netloc=netloc, query="…" if parts.query else ""))
     except ValueError:
         return "<malformed URL>"
+
+
+def masked(details: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
+    """A copy of the error object ``details`` with ``secrets`` masked in its message and hint."""
+    shown = dict(details)
+    secrets = tuple(secrets)
+    for key in ("message", "hint"):
+        if isinstance(shown.get(key), str):
+            shown[key] = redact(shown[key], secrets)
+    return shown

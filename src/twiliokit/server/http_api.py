@@ -63,6 +63,16 @@ __all__ = [
 ]
 
 
+def _known_secrets(runtime: Callable[[], AgentRuntime], api_token: str) -> list[str]:
+    """The API token and the connection's secrets (none of its own while the runtime is not
+    open)."""
+    try:
+        connection = runtime().context.connection
+    except Exception:  # not open yet, or closing: what is known is masked
+        return [api_token]
+    return [api_token, *connection.secret_values()]
+
+
 def create_http_api(
     catalogue: GuardedCatalogue,
     runtime: Callable[[], AgentRuntime],
@@ -84,7 +94,7 @@ def create_http_api(
         redoc_url=None,
         responses=error_responses(),
     )
-    add_error_handlers(app)
+    add_error_handlers(app, secrets=lambda: _known_secrets(runtime, api_token))
     # Inside Starlette's ServerErrorMiddleware (which would answer in plain text and re-raise),
     # outside the routes: an unexpected exception ends here as a JSON 500.
     app.add_middleware(ErrorsAsJson)

@@ -33,7 +33,14 @@ import io
 import json
 import logging
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -44,6 +51,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from twiliokit.errors import NotFoundError, NotRecordedError, TwiliokitError, ValidationError
+from twiliokit.redaction import masked
 from twiliokit.server.hint_words import for_surface
 from twiliokit.server.ledger_views import read_conversation, read_status_history, search_messages
 from twiliokit.server.mcp_front import ServerFacts
@@ -93,9 +101,10 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def error_result(exc: TwiliokitError) -> types.CallToolResult:
-    """A tool result carrying the JSON error object (text and structured content)."""
-    details = exc.to_dict()
+def error_result(exc: TwiliokitError, *, secrets: Iterable[str] = ()) -> types.CallToolResult:
+    """A tool result carrying the JSON error object (text and structured content), with
+    ``secrets`` masked (an argument echoed back may be a secret given in the wrong field)."""
+    details = masked(exc.to_dict(), secrets)
     details["hint"] = for_surface(details.get("hint"), "mcp")
     document = {"error": details}
     return types.CallToolResult(
@@ -140,12 +149,15 @@ def create_mcp_server(
     async def on_call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
+        running: AgentRuntime | None = None
         try:
-            outcome = await (await current()).call(
+            running = await current()
+            outcome = await running.call(
                 params.name, params.arguments or {}, progress=_progress_reporter(ctx)
             )
         except TwiliokitError as exc:
-            return error_result(exc)
+            known = () if running is None else running.context.connection.secret_values()
+            return error_result(exc, secrets=known)
         except Exception:
             # A bug, not bad input: log it (the CLI's log handler masks secrets) and give the
             # model an error object rather than a protocol error or a traceback.

@@ -160,3 +160,36 @@ async def test_forward_url_secrets_stay_out_of_the_outbox_views(
     [over_mcp] = [i for i in structured(result)["items"] if i["kind"] == "forward"]
     assert over_mcp["request"]["url"] == "http://127.0.0.1:9/hook?…"
     assert "FWD-" not in json.dumps(structured(result))
+
+
+def test_http_errors_mask_a_secret_given_in_the_wrong_field(
+    url: str, api_key: dict[str, Any]
+) -> None:
+    """A secret pasted into the wrong field (the service's API token, the connection's key
+    secret as "from") is echoed back masked in the 400's message."""
+    for secret in (TOKEN, api_key["secret"]):
+        arguments = {"to": "+14155552671", "body": "hi", "from": secret}
+        response = httpx.post(f"{url}/v1/actions/send_sms", json=arguments, headers=AUTH)
+        assert response.status_code == 400, response.text
+        assert secret not in response.text
+        assert "'from' is not a valid phone number" in response.json()["error"]["message"]
+
+
+async def test_mcp_errors_mask_a_secret_given_in_the_wrong_field(
+    mcp_server: McpServer, emulator: RunningEmulator
+) -> None:
+    """Over MCP, the connection's auth token given as "from" comes back masked."""
+    secret = "0123456789abcdef" * 2
+    arguments = {"to": "+14155552671", "body": "hi", "from": secret}
+    environment = mcp_server()
+    assert environment.env is not None
+    environment.env["TWILIO_AUTH_TOKEN"] = secret
+    async with (
+        stdio_client(environment) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        result = await session.call_tool("send_sms", arguments)
+    assert result.is_error is True
+    assert secret not in json.dumps(structured(result))
+    assert "'from' is not a valid phone number" in structured(result)["error"]["message"]

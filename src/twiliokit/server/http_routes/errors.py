@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from fastapi import FastAPI, Request
@@ -33,6 +33,7 @@ from twiliokit.errors import (
     ValidationError,
 )
 from twiliokit.problem_words import plain_problem
+from twiliokit.redaction import masked
 from twiliokit.server.guardrails import HourlyCapError
 from twiliokit.server.hint_words import for_surface
 from twiliokit.server.http_middleware import HttpMiddleware
@@ -126,12 +127,16 @@ def error_document(
     }
 
 
-def error_response(exc: TwiliokitError, status: int | None = None) -> JSONResponse:
+def error_response(
+    exc: TwiliokitError, status: int | None = None, *, secrets: Iterable[str] = ()
+) -> JSONResponse:
+    """The error object of ``exc`` (its hint in the HTTP API's words, ``secrets`` masked in
+    its message and hint: a value given in the wrong field is echoed)."""
     headers = {}
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int | float) and retry_after >= 0:
         headers["Retry-After"] = str(max(1, round(retry_after)))
-    details = exc.to_dict()
+    details = masked(exc.to_dict(), secrets)
     details["hint"] = for_surface(details.get("hint"), "http")
     return JSONResponse({"error": details}, status_code=status or status_for(exc), headers=headers)
 
@@ -220,12 +225,13 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def add_error_handlers(app: FastAPI) -> None:
-    """Answer every error the routes raise, and the framework's own, with the error object."""
+def add_error_handlers(app: FastAPI, *, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+    """Answer every error the routes raise, and the framework's own, with the error object
+    (``secrets()`` masked in what the routes raise)."""
 
     async def twiliokit_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, TwiliokitError)
-        return error_response(exc)
+        return error_response(exc, secrets=secrets())
 
     async def not_found(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, UnknownActionError)
