@@ -27,6 +27,7 @@ reads the environment: ``default_config_path`` takes the environment as an argum
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from abc import ABC, abstractmethod
@@ -293,8 +294,9 @@ def _refuse_misspelt(data: Mapping[str, Any], where: str) -> None:
             )
 
 
-def load_config(path: Path) -> Config:
-    """Read and parse the config file at ``path``."""
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and parse the config file at ``path`` (a path or a string)."""
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

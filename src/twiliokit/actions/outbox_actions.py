@@ -30,7 +30,7 @@ from twiliokit.actions.inputs import (
 )
 from twiliokit.actions.ledger_actions import ErrorCode, no_ledger_error
 from twiliokit.actions.outputs import Output
-from twiliokit.errors import ValidationError
+from twiliokit.errors import NotRecordedError
 from twiliokit.ledger.outbox_records import OutboxKind
 from twiliokit.phone import ALL_KINDS
 from twiliokit.redaction import shown_url
@@ -142,7 +142,7 @@ class SendIdInput(AgentInput):
 async def _item(store: OutboxStore, outbox_id: str) -> OutboxItem:
     item = await store.get_item(outbox_id)
     if item is None:
-        raise ValidationError(
+        raise NotRecordedError(
             f"no outbox item {outbox_id} in this ledger",
             field="outbox_id",
             hint="Check the id, and that this twiliokit uses the ledger the send was recorded "
@@ -299,7 +299,7 @@ class BatchOutput(Output):
 async def _progress(context: ActionContext, store: OutboxStore, batch_id: str) -> BatchOutput:
     progress = await store.batch_progress(batch_id, now=context.now())
     if progress is None:
-        raise ValidationError(
+        raise NotRecordedError(
             f"no bulk send {batch_id} in this ledger",
             field="batch_id",
             hint="Check the id, and that this twiliokit uses the ledger send_bulk recorded it "

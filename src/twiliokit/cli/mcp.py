@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from twiliokit.cli import output
-from twiliokit.cli.runner import BaseUrlOption, ConfigOption, ProfileOption
+from twiliokit.cli.runner import BaseUrlOption, ConfigOption, NoLedgerOption, ProfileOption
 from twiliokit.cli.service_config import (
     compliance_from,
     config_sections,
@@ -97,11 +97,12 @@ def mcp_command(
         str | None,
         typer.Option(
             "--db",
-            help="Ledger database URL, for conversation and status resources and send records. "
-            "Default: the SQLite ledger in the user data directory if it exists (as "
-            f"`twiliokit serve` fills it), else none. (env: {DATABASE_URL_ENV})",
+            help="Ledger database URL, for send records, opt-outs and the conversation and "
+            "status resources. Default: the SQLite ledger in the user data directory, as "
+            f"every command uses (created if missing). (env: {DATABASE_URL_ENV})",
         ),
     ] = None,
+    no_ledger: NoLedgerOption = False,
 ) -> None:
     """Serve twiliokit's actions as MCP tools over stdio (for Claude Desktop, Claude Code...).
 
@@ -126,8 +127,12 @@ def mcp_command(
         public = environ.get(PUBLIC_URL_ENV, "").strip() or (
             webhooks.get("public_url") if isinstance(webhooks, Mapping) else None
         )
-        ledger_url = db or environ.get(DATABASE_URL_ENV, "").strip() or None
-        if ledger_url is not None:  # a URL that cannot be a ledger stops here, as in serve
+        # "": the default SQLite ledger (open_ledger's form), as the other commands open it;
+        # None: no ledger at all (--no-ledger).
+        ledger_url: str | None = (
+            None if no_ledger else db or environ.get(DATABASE_URL_ENV, "").strip()
+        )
+        if ledger_url:  # a URL that cannot be a ledger stops here, as in serve
             from twiliokit.ledger.urls import resolve_ledger_url
 
             resolve_ledger_url(ledger_url)
@@ -192,14 +197,12 @@ async def _open_runtime(
     compliance: ComplianceSettings,
     public_url: str | None,
 ) -> AsyncIterator[AgentRuntime]:
-    """The ledger (if any) and the runtime over it, opened while the server already answers
-    (the ledger's SQLAlchemy and migrations take longer than an MCP client's first requests
-    should)."""
-    from twiliokit.ledger import default_ledger_path, open_ledger
+    """The ledger (``""``: the default one; ``None``: none) and the runtime over it, opened
+    while the server already answers (the ledger's SQLAlchemy and migrations take longer than
+    an MCP client's first requests should)."""
+    from twiliokit.ledger import open_ledger
     from twiliokit.server.runtime import open_runtime
 
-    if ledger_url is None and default_ledger_path().exists():
-        ledger_url = ""  # the default SQLite ledger: open_ledger's "" form
     async with contextlib.AsyncExitStack() as stack:
         ledger = None
         hooks = None

@@ -53,6 +53,7 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from twiliokit.errors import NotFoundError, NotRecordedError, TwiliokitError, ValidationError
 from twiliokit.redaction import masked
 from twiliokit.server.hint_words import for_surface
+from twiliokit.server.json_types import check_json_types
 from twiliokit.server.ledger_views import read_conversation, read_status_history, search_messages
 from twiliokit.server.mcp_front import ServerFacts
 
@@ -141,6 +142,25 @@ def create_mcp_server(
         value = runtime()
         return await value if inspect.isawaitable(value) else value
 
+    schemas: dict[str, dict[str, Any]] = {}
+
+    def typed(name: str, arguments: dict[str, Any]) -> None:
+        """The JSON types the HTTP API and `actions run` hold arguments to (``"limit": "20"``
+        is a string, not a number): an action's arguments are taken or refused alike on every
+        surface. An unknown tool is left to the call, which says so."""
+        action = catalogue.registry.resolve(name)
+        if action is None:
+            return
+        if action.name not in schemas:
+            from twiliokit.actions.schema import input_schema
+
+            schemas[action.name] = input_schema(action)
+        check_json_types(
+            arguments,
+            schemas[action.name],
+            hint=f"see `twiliokit actions schema {action.name}` for the arguments it takes",
+        )
+
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
@@ -151,6 +171,7 @@ def create_mcp_server(
     ) -> types.CallToolResult:
         running: AgentRuntime | None = None
         try:
+            typed(params.name, params.arguments or {})
             running = await current()
             outcome = await running.call(
                 params.name, params.arguments or {}, progress=_progress_reporter(ctx)

@@ -77,3 +77,27 @@ async def test_mcp_tools_record_and_report_a_batch(
         canceled = structured(await client.call_tool("cancel_send", {"outbox_id": first}))
         assert (canceled["canceled"], canceled["state"]) == (True, "canceled")
     assert count_messages(emulator) == 0
+
+
+@pytest.mark.parametrize(
+    ("action", "arguments", "field"),
+    [
+        ("get_send", {"outbox_id": "OB" + "0" * 32}, "outbox_id"),
+        ("cancel_send", {"outbox_id": "OB" + "0" * 32}, "outbox_id"),
+        ("get_batch", {"batch_id": "BT" + "0" * 32}, "batch_id"),
+    ],
+)
+def test_an_id_the_ledger_does_not_hold_is_a_404(
+    serve: Callable[..., str],  # noqa: F811 (the fixture imported above)
+    action: str,
+    arguments: dict[str, str],
+    field: str,
+) -> None:
+    """A well-formed outbox or batch id the ledger has no record of is a 404 not_found naming
+    the argument, as an unknown message is (not a 400: the input was fine)."""
+    url = serve()
+    response = httpx.post(f"{url}/v1/actions/{action}", json=arguments, headers=AUTH)
+    assert response.status_code == 404, response.text
+    error = response.json()["error"]
+    assert (error["type"], error["field"], error["status"]) == ("not_found", field, None)
+    assert "in this ledger" in error["message"]

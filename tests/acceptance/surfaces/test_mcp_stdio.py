@@ -143,3 +143,49 @@ def test_credentials_are_never_arguments(emulator: RunningEmulator, tmp_path: Pa
     assert missing.returncode == 2
     assert missing.stdout == ""
     assert missing.stderr.startswith("error:")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        (
+            "send_sms",
+            {"to": TO, "body": "x", "media_urls": "https://example.com/a.jpg"},
+            "'media_urls' must be an array or null, not a string",
+        ),
+        ("list_messages", {"limit": "2"}, "'limit' must be a whole number, not a string"),
+    ],
+    ids=["string-for-a-list", "string-for-a-number"],
+)
+async def test_json_types_are_held_as_over_http(
+    mcp_server: McpServer,
+    emulator: RunningEmulator,
+    tool: str,
+    arguments: dict[str, object],
+    message: str,
+) -> None:
+    """A tool call whose argument has the wrong JSON type is refused as the HTTP API and
+    `actions run` refuse it (not coerced), and nothing is sent."""
+    async with Client(mcp_server()) as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error is True
+    error = structured(result)["error"]
+    assert error["message"].startswith(message), error
+    assert "tools/list" in error["hint"]
+    assert count_messages(emulator) == 0
+
+
+async def test_without_db_sends_are_recorded_in_the_default_ledger(
+    mcp_server: McpServer, tmp_path: Path
+) -> None:
+    """`twiliokit mcp` with no --db opens the default SQLite ledger (created, as every command
+    does), so a send is recorded and readable; with --no-ledger nothing is."""
+    async with Client(mcp_server()) as client:
+        sent = structured(await client.call_tool("send_sms", {"to": TO, "body": "kept"}))
+        found = structured(await client.call_tool("search_ledger", {"contact": TO}))
+    assert [m["sid"] for m in found["messages"]] == [sent["sid"]]
+    assert (tmp_path / "data" / "twiliokit" / "ledger.sqlite3").exists()
+    async with Client(mcp_server("--no-ledger")) as client:
+        refused = await client.call_tool("search_ledger", {"contact": TO})
+    assert refused.is_error is True
+    assert structured(refused)["error"]["type"] == "configuration_error"
