@@ -32,6 +32,7 @@ import inspect
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import (
     AsyncIterable,
@@ -42,7 +43,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
 import mcp_types as types
@@ -369,17 +370,71 @@ class _Unowned(io.TextIOWrapper):
 
 class _ReplayedInput:
     """The client's input as the SDK reads it: the lines :mod:`twiliokit.server.mcp_front` took
-    (``initialize`` first), then the rest of stdin."""
+    (``initialize`` first), then the rest of stdin; a line the SDK could not read is answered
+    here (:func:`unreadable_answer`) and not passed on: the SDK drops it without a word, and
+    the client would wait for its answer for good."""
 
-    def __init__(self, replay: list[bytes], rest: AsyncIterable[str]) -> None:
+    def __init__(self, replay: list[bytes], rest: AsyncIterable[str], out: Any) -> None:
         self._replay = replay
         self._rest = rest
+        self._out = out
 
     async def __aiter__(self) -> AsyncIterator[str]:
+        async for line in self._lines():
+            answer = unreadable_answer(line)
+            if answer is None:
+                yield line
+            elif answer:
+                await self._out.write(answer + "\n")
+                await self._out.flush()
+
+    async def _lines(self) -> AsyncIterator[str]:
         for taken in self._replay:
             yield taken.decode("utf-8", "replace")
         async for line in self._rest:
             yield line
+
+
+#: The id of a request that is not valid JSON, read as well as it can be.
+_SEEN_ID: Final = re.compile(r'"id"\s*:\s*(-?\d{1,18}|"[^"\\]{0,200}")')
+
+
+def unreadable_answer(line: str) -> str | None:
+    """``None`` when ``line`` is a JSON-RPC message the SDK reads; else the error answer to
+    send for it (JSON-RPC's parse error or invalid request, with the request's id when it has
+    one), or ``""`` for a notification, which gets no answer."""
+    if not line.strip():
+        return ""
+    try:
+        types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+    except ValueError:
+        pass
+    else:
+        return None
+    try:
+        message = json.loads(line)
+    except ValueError:
+        # Answered with the id it seems to carry, if any: null would leave the client waiting.
+        seen = _SEEN_ID.search(line)
+        request_id = None if seen is None else json.loads(seen.group(1))
+        return _error_line(request_id, -32700, "the message is not valid JSON")
+    if not isinstance(message, dict):
+        return _error_line(None, -32600, "the message is not a JSON-RPC object")
+    if "id" not in message:
+        return ""
+    request_id = message["id"] if isinstance(message["id"], str | int) else None
+    try:
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        why = "a string in it holds an unpaired surrogate (such as \\ud800), which is not text"
+        return _error_line(request_id, -32600, why)
+    return _error_line(request_id, -32600, "the message is not a valid JSON-RPC request")
+
+
+def _error_line(request_id: str | int | None, code: int, message: str) -> str:
+    return json.dumps(
+        {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+    )
 
 
 class _AnsweredOutput:
@@ -411,7 +466,5 @@ def _handed_over(handshake: Handshake) -> tuple[Any, Any]:
 
     stdin = anyio.wrap_file(_Unowned(sys.stdin.buffer, encoding="utf-8", errors="replace"))
     stdout = anyio.wrap_file(_Unowned(sys.stdout.buffer, encoding="utf-8"))
-    return (
-        _ReplayedInput(handshake.replay, stdin),
-        _AnsweredOutput(handshake.initialize_id, stdout),
-    )
+    out = _AnsweredOutput(handshake.initialize_id, stdout)
+    return _ReplayedInput(handshake.replay, stdin, out), out

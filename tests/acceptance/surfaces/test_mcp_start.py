@@ -51,7 +51,7 @@ def _exchange(env: dict[str, str], *args: str, lines: bytes) -> list[dict[str, A
     Input stays open until then, as with a real client: a server whose client has gone may
     drop a call still running, and closing at once made the last answer a race.
     """
-    expected = sum(1 for line in lines.splitlines() if "id" in json.loads(line))
+    expected = sum(1 for line in lines.splitlines() if b'"id"' in line)
     with (
         tempfile.TemporaryFile() as stderr,
         subprocess.Popen(
@@ -200,3 +200,27 @@ async def test_idempotent_replay_is_marked_in_the_result(
     assert "idempotent_replayed" not in structured(first)
     assert "idempotent_replayed" not in structured(other)
     assert count_messages(emulator) == 2
+
+
+def test_a_request_the_server_cannot_read_is_answered_not_dropped(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """A request that is not valid JSON, or holds a string that is not text (an unpaired
+    surrogate, as a model can write), gets an error answer with its id, so the client does
+    not wait for good; the next request is answered as usual and nothing was sent."""
+    env = emulator_environment(emulator, tmp_path)
+    broken = b'{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {bad json\n'
+    surrogate = _request(
+        3, "tools/call", {"name": "send_sms", "arguments": {"to": "+14155552671", "body": "x"}}
+    ).replace(b'"x"', b'"\\ud800"')
+    answers = _exchange(
+        env,
+        "--no-ledger",
+        lines=_INITIALIZE + _INITIALIZED + broken + surrogate + _request(4, "tools/list"),
+    )
+    by_id = {answer["id"]: answer for answer in answers}
+    assert by_id[2]["error"] == {"code": -32700, "message": "the message is not valid JSON"}
+    assert by_id[3]["error"]["code"] == -32600
+    assert "unpaired surrogate" in by_id[3]["error"]["message"]
+    assert len(by_id[4]["result"]["tools"]) > 20
+    assert count_messages(emulator) == 0
