@@ -230,8 +230,8 @@ def _allowed(address: Address, allow: frozenset[str], field: str) -> Address:
     if address.kind == "alphanumeric":
         message = f"'{field}' is not a valid phone number: {address.raw!r}."
         hint = (
-            f"Give a phone number in E.164 format such as {_E164_EXAMPLE}. (Letters make it "
-            "read as an alphanumeric sender ID, which can only be the sender, 'from'.)"
+            f"Give a phone number in E.164 format such as {_E164_EXAMPLE}: letters make it "
+            "read as an alphanumeric sender ID, which only the sender, 'from', can be."
         )
     else:
         message = f"'{field}' cannot be a {kind}: {address.raw!r}."

@@ -36,6 +36,8 @@ _WANTED = {
     "date_parsing": "a day such as 2026-12-06",
     "url_parsing": "a URL",
     "url_type": "a URL",
+    "finite_number": "a finite number (not NaN or infinity)",
+    "string_unicode": "text (it holds an unpaired surrogate such as \\ud800, which is not text)",
 }
 
 

@@ -65,7 +65,7 @@ def test_alphanumeric_refused_as_recipient() -> None:
     assert caught.value.field == "to"
     assert caught.value.hint is not None
     assert caught.value.hint.startswith("Give a phone number in E.164 format such as")
-    assert "can only be the sender, 'from'" in caught.value.hint
+    assert "which only the sender, 'from', can be." in caught.value.hint
 
 
 def test_invalid_number_message_names_field_and_fix() -> None:

@@ -132,7 +132,7 @@ def _answer(
 
     if held.action != request.action or held.fingerprint != request.fingerprint:
         raise TwiliokitValidationError(
-            f"idempotency_key {request.key!r} was used at {held.created_at:%Y-%m-%d %H:%M:%S}Z "
+            f"idempotency_key {request.key!r} was used at {held.created_at:%Y-%m-%dT%H:%M:%S}Z "
             f"for a different request ({held.action} with other arguments, or from another "
             "account)",
             field=FIELD,

@@ -104,8 +104,9 @@ def split_envelope(
             )
         unknown = set(name_or_envelope) - {"action", "arguments"}
         if unknown:
+            named = ", ".join(f"'{key}'" for key in sorted(unknown))
             raise ValidationError(
-                f"unexpected keys {sorted(unknown)} in the request",
+                f"the request takes only 'action' and 'arguments', not {named}",
                 field=sorted(unknown)[0],
                 hint='the request is {"action": NAME, "arguments": {...}}',
             )

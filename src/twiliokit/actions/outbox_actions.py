@@ -56,8 +56,12 @@ __all__ = [
 ]
 
 GROUP = "outbox"
-OutboxId = Annotated[str, Sid(("OB",), "an outbox item", "the outbox_id of a send, or list_outbox")]
-BatchId = Annotated[str, Sid(("BT",), "a bulk send (batch)", "the batch_id send_bulk returned")]
+OutboxId = Annotated[
+    str, Sid(("OB",), "an outbox item", "what a send answered (its outbox id), or list_outbox")
+]
+BatchId = Annotated[
+    str, Sid(("BT",), "a bulk send (batch)", "what send_bulk answered (its batch id)")
+]
 StateName = Annotated[
     str,
     Field(
@@ -122,9 +126,10 @@ class OutboxItemOutput(Output):
 
 
 def _shown_request(item: OutboxItem) -> dict[str, Any]:
-    """What the item sends, as shown: a forward's URL without its user info or query (either
-    can carry a password or a capability key)."""
-    request = dict(item.request)
+    """What the item sends, as shown: ``from`` as every output names it (not ``from_``), and
+    a forward's URL without its user info or query (either can carry a password or a
+    capability key)."""
+    request = {"from" if key == "from_" else key: value for key, value in item.request.items()}
     if item.kind == OutboxKind.FORWARD and isinstance(request.get("url"), str):
         request["url"] = shown_url(request["url"])
     return request

@@ -6,7 +6,7 @@ Every command that works inside a Verify Service takes ``--service-sid`` (or the
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
@@ -160,10 +160,7 @@ def verify_check(
     result = execute("check_verification", arguments, common, show=output.show_record)
     if not result.get("approved"):
         if not common.as_json:
-            typer.echo(
-                f"not approved: the code does not match (status {result.get('status')}).",
-                err=True,
-            )
+            typer.echo(f"not approved: {_why_not(result.get('status'))}.", err=True)
         raise typer.Exit(output.EXIT_NEGATIVE)
 
 
@@ -397,3 +394,18 @@ webhooks_app.command("delete")(
         (_sid("webhook_sid", "The webhook (YW...)."),),
     )
 )
+
+
+#: Why a check was not approved, by the verification's status (Twilio's ``status`` values).
+_NOT_APPROVED: Final = {
+    "pending": "the code does not match (the verification is still pending)",
+    "max_attempts_reached": "too many wrong codes: this verification takes no more checks "
+    "(start a new one)",
+    "canceled": "the verification was canceled (start a new one)",
+    "expired": "the verification expired (start a new one)",
+}
+
+
+def _why_not(status: object) -> str:
+    """Why a check came back not approved, in words (status ``pending``: a wrong code)."""
+    return _NOT_APPROVED.get(str(status), f"the verification is {status}")

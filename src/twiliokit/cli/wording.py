@@ -21,7 +21,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from twiliokit.errors import TwiliokitError, UnknownOutcomeError
 from twiliokit.problem_words import number_words, plain_problem, range_words
@@ -131,7 +131,13 @@ def sentence(text: str) -> str:
     return f"{text}."
 
 
+#: The index of one item of a list argument in a field's path: ``.0`` in ``fields.0``.
+_ITEM: Final = re.compile(r"(?:\.\d+)+$")
+
+
 def _flag_for(field: str, flags: Mapping[str, str]) -> str | None:
+    # One value of a repeatable flag (``fields.0``, ``media_urls.1``): the flag itself.
+    field = _ITEM.sub("", field)
     if field in flags:
         return flags[field]
     # A list argument is named in the plural (media_urls), its repeatable flag in the
@@ -157,7 +163,7 @@ def _rewrite(text: str, flags: Mapping[str, str]) -> str:
     # argument names: only the text around such a list is rewritten. "exactly one of 'say',
     # 'twiml' or 'url'" lists arguments, which are.
     text = "".join(
-        part if index % 2 else re.sub(r"'([a-z][a-z0-9_]*)'", quoted, part)
+        part if index % 2 else re.sub(r"'([a-z][a-z0-9_]*(?:\.\d+)*)'", quoted, part)
         for index, part in enumerate(re.split(r"((?<!exactly )\bone of [^;]*)", text))
     )
     commands = "|".join(sorted(ACTION_COMMANDS, key=len, reverse=True))

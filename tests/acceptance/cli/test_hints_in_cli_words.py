@@ -8,6 +8,7 @@ Every case runs the installed `twiliokit` as a subprocess.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -287,3 +288,49 @@ def test_vault_set_refuses_a_secret_on_the_command_line_without_repeating_it(
     assert not vault.exists()
     usage = _twiliokit(tmp_path, "vault", "set", "--help").stdout
     assert re.search(r"Usage: twiliokit vault set \[OPTIONS\] \{NAME\} *\n", usage), usage
+
+
+def test_one_value_of_a_repeatable_flag_is_named_by_the_flag(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """A bad value of a repeatable flag (`lookup --field bogus`) is named as the flag, in the
+    message and as `flag` in the JSON error, never as the argument's path (fields.0)."""
+    done = _twiliokit(
+        tmp_path,
+        "lookup",
+        "+14155550199",
+        "--field",
+        "bogus",
+        "--json",
+        env=_emulator_env(emulator),
+    )
+    assert done.returncode == 2, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["message"].startswith("--field must be one of 'line_type_intelligence'")
+    assert error["flag"] == "--field"
+    assert "fields.0" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["outbox", "get", "nope"],
+            "Hint: Get one from what a send answered (its outbox id), or `twiliokit outbox list`.",
+        ),
+        (
+            ["sms", "send", "abc", "hi"],
+            "letters make it read as an alphanumeric sender ID, which only the sender, --from, "
+            "can be.\n",
+        ),
+    ],
+    ids=["outbox-id-hint", "letters-as-recipient"],
+)
+def test_hints_read_as_sentences(
+    tmp_path: Path, emulator: RunningEmulator, argv: list[str], expected: str
+) -> None:
+    """Hints name what a user has in hand (a send's answer), and end with one full stop."""
+    done = _twiliokit(tmp_path, *argv, "--no-ledger", env=_emulator_env(emulator))
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr, done.stderr
+    assert "OUTBOX_ID of" not in done.stderr

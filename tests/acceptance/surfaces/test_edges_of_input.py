@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +181,35 @@ def test_a_contact_with_letters_is_told_to_be_a_phone_number(url: str) -> None:
     IDs are for senders."""
     error = _error(httpx.get(f"{url}/v1/conversations/notanumber", headers=AUTH))
     assert error["hint"].startswith("Give a phone number in E.164 format")
+
+
+def test_a_string_that_is_not_text_is_named_in_words(url: str) -> None:
+    """A body whose string holds an unpaired surrogate (\\ud800) is a 400 saying the argument
+    must be text, in our words, not pydantic's."""
+    body = '{"to": "+14155552671", "body": "a\\ud800"}'
+    headers = {**AUTH, "Content-Type": "application/json"}
+    error = _error(httpx.post(f"{url}/v1/actions/send_sms", content=body, headers=headers))
+    assert error["field"] == "body"
+    assert error["message"].startswith("'body' must be text (it holds an unpaired surrogate")
+    assert "input should" not in error["message"].lower()
+
+
+def test_an_envelope_with_extra_keys_names_them_in_words(url: str) -> None:
+    """POST /v1/actions with keys besides action and arguments names them, not as a Python
+    list."""
+    envelope = {"action": "list_messages", "arguments": {}, "extra": 1}
+    error = _error(httpx.post(f"{url}/v1/actions", json=envelope, headers=AUTH))
+    assert error["message"] == "the request takes only 'action' and 'arguments', not 'extra'"
+    assert error["field"] == "extra"
+
+
+def test_outbox_items_show_from_as_every_output_does(url: str) -> None:
+    """A scheduled send's outbox item shows its sender as "from" in request, not "from_"."""
+    later = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    arguments = {"to": "+14155552671", "body": "later", "send_at": later}
+    sent = httpx.post(f"{url}/v1/actions/send_sms", json=arguments, headers=AUTH)
+    assert sent.status_code == 200, sent.text
+    one = {"outbox_id": sent.json()["outbox_id"]}
+    item = httpx.post(f"{url}/v1/actions/get_send", json=one, headers=AUTH).json()
+    assert "from_" not in item["request"]
+    assert item["request"]["from"] == sent.json()["from"]
