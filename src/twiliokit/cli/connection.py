@@ -13,9 +13,10 @@ import typer
 
 from twiliokit.cli.output import fail
 from twiliokit.cli.vault import open_vault
-from twiliokit.config_file import CONFIG_ENV, PROFILE_ENV
+from twiliokit.config_file import CONFIG_ENV, PROFILE_ENV, default_config_path
 from twiliokit.connections import ENV_VARS, Connection, resolve_connection_with_sources
 from twiliokit.errors import TwiliokitError
+from twiliokit.private_files import readable_by_others
 from twiliokit.vault import Vault
 
 __all__ = ["connection_app", "resolve_for_cli"]
@@ -27,6 +28,8 @@ connection_app = typer.Typer(
 )
 
 _BASE_URL_ENV = ENV_VARS["base_url"]
+#: Connection fields that are secrets (a config file holding one should be private).
+_SECRET_FIELDS = ("auth_token", "api_key_secret")
 
 
 def resolve_for_cli(
@@ -44,7 +47,7 @@ def resolve_for_cli(
     def vault() -> Vault:
         return open_vault(None, None, environ=environ)
 
-    return resolve_connection_with_sources(
+    connection, sources = resolve_connection_with_sources(
         environ=environ,
         config_path=config,
         profile=profile,
@@ -52,6 +55,27 @@ def resolve_for_cli(
         overrides={"base_url": base_url},
         overrides_source="command-line option",
     )
+    _warn_if_others_can_read(config or default_config_path(environ), sources)
+    return connection, sources
+
+
+def _warn_if_others_can_read(path: Path, sources: Mapping[str, str]) -> None:
+    """Warn on stderr when the config file gave a secret in plain text and other users can
+    read it (a warning, not a refusal: the file may be shared on purpose, and refusing would
+    stop every command of someone who upgrades)."""
+    given = f"config {path} "
+    if not any(sources.get(field, "").startswith(given) for field in _SECRET_FIELDS):
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if readable_by_others(mode):
+        typer.echo(
+            f"warning: {path} holds a Twilio secret in plain text and other users can read "
+            f"it; run `chmod 600 {path}`, or keep the secret in the vault (docs/connections.md).",
+            err=True,
+        )
 
 
 @connection_app.command("show")

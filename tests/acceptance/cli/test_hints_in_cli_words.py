@@ -334,3 +334,26 @@ def test_hints_read_as_sentences(
     assert done.returncode == 2, done.stderr
     assert expected in done.stderr, done.stderr
     assert "OUTBOX_ID of" not in done.stderr
+
+
+def test_a_config_file_others_can_read_with_a_secret_in_it_is_warned_of(tmp_path: Path) -> None:
+    """A config file holding the auth token in plain text that other users can read gets a
+    warning on stderr saying how to fix it; once 0600, none."""
+    config = tmp_path / "config.toml"
+    token = "0123456789abcdef" * 2
+    config.write_text(
+        f'[profiles.default]\naccount_sid = "{_SID}"\nauth_token = "{token}"\n', encoding="utf-8"
+    )
+    config.chmod(0o644)
+    env = {"TWILIOKIT_CONFIG": str(config)}
+    shared = _twiliokit(tmp_path, "connection", "show", env=env)
+    assert shared.returncode == 0, shared.stderr
+    assert f"warning: {config} holds a Twilio secret in plain text and other users" in (
+        shared.stderr
+    )
+    assert f"chmod 600 {config}" in shared.stderr
+    assert token not in shared.stdout + shared.stderr
+    config.chmod(0o600)
+    private = _twiliokit(tmp_path, "connection", "show", env=env)
+    assert private.returncode == 0, private.stderr
+    assert "warning" not in private.stderr
