@@ -52,18 +52,24 @@ def test_set_get_list_delete_round_trip_hides_the_secret(env: dict[str, str]) ->
 
 
 def test_set_has_no_way_to_take_the_secret_from_argv(env: dict[str, str]) -> None:
-    """`vault set` takes only NAME positionally, and an extra argument is refused, not stored."""
+    """`vault set` offers only NAME positionally, and an extra argument (a secret typed on the
+    command line) is refused without being repeated, and not stored."""
     command = typer.main.get_command(app)
     vault_group = command.commands["vault"]  # type: ignore[attr-defined]
     set_command = vault_group.commands["set"]
-    positional = [p.name for p in set_command.params if p.param_type_name == "argument"]
+    positional = [
+        p.name
+        for p in set_command.params
+        if p.param_type_name == "argument" and not getattr(p, "hidden", False)
+    ]
     options = {opt for p in set_command.params for opt in getattr(p, "opts", [])}
     assert positional == ["name"]
     assert not {o for o in options if re.search("secret|value|token|passphrase|password", o)}
 
     result = CliRunner().invoke(app, ["vault", "set", "tok", SECRET], input="", env=env)
     assert result.exit_code == 2
-    assert "unexpected extra argument" in result.output
+    assert "does not take the secret on the command line" in result.output
+    assert SECRET not in result.output
     assert not Path(env["TWILIOKIT_VAULT"]).exists()
 
 

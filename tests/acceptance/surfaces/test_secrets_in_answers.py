@@ -141,6 +141,11 @@ async def test_forward_url_secrets_stay_out_of_the_outbox_views(
         async with httpx.AsyncClient(base_url=url) as http:
             posted = await http.post(path, content=urlencode(params), headers=headers)
             assert posted.status_code == 200, posted.text
+    # The forward is recorded in the outbox by the time the service has stopped (its write
+    # runs beside the answer, and a clean shutdown waits for it); read it from a new one.
+    reader = service_settings(emulator, ledger, TOKEN)
+    with serve_in_thread(create_service_app(reader)) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
             listed = await http.post("/v1/actions/list_outbox", json={}, headers=AUTH)
             assert listed.status_code == 200, listed.text
             [item] = [i for i in listed.json()["items"] if i["kind"] == "forward"]

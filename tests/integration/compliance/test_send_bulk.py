@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.compliance.conftest import SENDER, SQL_KINDS, WHATSAPP_SENDER, Harness
 from twiliokit.compliance import ComplianceSettings, QuietHours
-from twiliokit.errors import ConfigurationError, ValidationError
+from twiliokit.errors import ConfigurationError, NotRecordedError, ValidationError
 from twiliokit.ledger.outbox_records import OutboxItem, OutboxQuery, OutboxState
 from twiliokit.ledger.records import (
     Direction,
@@ -185,7 +185,7 @@ async def test_get_send_list_and_cancel_one_item(harness: Harness) -> None:
     assert (await harness.run("cancel_send", {"outbox_id": first}))["canceled"] is True
     again = await harness.run("cancel_send", {"outbox_id": first})
     assert (again["canceled"], again["state"]) == (False, "canceled")
-    with pytest.raises(ValidationError) as missing:
+    with pytest.raises(NotRecordedError) as missing:
         await harness.run("get_send", {"outbox_id": "OB" + "0" * 32})
     assert missing.value.field == "outbox_id"
 
