@@ -56,12 +56,8 @@ __all__ = [
 ]
 
 GROUP = "outbox"
-OutboxId = Annotated[
-    str, Sid(("OB",), "an outbox item", "what a send answered (its outbox id), or list_outbox")
-]
-BatchId = Annotated[
-    str, Sid(("BT",), "a bulk send (batch)", "what send_bulk answered (its batch id)")
-]
+OutboxId = Annotated[str, Sid(("OB",), "an outbox item", "a send's answer, or list_outbox")]
+BatchId = Annotated[str, Sid(("BT",), "a bulk send (batch)", "what send_bulk answered")]
 StateName = Annotated[
     str,
     Field(

@@ -316,7 +316,7 @@ def test_one_value_of_a_repeatable_flag_is_named_by_the_flag(
     [
         (
             ["outbox", "get", "nope"],
-            "Hint: Get one from what a send answered (its outbox id), or `twiliokit outbox list`.",
+            "Hint: Get one from a send's answer, or `twiliokit outbox list`.",
         ),
         (
             ["sms", "send", "abc", "hi"],
