@@ -132,11 +132,14 @@ def create_mcp_server(
     catalogue: GuardedCatalogue,
     runtime: Callable[[], AgentRuntime | Awaitable[AgentRuntime]],
     tools: Sequence[dict[str, Any]] | None = None,
+    *,
+    secrets: Sequence[str] = (),
 ) -> Server[Any]:
     """The low-level MCP server over ``catalogue``; ``runtime()`` gives the runtime, or an
     awaitable of it (called per request, so the server can be built, and answer
     ``initialize`` and ``tools/list``, before the runtime is open). ``tools``: the tool
-    definitions, if the caller has them (see :func:`list_tools`)."""
+    definitions, if the caller has them (see :func:`list_tools`). ``secrets``: masked in
+    error results besides the connection's own (the service's API token)."""
     listed = list_tools(catalogue, tools)
 
     async def current() -> AgentRuntime:
@@ -178,8 +181,8 @@ def create_mcp_server(
                 params.name, params.arguments or {}, progress=_progress_reporter(ctx)
             )
         except TwiliokitError as exc:
-            known = () if running is None else running.context.connection.secret_values()
-            return error_result(exc, secrets=known)
+            known = [] if running is None else running.context.connection.secret_values()
+            return error_result(exc, secrets=[*secrets, *known])
         except Exception:
             # A bug, not bad input: log it (the CLI's log handler masks secrets) and give the
             # model an error object rather than a protocol error or a traceback.

@@ -186,7 +186,7 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
 
         loopback = settings.host in _LOOPBACK
         manager = StreamableHTTPSessionManager(
-            app=create_mcp_server(catalogue, holder),
+            app=create_mcp_server(catalogue, holder, secrets=[settings.api_token]),
             stateless=settings.mcp_stateless,
             security_settings=TransportSecuritySettings(
                 enable_dns_rebinding_protection=loopback,

@@ -112,3 +112,13 @@ async def test_http_api_and_mcp_share_one_ledger(service_url: str) -> None:
         status = await client.read_resource(f"twiliokit://messages/{sent['sid']}/status")
     timeline = json.loads(status.contents[0].text)  # type: ignore[union-attr]
     assert (timeline["recorded"], timeline["status"]) == (True, "queued")
+
+
+async def test_mcp_errors_mask_the_api_token_given_in_the_wrong_field(service_url: str) -> None:
+    """Over /mcp, the service's API token given as "from" comes back masked in the error."""
+    async with mcp_client(service_url) as client:
+        result = await client.call_tool("send_sms", {"to": TO, "body": "hi", "from": TOKEN})
+    assert result.is_error is True
+    document = structured(result)
+    assert TOKEN not in json.dumps(document)
+    assert "'from' is not a valid phone number" in document["error"]["message"]
