@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["json_kind", "number_words", "plain_problem", "range_words"]
+__all__ = ["BOUND_WORDS", "json_kind", "number_words", "plain_problem", "range_words"]
 
 #: pydantic error types whose whole meaning is "wrong type", and how to say what is wanted.
 _WANTED = {
@@ -38,6 +38,15 @@ _WANTED = {
     "url_type": "a URL",
     "finite_number": "a finite number (not NaN or infinity)",
     "string_unicode": "text (it holds an unpaired surrogate such as \\ud800, which is not text)",
+}
+
+
+#: pydantic's range errors: how to say the bound, and the key its value has in ``ctx``.
+BOUND_WORDS: Final[Mapping[str, tuple[str, str]]] = {
+    "greater_than_equal": ("at least", "ge"),
+    "less_than_equal": ("at most", "le"),
+    "greater_than": ("more than", "gt"),
+    "less_than": ("less than", "lt"),
 }
 
 
@@ -88,16 +97,10 @@ def plain_problem(error: Mapping[str, Any]) -> str:
     """``must be at most 1000``, ``is required``...: one pydantic error entry in words."""
     kind = str(error.get("type", ""))
     context: Mapping[str, Any] = error.get("ctx") or {}
-    bounds = {
-        "greater_than_equal": ("at least", "ge"),
-        "less_than_equal": ("at most", "le"),
-        "greater_than": ("more than", "gt"),
-        "less_than": ("less than", "lt"),
-    }
     if kind in _WANTED:
         return f"must be {_WANTED[kind]}"
-    if kind in bounds:
-        words, key = bounds[kind]
+    if kind in BOUND_WORDS:
+        words, key = BOUND_WORDS[kind]
         return f"must be {words} {number_words(context.get(key))}"
     if kind in {"enum", "literal_error"}:
         return f"must be one of {context.get('expected', 'the documented values')}"

@@ -24,17 +24,21 @@ def test_a_spreadsheet_export_is_read_with_line_numbers(tmp_path: Path) -> None:
     assert contacts.lines == [2, 4]
 
 
+def _no_value(row: int, name: str) -> ValidationError:
+    """send_bulk's error for a recipient without a value for ``{name}``."""
+    return ValidationError(
+        f"'recipients[{row}]' has no value for {{{name}}}, which the message uses",
+        field=f"recipients[{row}].variables.{name}",
+        hint="...",
+    )
+
+
 def test_errors_about_a_row_name_its_line_and_column(tmp_path: Path) -> None:
     """recipients[1].variables.first_name becomes line 4, column first_name; rows become lines."""
     path = tmp_path / "contacts.csv"
     path.write_text("phone,first_name\n+14155550101,Ada\n\n+14155550102,\n", encoding="utf-8")
     contacts = read_contacts(path)
-    error = ValidationError(
-        "'recipients[1]' has no value for {first_name}, which the message uses",
-        field="recipients[1].variables.first_name",
-        hint="...",
-    )
-    said = in_file_terms(error, contacts)
+    said = in_file_terms(_no_value(1, "first_name"), contacts)
     assert said.message == (
         "contacts.csv line 4, column first_name: this row has no value for {first_name}, "
         "which the message uses"
@@ -57,12 +61,7 @@ def test_a_variable_no_column_gives_names_the_file_and_its_columns(tmp_path: Pat
     path = tmp_path / "contacts.csv"
     path.write_text("phone, first_name\n+14155550101,Ada\n", encoding="utf-8")
     contacts = read_contacts(path)
-    error = ValidationError(
-        "'recipients[0]' has no value for {last_name}, which the message uses",
-        field="recipients[0].variables.last_name",
-        hint="...",
-    )
-    said = in_file_terms(error, contacts)
+    said = in_file_terms(_no_value(0, "last_name"), contacts)
     assert said.message == (
         "contacts.csv has no column last_name, which the message uses as {last_name} (its "
         "columns: phone, first_name)"

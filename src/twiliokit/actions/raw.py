@@ -292,14 +292,19 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_scrub(item, secrets) for item in value]
     if isinstance(value, str):
-        return redact(mask_fields(value), secrets)
+        return _scrub_text(value, secrets)
     return value
 
 
+def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` (JSON or XML, or any text) with secret-named fields and known secrets masked."""
+    return redact(mask_fields(text), secrets)
+
+
 def _scrub_bytes(data: bytes, secrets: tuple[str, ...]) -> bytes:
-    """``data`` with what :func:`_scrub` masks in text masked, every other byte as it was
-    (bytes that are not UTF-8 go through as they came: ``surrogateescape``)."""
-    text = redact(mask_fields(data.decode("utf-8", errors="surrogateescape")), secrets)
+    """``data`` scrubbed as text, every other byte as it was (bytes that are not UTF-8 go
+    through as they came: ``surrogateescape``)."""
+    text = _scrub_text(data.decode("utf-8", errors="surrogateescape"), secrets)
     return text.encode("utf-8", errors="surrogateescape")
 
 

@@ -216,16 +216,11 @@ def _check_json_types(name: str, arguments: dict[str, Any]) -> None:
     not a number): the same arguments are taken or refused on every surface. An unknown
     action is left to the run, which suggests close names."""
     from twiliokit.actions import catalogue
-    from twiliokit.actions.schema import input_schema
-    from twiliokit.server.json_types import check_json_types
+    from twiliokit.server.json_types import check_argument_types
 
     action = catalogue().resolve(name)
     if action is not None:
-        check_json_types(
-            arguments,
-            input_schema(action),
-            hint=f"see `twiliokit actions schema {action.name}` for the arguments it takes",
-        )
+        check_argument_types(action, arguments)
 
 
 @actions_app.command("run")

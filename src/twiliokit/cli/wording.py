@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from twiliokit.errors import TwiliokitError, UnknownOutcomeError
-from twiliokit.problem_words import number_words, plain_problem, range_words
+from twiliokit.problem_words import BOUND_WORDS, number_words, plain_problem, range_words
 
 __all__ = [
     "ACTION_COMMANDS",
@@ -192,13 +192,6 @@ def _rewrite(text: str, flags: Mapping[str, str]) -> str:
 _NOT_A_NUMBER = frozenset(
     {"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type"}
 )
-#: ... and those that mean "a number, out of range": their words and their bound's key.
-_OUT_OF_RANGE = {
-    "greater_than_equal": ("at least", "ge"),
-    "less_than_equal": ("at most", "le"),
-    "greater_than": ("more than", "gt"),
-    "less_than": ("less than", "lt"),
-}
 
 
 def _finite(text: str) -> bool:
@@ -221,12 +214,12 @@ def option_problem(
     shown = f", not {given!r}" if isinstance(given, str) else ""
     if kind in _NOT_A_NUMBER:
         return f"{flag} {plain_problem(error)}{shown}"
-    if kind not in _OUT_OF_RANGE:
+    if kind not in BOUND_WORDS:
         return f"{flag} {plain_problem(error)}"
     if low is not None and high is not None:
         wanted = range_words(low, high) or ""
     else:
-        words, key = _OUT_OF_RANGE[kind]
+        words, key = BOUND_WORDS[kind]
         wanted = f"{words} {number_words((error.get('ctx') or {})[key])}"
     if isinstance(given, str) and not _finite(given):
         # nan is not "over 1000", nor inf a number: say that a number is wanted.

@@ -15,14 +15,25 @@ action's clearer one. Pure, no I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twiliokit.errors import ValidationError
 from twiliokit.problem_words import json_kind
 
-__all__ = ["MAX_DEPTH", "TypeMismatch", "check_json_types", "too_deep", "type_mismatch"]
+if TYPE_CHECKING:
+    from twiliokit.actions.registry import Action
+
+__all__ = [
+    "MAX_DEPTH",
+    "TypeMismatch",
+    "check_argument_types",
+    "check_json_types",
+    "too_deep",
+    "type_mismatch",
+]
 
 #: The deepest nesting of arrays and objects taken in arguments: theirs is a few levels
 #: (``content_variables``, ``buckets``); far deeper only exhausts a recursive reader.
@@ -79,6 +90,29 @@ def check_json_types(
         raise ValidationError(
             f"'{field}' must be {mismatch.expected}, not {mismatch.given}", field=field, hint=hint
         )
+
+
+def check_argument_types(
+    action: Action[Any, Any],
+    arguments: Mapping[str, Any],
+    *,
+    hint: str | None = None,
+    within: str = "",
+) -> None:
+    """:func:`check_json_types` against ``action``'s input schema (built once per action),
+    so that the HTTP API, MCP and ``actions run`` take or refuse the same arguments. ``hint``
+    says where the schema is; by default the command line's pointer, which each surface
+    words its own way (``twiliokit.server.hint_words``)."""
+    if hint is None:
+        hint = f"see `twiliokit actions schema {action.name}` for the arguments it takes"
+    check_json_types(arguments, _input_schema(action), hint=hint, within=within)
+
+
+@functools.cache
+def _input_schema(action: Action[Any, Any]) -> dict[str, Any]:
+    from twiliokit.actions.schema import input_schema
+
+    return input_schema(action)
 
 
 def type_mismatch(value: Any, schema: Mapping[str, Any], path: str = "") -> TypeMismatch | None:

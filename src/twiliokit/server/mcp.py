@@ -54,7 +54,7 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from twiliokit.errors import NotFoundError, NotRecordedError, TwiliokitError, ValidationError
 from twiliokit.redaction import masked
 from twiliokit.server.hint_words import for_surface
-from twiliokit.server.json_types import check_json_types
+from twiliokit.server.json_types import check_argument_types
 from twiliokit.server.ledger_views import read_conversation, read_status_history, search_messages
 from twiliokit.server.mcp_front import ServerFacts
 
@@ -146,24 +146,12 @@ def create_mcp_server(
         value = runtime()
         return await value if inspect.isawaitable(value) else value
 
-    schemas: dict[str, dict[str, Any]] = {}
-
     def typed(name: str, arguments: dict[str, Any]) -> None:
-        """The JSON types the HTTP API and `actions run` hold arguments to (``"limit": "20"``
-        is a string, not a number): an action's arguments are taken or refused alike on every
-        surface. An unknown tool is left to the call, which says so."""
+        """The JSON types the HTTP API and `actions run` hold arguments to; an unknown tool is
+        left to the call, which says so."""
         action = catalogue.registry.resolve(name)
-        if action is None:
-            return
-        if action.name not in schemas:
-            from twiliokit.actions.schema import input_schema
-
-            schemas[action.name] = input_schema(action)
-        check_json_types(
-            arguments,
-            schemas[action.name],
-            hint=f"see `twiliokit actions schema {action.name}` for the arguments it takes",
-        )
+        if action is not None:
+            check_argument_types(action, arguments)
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None

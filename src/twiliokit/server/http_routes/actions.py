@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from twiliokit.actions.shapes import SHAPE_NAMES, Shape, get_shape, shape_output
 from twiliokit.errors import ValidationError
-from twiliokit.server.http_routes.bodies import check_types, json_body, keyed
+from twiliokit.server.http_routes.bodies import check_types, json_body, keyed, schema_hint
 from twiliokit.server.http_routes.errors import unknown_action
 from twiliokit.server.http_routes.openapi import body_schema
+from twiliokit.server.json_types import check_argument_types
 
 if TYPE_CHECKING:
     from twiliokit.server.guardrails import GuardedCatalogue
@@ -49,20 +50,15 @@ _ShapeQuery = Annotated[
 
 
 class _Actions:
-    """What the action routes share: the catalogue, the runtime, the input schemas."""
+    """What the action routes share: the catalogue and the runtime."""
 
     def __init__(self, catalogue: GuardedCatalogue, runtime: Callable[[], AgentRuntime]) -> None:
         self.catalogue = catalogue
         self.runtime = runtime
-        self._schemas: dict[str, dict[str, Any]] = {}
 
     def typed(self, action: Any, arguments: dict[str, Any], *, within: str = "") -> dict[str, Any]:
         """``arguments``, once their JSON types are the action's (json_types says why)."""
-        if action.name not in self._schemas:
-            from twiliokit.actions.schema import input_schema
-
-            self._schemas[action.name] = input_schema(action)
-        check_types(arguments, self._schemas[action.name], within, action=action.name)
+        check_argument_types(action, arguments, hint=schema_hint(action.name), within=within)
         return arguments
 
     def find(self, name: str) -> Any:

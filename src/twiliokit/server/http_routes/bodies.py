@@ -12,7 +12,14 @@ from twiliokit.errors import ValidationError
 from twiliokit.problem_words import json_kind
 from twiliokit.server.json_types import MAX_DEPTH, check_json_types, too_deep
 
-__all__ = ["MAX_BODY_BYTES", "TooLargeError", "check_types", "json_body", "keyed"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "TooLargeError",
+    "check_types",
+    "json_body",
+    "keyed",
+    "schema_hint",
+]
 
 #: The largest request body accepted: action arguments are small.
 MAX_BODY_BYTES = 1024 * 1024
@@ -84,12 +91,12 @@ def _too_deep() -> ValidationError:
     )
 
 
-def check_types(
-    document: dict[str, Any], schema: dict[str, Any], within: str, *, action: str | None = None
-) -> None:
-    """:func:`check_json_types` with the HTTP API's pointer to the schema (the ``action``'s
-    own, when the document is its arguments)."""
+def schema_hint(action: str | None = None) -> str:
+    """The HTTP API's pointer to a schema: the ``action``'s own, or the list of them."""
     where = f"GET /v1/actions/{action}" if action else "GET /v1/actions"
-    check_json_types(
-        document, schema, within=within, hint=f"See the input_schema in {where} or /openapi.json."
-    )
+    return f"See the input_schema in {where} or /openapi.json."
+
+
+def check_types(document: dict[str, Any], schema: dict[str, Any], within: str) -> None:
+    """:func:`check_json_types` with the HTTP API's pointer to the schemas."""
+    check_json_types(document, schema, within=within, hint=schema_hint())
