@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 import platformdirs
 
-from twiliokit.errors import ConfigurationError
+from twiliokit.errors import ConfigFileError
 from twiliokit.redaction import mask_secret
 
 __all__ = [
@@ -103,10 +103,10 @@ def default_config_path(environ: Mapping[str, str]) -> Path:
 
 def unknown_key_error(
     key: str, *, table: str, allowed: Iterable[str], where: str
-) -> ConfigurationError:
+) -> ConfigFileError:
     """The error for ``key`` in the ``[table]`` table of ``where``, which takes only ``allowed``
     (for the sections other parts read: ``[webhooks]``, ``[compliance]``, ``[guardrails]``)."""
-    return ConfigurationError(
+    return ConfigFileError(
         f"unknown key {key!r} in [{table}] of {where}",
         field=f"{table}.{key}",
         hint="Allowed keys: " + ", ".join(sorted(allowed)) + ".",
@@ -120,7 +120,7 @@ def section_table(
     (the one reader the ``[outbox]`` and ``[compliance]`` settings share)."""
     if not isinstance(section, Mapping):
         article = "an" if table[:1] in "aeiou" else "a"
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"'{table}' in {where} must be a table",
             field=table,
             hint=f"Write it as {article} [{table}] table.",
@@ -212,7 +212,7 @@ class Config:
         except KeyError:
             where = str(self.path) if self.path else "the config file"
             known = ", ".join(sorted(self.profiles)) or "none"
-            raise ConfigurationError(
+            raise ConfigFileError(
                 f"There is no profile {name!r} in {where}.",
                 field="profile",
                 hint=f"Use one of the profiles defined there ({known}), or add a "
@@ -227,7 +227,7 @@ def parse_config(text: str, *, path: Path | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message gives the position only ("... (at line 3, column 7)"), no content.
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"{where} is not valid TOML: {exc}",
             field="config",
             hint="Fix the TOML syntax at that position (strings need double quotes).",
@@ -235,14 +235,14 @@ def parse_config(text: str, *, path: Path | None = None) -> Config:
 
     default_profile = data.pop("default_profile", None)
     if default_profile is not None and not isinstance(default_profile, str):
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"default_profile in {where} must be a string.",
             field="default_profile",
             hint='Write it as default_profile = "NAME".',
         )
     raw_profiles = data.pop("profiles", {})
     if not isinstance(raw_profiles, dict):
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"'profiles' in {where} must be a table of tables.",
             field="profiles",
             hint="Write each profile as a [profiles.NAME] table.",
@@ -252,7 +252,7 @@ def parse_config(text: str, *, path: Path | None = None) -> Config:
     }
     if default_profile is not None and default_profile not in profiles:
         known = ", ".join(profiles) or "none"
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"default_profile {default_profile!r} in {where} has no [profiles.{default_profile}]"
             " table.",
             field="default_profile",
@@ -285,7 +285,7 @@ def _refuse_misspelt(data: Mapping[str, Any], where: str) -> None:
     for name in set(data) - set(KNOWN_NAMES):
         close = difflib.get_close_matches(name, KNOWN_NAMES, n=1, cutoff=0.75)
         if close:
-            raise ConfigurationError(
+            raise ConfigFileError(
                 f"unknown table or key {name!r} in {where}: did you mean {close[0]!r}?",
                 field=name,
                 hint=f"Spell it {close[0]}; twiliokit reads only the tables "
@@ -300,21 +300,21 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"No config file at {path}.",
             field="config",
             hint="Create it (see docs/connections.md), or point TWILIOKIT_CONFIG / --config at "
             "an existing file.",
         ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"The config file {path} is not UTF-8 text (byte {exc.start + 1} is not UTF-8).",
             field="config",
             hint="Save it as UTF-8 (TOML files are), or point TWILIOKIT_CONFIG / --config at "
             "another file.",
         ) from None
     except OSError as exc:
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"Cannot read the config file {path}: {exc.strerror or exc}.",
             field="config",
             hint="Check the file's permissions, or point TWILIOKIT_CONFIG / --config at "
@@ -325,13 +325,13 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 def _parse_profile(name: str, table: object, where: str) -> Profile:
     if not _PROFILE_NAME.fullmatch(name):
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"Profile name {name!r} in {where} is not allowed.",
             field="profile",
             hint="Use letters, digits, '.', '_' or '-' (up to 64 characters).",
         )
     if not isinstance(table, dict):
-        raise ConfigurationError(
+        raise ConfigFileError(
             f"profiles.{name} in {where} must be a table.",
             field=f"profiles.{name}",
             hint=f'Write it as a [profiles.{name}] table of key = "value" lines.',
@@ -339,19 +339,19 @@ def _parse_profile(name: str, table: object, where: str) -> Profile:
     values: dict[str, str] = {}
     for key, value in table.items():
         if key not in PROFILE_KEYS:
-            raise ConfigurationError(
+            raise ConfigFileError(
                 f"Unknown key {key!r} in [profiles.{name}] of {where}.",
                 field=f"profiles.{name}.{key}",
                 hint="Allowed keys: " + ", ".join(sorted(PROFILE_KEYS)) + ".",
             )
         if not isinstance(value, str):
-            raise ConfigurationError(
+            raise ConfigFileError(
                 f"{key} in [profiles.{name}] of {where} must be a string.",
                 field=f"profiles.{name}.{key}",
                 hint=f'Quote it: {key} = "...".',
             )
         if vault_reference(value) == "":
-            raise ConfigurationError(
+            raise ConfigFileError(
                 f"{key} in [profiles.{name}] of {where} says 'vault:' without a name.",
                 field=f"profiles.{name}.{key}",
                 hint=f'Write {key} = "vault:NAME" with the name used in `twiliokit vault set`.',

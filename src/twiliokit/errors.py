@@ -33,6 +33,7 @@ __all__ = [
     "REMEDIATION",
     "AuthenticationError",
     "ComplianceError",
+    "ConfigFileError",
     "ConfigurationError",
     "ConnectError",
     "NotFoundError",
@@ -121,6 +122,11 @@ class ConfigurationError(TwiliokitError):
     """twiliokit is not configured correctly."""
 
     error_type = "configuration_error"
+
+
+class ConfigFileError(ConfigurationError):
+    """The config file says something twiliokit cannot read: its names are the file's own
+    (tables and keys), never command-line flags."""
 
 
 class VaultError(ConfigurationError):

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from twiliokit.errors import TwiliokitError, UnknownOutcomeError
+from twiliokit.errors import ConfigFileError, TwiliokitError, UnknownOutcomeError
 from twiliokit.problem_words import BOUND_WORDS, number_words, plain_problem, range_words
 
 __all__ = [
@@ -259,9 +259,10 @@ def in_cli_words(error: TwiliokitError, flags: Mapping[str, str] | None) -> CliW
     """``error``'s message and hint with flags for argument names (see the module docstring).
 
     ``flags`` ``None``: a command that speaks the catalogue's terms (``actions run``); the
-    names stay, only the sentences get their full stops.
+    names stay, only the sentences get their full stops. So do a config file's errors: their
+    names are the file's tables and keys (``profiles``, ``base_url``), not flags.
     """
-    if flags is None:
+    if flags is None or isinstance(error, ConfigFileError):
         hint = sentence(error.hint) if error.hint else None
         return CliWords(message=sentence(error.message), hint=hint, flag=None)
     message = sentence(_rewrite(error.message, flags))

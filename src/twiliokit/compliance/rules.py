@@ -138,7 +138,7 @@ def whatsapp_window_refusal(
             "so WhatsApp allows only a template: free-form messages go only within 24 hours "
             "of the user's last message. Twilio would accept this one and fail it with error "
             "63016; nothing was sent.",
-            hint + " (Inbound messages reach the ledger through the webhook receiver.)",
+            hint + " Inbound messages reach the ledger through the webhook receiver.",
             field="body",
         )
     closed = last_inbound + WHATSAPP_WINDOW
@@ -239,8 +239,12 @@ def quiet_hours_refusal(
         "quiet_hours",
         f"{when} it is {local:%H:%M} for {recipient} ({choice.name}{note}), inside the quiet "
         f"hours {quiet.describe()} of the compliance settings: nothing was sent.",
-        f"Send it at or after {quiet.end:%H:%M} their time ({_utc(resume)}); a message can be "
-        "scheduled for then with send_at (needs a Messaging Service).",
+        (
+            f"Give it a send_at at or after {quiet.end:%H:%M} their time ({_utc(resume)})."
+            if scheduled
+            else f"Send it at or after {quiet.end:%H:%M} their time ({_utc(resume)}), or now "
+            f'with send_at "{_utc(resume)}": the outbox holds it until then.'
+        ),
         field="send_at" if scheduled else "to",
     )
 

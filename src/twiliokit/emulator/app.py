@@ -20,6 +20,7 @@ from twiliokit.emulator.errors import ApiError, not_found
 from twiliokit.emulator.faults import FaultMiddleware, FaultTable
 from twiliokit.emulator.hosts import ForwardedHostMiddleware
 from twiliokit.emulator.products import all_routes
+from twiliokit.emulator.request_ids import RequestIdMiddleware
 from twiliokit.emulator.state import EmulatorState
 
 
@@ -78,7 +79,8 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[*control.routes(), *all_routes()],
         middleware=[
-            # Outermost: a request for a product the emulator does not cover is never faulted.
+            Middleware(RequestIdMiddleware),
+            # A request for a product the emulator does not cover is never faulted.
             Middleware(ForwardedHostMiddleware),
             Middleware(FaultMiddleware, table=state.faults, latency_ms=config.latency_ms),
         ],

@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -148,6 +149,22 @@ class WebhookDispatcher:
         task: asyncio.Task[WebhookRecord] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def fire_after(
+        self, previous: asyncio.Future[Any] | None, delivery: Callable[[], Awaitable[Any]]
+    ) -> asyncio.Future[Any]:
+        """Fire ``delivery`` once ``previous`` (the same resource's last callback) has ended,
+        so that one message's or call's callbacks arrive in the order of its statuses.
+        Returns the delivery's future: pass it as ``previous`` of the next one."""
+
+        async def in_turn() -> Any:
+            if previous is not None:
+                await asyncio.wait([previous])
+            return await delivery()
+
+        task = asyncio.ensure_future(in_turn())
+        self.fire(task)
+        return task
 
     async def drain(self) -> None:
         """Wait for every background delivery started so far."""

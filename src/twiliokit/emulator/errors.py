@@ -34,6 +34,8 @@ class ApiError(Exception):
         if self.detail:
             body["detail"] = self.detail
         headers = {}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
         if self.retry_after is not None:
             headers["Retry-After"] = str(int(self.retry_after))
         return JSONResponse(body, status_code=self.status, headers=headers)

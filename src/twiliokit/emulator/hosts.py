@@ -52,7 +52,7 @@ _NAMES: Final[dict[str, str]] = {
     "intelligence": "Conversational Intelligence",
 }
 # The emulator's own routes answer whatever host the client meant.
-_OWN_PREFIXES: Final = ("/_emulator", "/healthz")
+OWN_PREFIXES: Final = ("/_emulator", "/healthz")
 
 
 def product_of_host(header: str) -> str | None:
@@ -68,6 +68,16 @@ def product_of_host(header: str) -> str | None:
     return label or None
 
 
+def twilio_base(header: str | None) -> str | None:
+    """``https://{host}`` for the ``*.twilio.com`` host a forwarded header names (the base of
+    the absolute URLs Twilio shows on that host); None for no header or any other host."""
+    if not header or product_of_host(header) is None:
+        return None
+    first = header.split(",", 1)[0].strip().lower().rstrip(".")
+    host = first.rsplit(":", 1)[0] if first.count(":") == 1 else first
+    return "https://" + host.rstrip(".")
+
+
 def product_name(product: str) -> str:
     return _NAMES.get(product, product.capitalize())
 
@@ -75,7 +85,7 @@ def product_name(product: str) -> str:
 def route_error(forwarded_host: str | None, method: str, path: str) -> ApiError | None:
     """Twilio's 404 when ``forwarded_host`` names a Twilio product that does not serve
     ``path`` here; None when the request may be routed by its path. Pure."""
-    if not forwarded_host or path.startswith(_OWN_PREFIXES):
+    if not forwarded_host or path.startswith(OWN_PREFIXES):
         return None
     product = product_of_host(forwarded_host)
     if product is None:

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from twiliokit.emulator.errors import ApiError, not_found, test_credentials_forbidden, unauthorized
+from twiliokit.emulator.hosts import twilio_base
 from twiliokit.emulator.state import Account, EmulatorState
 
 API_2010 = "/2010-04-01"
@@ -285,7 +286,7 @@ def page_2010(request: Request, form: Form, items: Sequence[dict[str, Any]], key
 
 def page_v2(request: Request, form: Form, items: Sequence[dict[str, Any]], key: str) -> Response:
     """A v1/v2 product API list page: ``{key: [...], meta: {...}}`` with absolute URLs."""
-    found = _page_of(form, items, base_of(request) + request.url.path)
+    found = _page_of(form, items, product_base_of(request) + request.url.path)
     meta = {
         "page": found.page,
         "page_size": found.size,
@@ -303,6 +304,14 @@ def base_of(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def product_base_of(request: Request) -> str:
+    """The base of the absolute URLs a v1/v2 product shows (``url``, ``links``, paging):
+    Twilio's ``https://verify.twilio.com`` when the client said, in ``X-Forwarded-Host``, which
+    Twilio host it meant (it rewrites such URLs to the emulator, so it can follow them);
+    otherwise the emulator's own base, so a plain HTTP client can follow them too."""
+    return twilio_base(request.headers.get("x-forwarded-host")) or base_of(request)
+
+
 def not_found_v(request: Request) -> ApiError:
     """Twilio's 404 for the v1/v2 product resource this request names (path without its
     version: ``/v2/Services/VA…`` -> ``/Services/VA…``)."""
@@ -311,9 +320,9 @@ def not_found_v(request: Request) -> ApiError:
 
 
 def not_found_2010(request: Request) -> ApiError:
-    """Twilio's 404 for the 2010 API resource this request names (path without the version
-    prefix and ``.json``)."""
-    return not_found(request.url.path.removeprefix(API_2010).removesuffix(".json"))
+    """Twilio's 404 for the 2010 API resource this request names, by its whole path
+    (``/2010-04-01/Accounts/AC…/Messages/SM….json``), as Twilio words it."""
+    return not_found(request.url.path)
 
 
 class _Owned(Protocol):

@@ -56,6 +56,7 @@ def test_twilio_errors_exit_1_with_the_remedy(twiliokit: Twiliokit) -> None:
     assert as_json["error"]["code"] == 21211
     assert as_json["error"]["status"] == 400
     assert as_json["error"]["retryable"] is False
+    assert re.fullmatch(r"RQ[0-9a-f]{32}", as_json["error"]["request_id"])
 
 
 def test_missing_credentials_are_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,3 +27,19 @@ def test_a_table_of_the_users_own_is_still_allowed(user: User) -> None:
     user.config('[policy]\nquiet_hours = "21:00-08:00"\n')
     done = user("sms", "send", "+14155552671", "hi")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_table_named_like_a_flag_is_named_as_the_file_spells_it(user: User) -> None:
+    """`[profile.dev]` is refused naming the table `profiles` to write, not the `--profile`
+    flag; a misspelt key's allowed keys read as the file's keys (`base_url`, not a flag)."""
+    user.config('[profile.dev]\naccount_sid = "AC00000000000000000000000000000000"\n')
+    done = user("sms", "send", "+14155552671", "hi")
+    assert done.returncode == EXIT_INPUT, done.stdout + done.stderr
+    assert "did you mean 'profiles'" in done.stderr
+    assert "--profile" not in done.stderr
+    user.config('[profiles.default]\nauth_tokn = "x"\n')
+    done = user("sms", "send", "+14155552671", "hi")
+    assert done.returncode == EXIT_INPUT, done.stdout + done.stderr
+    assert "auth_token, base_url," in done.stderr
+    assert "--base-url" not in done.stderr
+    assert emulator_messages(user.emulator) == []

@@ -195,6 +195,35 @@ async def test_quiet_hours_refuse_at_night_in_the_recipients_time_zone(harness: 
     await harness.run("send_sms", {"to": TO, "body": "Good morning"})
 
 
+async def test_the_quiet_hours_hint_gives_a_send_at_that_is_taken(harness: Harness) -> None:
+    """The refusal's hint names a send_at (no Messaging Service needed); the same send with
+    that send_at is held by the outbox, not refused; inside quiet hours it is refused again."""
+    harness.settings = ComplianceSettings(
+        quiet_hours=QuietHours(start="21:00", end="08:00")  # type: ignore[arg-type]
+    )
+    harness.clock.now = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)  # 22:30 PST
+    error = await refused_without_a_request(
+        harness, PolicyError, "send_sms", {"to": TO, "body": "Late news"}
+    )
+    assert error.hint is not None
+    assert "Messaging Service" not in error.hint
+    assert 'send_at "2026-03-02T16:00:00Z"' in error.hint  # 08:00 PST
+    held = await harness.run(
+        "send_sms", {"to": TO, "body": "Late news", "send_at": "2026-03-02T16:00:00Z"}
+    )
+    assert held["status"] == "scheduled"
+    too_early = await refused_without_a_request(
+        harness,
+        PolicyError,
+        "send_sms",
+        {"to": TO, "body": "Late news", "send_at": "2026-03-02T15:00:00Z"},
+    )
+    assert too_early.field == "send_at"
+    assert (
+        too_early.hint == "Give it a send_at at or after 08:00 their time (2026-03-02T16:00:00Z)."
+    )
+
+
 async def test_only_allowed_countries_are_reached(harness: Harness) -> None:
     """With allowed_countries = [GB] a US number is refused; with [US] it is sent."""
     harness.settings = ComplianceSettings(allowed_countries=frozenset({"GB"}))

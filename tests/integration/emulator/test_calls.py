@@ -202,6 +202,28 @@ def test_answered_call_lifecycle_and_callbacks(
     assert view["fetches"][0]["status"] == 200
 
 
+def test_callbacks_due_in_one_advance_arrive_in_status_order(
+    api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
+) -> None:
+    """A whole call's callbacks falling due in one clock advance reach the app in the order
+    of its statuses, each one's retry (the app answered 500) before the next status."""
+    sink.respond("/voice", SAY)
+    sink.respond("/status", "", status=500)
+    create(
+        api,
+        emulator,
+        Url=sink.url("/voice"),
+        StatusCallback=sink.url("/status") + "#rc=1&rp=5xx",
+        StatusCallbackEvent=["initiated", "ringing", "answered", "completed"],
+    )
+    emulator.control.advance(120)
+    callbacks = [signed(r, emulator) for r in sink.at("/status")]
+    statuses = ["initiated", "ringing", "in-progress", "completed"]
+    assert [(c["SequenceNumber"], c["CallStatus"]) for c in callbacks] == [
+        (str(n), status) for n, status in enumerate(statuses) for _attempt in range(2)
+    ]
+
+
 def test_only_completed_is_sent_by_default(
     api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
 ) -> None:

@@ -3,6 +3,7 @@ virtual time, reset, the webhook log and the health check."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,22 @@ def test_bad_credentials_get_401_20003(
         f"{emulator.base_url}/2010-04-01/Accounts/{emulator.account_sid}.json", auth=auth
     )
     assert_twilio_error(response, 401, 20003)
+
+
+def test_twilios_answers_carry_a_request_id_and_401_asks_for_basic_auth(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    """Each answer of Twilio's API has its own Twilio-Request-Id (RQ + 32 hex), errors too;
+    a 401 names Basic auth as Twilio's does; the emulator's control API has no request id."""
+    account = f"/2010-04-01/Accounts/{emulator.account_sid}.json"
+    ids = [api.get(account).headers["Twilio-Request-Id"] for _ in range(2)]
+    ids.append(api.get("/2010-04-01/Nothing/Here.json").headers["Twilio-Request-Id"])
+    assert all(re.fullmatch(r"RQ[0-9a-f]{32}", request_id) for request_id in ids)
+    assert len(set(ids)) == 3
+    denied = httpx.get(f"{emulator.base_url}{account}")
+    assert denied.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+    assert "Twilio-Request-Id" in denied.headers
+    assert "Twilio-Request-Id" not in api.get("/_emulator/webhooks").headers
 
 
 def test_credentials_of_another_account_get_401(emulator: RunningEmulator) -> None:

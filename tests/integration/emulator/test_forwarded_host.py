@@ -105,3 +105,32 @@ def test_messaging_services_answer_only_for_messaging(api: httpx.Client) -> None
     assert (other.status_code, other.json()["code"]) == (404, 20404)
     assert "Conversations (conversations.twilio.com)" in other.json()["message"]
     assert len(api.get("/v1/Services", headers=meant).json()["services"]) == 1
+
+
+def test_product_urls_name_the_twilio_host_the_client_meant(api: httpx.Client) -> None:
+    """A v2 resource's url, links and paging URLs are https://verify.twilio.com/... when the
+    client said it meant that host, as Twilio shows them; the emulator's own base without."""
+    meant = {"X-Forwarded-Host": "verify.twilio.com"}
+    for name in ("one", "two"):
+        api.post("/v2/Services", data={"FriendlyName": name}, headers=meant)
+    created = api.post("/v2/Services", data={"FriendlyName": "three"}, headers=meant).json()
+    assert created["url"] == f"https://verify.twilio.com/v2/Services/{created['sid']}"
+    assert all(
+        link.startswith("https://verify.twilio.com/v2/") for link in created["links"].values()
+    )
+    page = api.get("/v2/Services", params={"PageSize": 2}, headers=meant).json()["meta"]
+    assert page["next_page_url"].startswith("https://verify.twilio.com/v2/Services?")
+    plain = api.get("/v2/Services", params={"PageSize": 2}).json()["meta"]
+    own = str(api.base_url).rstrip("/")
+    assert plain["next_page_url"].startswith(f"{own}/v2/Services?")
+
+
+def test_official_sdk_follows_twilio_paging_urls_to_the_emulator(
+    emulator: RunningEmulator,
+) -> None:
+    """Twilio's SDK lists five Verify services two a page: it follows the
+    https://verify.twilio.com next-page URLs back to the emulator and sees all five, once."""
+    client = sdk_client(emulator.base_url, emulator.account_sid, emulator.auth_token)
+    made = {client.verify.v2.services.create(friendly_name=f"s{n}").sid for n in range(5)}
+    listed = [service.sid for service in client.verify.v2.services.list(page_size=2)]
+    assert sorted(listed) == sorted(made)

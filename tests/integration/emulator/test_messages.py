@@ -278,9 +278,11 @@ def test_paging_follows_next_page_uri(api: httpx.Client, emulator: RunningEmulat
 
 
 def test_fetch_unknown_message_is_404(api: httpx.Client, emulator: RunningEmulator) -> None:
-    """An unknown SID gets Twilio's 404 / 20404."""
-    response = api.get(f"{base(emulator.account_sid)}/SM{'0' * 32}.json")
+    """An unknown SID gets Twilio's 404 / 20404, naming the whole path as Twilio does."""
+    path = f"{base(emulator.account_sid)}/SM{'0' * 32}.json"
+    response = api.get(path)
     assert error_code(response) == (404, 20404)
+    assert response.json()["message"] == f"The requested resource {path} was not found"
 
 
 # --- update, delete ---------------------------------------------------------------------------

@@ -196,6 +196,21 @@ def test_a_service_spreads_a_burst_over_its_pool_and_keeps_senders_sticky(
     assert gaps([times[0], times[2], sent_at(api, emulator, again["sid"])]) == [1.0, 1.0]
 
 
+def test_a_from_named_with_a_service_is_the_sender_of_every_message(
+    api: httpx.Client, emulator: RunningEmulator
+) -> None:
+    """Given both From and a service with a two-number pool, every message leaves from the
+    From it named (shown at create), never from the number the pool would spread it to."""
+    service = service_with_pool(api, emulator, FROM, SECOND)
+    recipients = [f"+1415555013{n}" for n in range(3)]
+    created = [
+        send(api, emulator, From=FROM, To=to, MessagingServiceSid=service) for to in recipients
+    ]
+    assert [m["from"] for m in created] == [FROM] * 3
+    emulator.control.advance(10)
+    assert [fetch(api, emulator, m["sid"])["from"] for m in created] == [FROM] * 3
+
+
 def test_a_service_queue_longer_than_ten_hours_fails_30001(
     api: httpx.Client, emulator: RunningEmulator, sink: WebhookSink
 ) -> None:

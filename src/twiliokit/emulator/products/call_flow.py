@@ -123,14 +123,13 @@ def send_status(state: EmulatorState, call: Call, event: str, at: datetime) -> N
         return
     params = status_params(call, event, at)
     call.sequence += 1
-    state.dispatcher.fire(
-        state.dispatcher.send_form(
-            kind="call-status",
-            url=call.status_callback,
-            params=params,
-            auth_token=state.accounts[call.account_sid].auth_token,
-            method=call.status_callback_method,
-        )
+    url, method = call.status_callback, call.status_callback_method
+    auth_token = state.accounts[call.account_sid].auth_token
+    call.callbacks = state.dispatcher.fire_after(
+        call.callbacks,
+        lambda: state.dispatcher.send_form(
+            kind="call-status", url=url, params=params, auth_token=auth_token, method=method
+        ),
     )
 
 

@@ -7,6 +7,7 @@ up (``talk_seconds``), whichever comes first, as a real call does.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -173,6 +174,8 @@ class Call:
     sequence: int = 0
     fetches: list[TwimlFetch] = field(default_factory=list)
     events: list[EventHandle] = field(default_factory=list, repr=False)
+    #: The last status callback fired: the next one waits for it (callbacks in order).
+    callbacks: asyncio.Future[Any] | None = field(default=None, repr=False)
 
     @property
     def final(self) -> bool:

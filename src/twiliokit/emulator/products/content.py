@@ -44,7 +44,7 @@ _TEMPLATE_FIELDS = ("sid", "account_sid", "friendly_name", "language", "variable
 
 
 def _base(request: Request) -> str:
-    return web.base_of(request)
+    return web.product_base_of(request)
 
 
 def content_json(template: ContentTemplate, request: Request) -> dict[str, Any]:

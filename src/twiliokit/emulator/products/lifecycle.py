@@ -18,7 +18,6 @@ here: their messages stay ``queued`` and send no callbacks.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -100,9 +99,10 @@ def _queued_later(state: EmulatorState, message: Message) -> Any:
 
 def _pick_pool_sender(state: EmulatorState, message: Message, at: datetime) -> None:
     """A created Messaging Service picks the pool number as the message leaves ``accepted``
-    (or ``scheduled``): the queues then hold every message queued before it."""
+    (or ``scheduled``): the queues then hold every message queued before it. A message
+    whose request named its ``From`` leaves from that number."""
     sid = message.messaging_service_sid
-    if sid is None or message.channel == "whatsapp":
+    if sid is None or message.channel == "whatsapp" or message.from_ is not None:
         return
     service = state.store(MessagingServiceStore).get(message.account_sid, sid)
     if service is None:
@@ -262,18 +262,12 @@ def notify(state: EmulatorState, message: Message, at: datetime) -> None:
     if not url or account is None or account.is_test:
         return
     params = status_params(message, at)
-    previous = message.callbacks
-
-    async def deliver() -> Any:
-        if previous is not None:
-            await asyncio.wait([previous])  # keep one message's callbacks in status order
-        return await state.dispatcher.send_form(
+    message.callbacks = state.dispatcher.fire_after(
+        message.callbacks,
+        lambda: state.dispatcher.send_form(
             kind="message-status", url=url, params=params, auth_token=account.auth_token
-        )
-
-    task = asyncio.ensure_future(deliver())
-    message.callbacks = task
-    state.dispatcher.fire(task)
+        ),
+    )
 
 
 # --- control: handsets ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from twiliokit import phone
 from twiliokit.emulator.products import lookup_packages
-from twiliokit.emulator.web import base_of, json_response, live_account, state_of
+from twiliokit.emulator.web import json_response, live_account, product_base_of, state_of
 
 #: Every data package a v2 lookup can return (all null unless requested and modelled).
 PACKAGES: Final = (
@@ -141,7 +141,7 @@ async def fetch_phone_number(request: Request) -> Response:
         now=state_of(request).clock.now(),
         query=query,
     )
-    base = base_of(request)
+    base = product_base_of(request)
     result["url"] = f"{base}/v2/PhoneNumbers/{result['phone_number']}"
     return json_response(result)
 

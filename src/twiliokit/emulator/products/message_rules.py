@@ -294,7 +294,8 @@ def validate_create(state: EmulatorState, account: Account, form: Form) -> Draft
         recipient=recipient,
         channel=channel,
         sender=sender,
-        from_=None if service is not None else sender,
+        # With a service, Twilio picks the pool's number later, unless the request named one.
+        from_=sender if service is None or from_raw else None,
         messaging_service_sid=service,
         body=body,
         media=[(url, content_type_of(url)) for url in media_urls],
@@ -351,7 +352,7 @@ def _sender(
 ) -> str:
     """The address the message goes out from, owned by the account and able to send it."""
     numbers = state.store(NumberStore)
-    if service is not None and not from_raw:  # with both, From is the service's sender
+    if service is not None and not from_raw:  # with both, the message leaves from From
         known = state.store(MessagingServiceStore).get(account.sid, service) is not None
         if not known and not state.config.implicit_messaging_services:
             raise _error(21701, f"The Messaging Service {service} does not exist")

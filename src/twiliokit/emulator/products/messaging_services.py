@@ -70,7 +70,7 @@ _SETTABLE: Table = {
 
 
 def _base(request: Request) -> str:
-    return web.base_of(request) + "/v1"
+    return web.product_base_of(request) + "/v1"
 
 
 def _store(request: Request) -> MessagingServiceStore:

@@ -59,7 +59,7 @@ _UNIQUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def base_url(request: Request) -> str:
-    return web.base_of(request) + "/v2"
+    return web.product_base_of(request) + "/v2"
 
 
 # --- lookups by path --------------------------------------------------------------------------
