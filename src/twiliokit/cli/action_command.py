@@ -22,17 +22,21 @@ every Twilio command takes added after them by ``with_common_options``.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import inspect
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from typer.models import ParameterInfo
 
 from twiliokit.cli import output
 from twiliokit.cli.common_options import Command, with_common_options
+from twiliokit.cli.completions import action_choices
 from twiliokit.cli.option_values import parse_json
 from twiliokit.cli.runner import Common, execute, given
 
@@ -89,6 +93,17 @@ class Given:
             default=self.default,
             annotation=self.annotation,
         )
+
+    def completing(self, action: str) -> Given:
+        """This parameter, its values completed from ``action``'s schema for its ``key``
+        (unless it has a completer of its own)."""
+        *_, info = typing.get_args(self.annotation) or (None,)
+        if not isinstance(info, ParameterInfo) or info.autocompletion is not None:
+            return self
+        info = copy.copy(info)  # annotations may be shared by several commands
+        info.autocompletion = action_choices(action, self.key)
+        base = typing.get_args(self.annotation)[0]
+        return dataclasses.replace(self, annotation=Annotated[base, info])
 
     def value(self, values: dict[str, Any]) -> Any:
         """The action argument from the values typer parsed."""
@@ -158,7 +173,7 @@ def action_command(
 
     common = inspect.Parameter("common", inspect.Parameter.KEYWORD_ONLY, annotation=Common)
     command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [*(param.parameter() for param in params), common]
+        [*(param.completing(action).parameter() for param in params), common]
     )
     command.__doc__ = help_text
     command.__name__ = command.__qualname__ = action

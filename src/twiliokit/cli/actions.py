@@ -15,6 +15,7 @@ import typer
 
 from twiliokit.cli import output
 from twiliokit.cli.common_options import with_common_options
+from twiliokit.cli.completions import action_groups, action_names, output_shapes, schema_formats
 from twiliokit.cli.option_values import parse_json
 from twiliokit.cli.runner import Common, JsonOption, execute, shape_option
 from twiliokit.errors import ValidationError
@@ -70,13 +71,18 @@ def list_command(as_json: JsonOption = False) -> None:
 def schema_command(
     name: Annotated[
         str | None,
-        typer.Argument(metavar="NAME", help="An action name or alias; omit for all."),
+        typer.Argument(
+            metavar="NAME",
+            help="An action name or alias; omit for all.",
+            autocompletion=action_names,
+        ),
     ] = None,
     fmt: Annotated[
         str,
         typer.Option(
             "--format",
             metavar="FORMAT",
+            autocompletion=schema_formats,
             help="openai, anthropic, mcp or jsonschema (the catalogue entry with both schemas).",
         ),
     ] = "jsonschema",
@@ -85,19 +91,26 @@ def schema_command(
         typer.Option(
             "--shape",
             metavar="NAME",
+            autocompletion=output_shapes,
             help="Give the output schemas of this output shape: smythos, prismatic, books or "
             "sb-agent-hub (with --format jsonschema or mcp; see docs/shapes.md).",
         ),
     ] = None,
     only: Annotated[
         str | None,
-        typer.Option("--only", metavar="NAME,...", help="Only these actions (names or aliases)."),
+        typer.Option(
+            "--only",
+            metavar="NAME,...",
+            help="Only these actions (names or aliases).",
+            autocompletion=action_names,
+        ),
     ] = None,
     group: Annotated[
         str | None,
         typer.Option(
             "--group",
             metavar="GROUP,...",
+            autocompletion=action_groups,
             help="Only the actions of these areas: messaging, voice, verify, lookup, numbers, "
             "ledger, outbox, raw.",
         ),
@@ -226,7 +239,12 @@ def _check_json_types(name: str, arguments: dict[str, Any]) -> None:
 @actions_app.command("run")
 @with_common_options(ledger=True)
 def run_command(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="An action name or alias.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="An action name or alias.", autocompletion=action_names
+        ),
+    ],
     args: Annotated[
         str,
         typer.Option(

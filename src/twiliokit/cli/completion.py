@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from twiliokit.cli import output
+from twiliokit.cli.completions import choices
 from twiliokit.errors import ValidationError
 
 __all__ = ["SHELLS", "completion_command", "completion_script"]
@@ -39,7 +40,10 @@ def completion_script(shell: str) -> str:
 
 
 def completion_command(
-    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
+    shell: Annotated[
+        str,
+        typer.Argument(metavar="SHELL", help="bash, zsh or fish.", autocompletion=choices(*SHELLS)),
+    ],
 ) -> None:
     """Print the shell completion script for SHELL (bash, zsh or fish)."""
     with output.errors_handled(as_json=False):

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from twiliokit.cli import output
+from twiliokit.cli.completions import action_groups, action_names
 from twiliokit.cli.runner import BaseUrlOption, ConfigOption, NoLedgerOption, ProfileOption
 from twiliokit.cli.service_config import (
     compliance_from,
@@ -70,6 +71,7 @@ OnlyOption = Annotated[
     typer.Option(
         "--only",
         metavar="NAME,...",
+        autocompletion=action_names,
         help="Offer only these tools (action names or aliases), as `actions schema --only` "
         "prints them; the others are refused.",
     ),
@@ -79,6 +81,7 @@ GroupOption = Annotated[
     typer.Option(
         "--group",
         metavar="GROUP,...",
+        autocompletion=action_groups,
         help="Offer only the tools of these areas: messaging, voice, verify, lookup, numbers, "
         "ledger, outbox, raw (with --only: the tools either chooses).",
     ),

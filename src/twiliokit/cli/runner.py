@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 import typer
 
 from twiliokit.cli import output
+from twiliokit.cli.completions import output_shapes
 from twiliokit.config_file import CONFIG_ENV, DATABASE_URL_ENV, PROFILE_ENV
 from twiliokit.connections import ENV_VARS
 from twiliokit.errors import ConfigurationError, ValidationError
@@ -92,6 +93,7 @@ ShapeOption = Annotated[
     typer.Option(
         "--shape",
         metavar="NAME",
+        autocompletion=output_shapes,
         help="Answer in another platform's output shape: twiliokit (the default), smythos, "
         "prismatic, books or sb-agent-hub (see docs/shapes.md). Printed as JSON.",
     ),

@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import typer
@@ -112,6 +112,7 @@ async def _run(
     from twiliokit.outbox.running import build_worker, worker_client
 
     ledger = await open_ledger(ledger_url)
+    loop = asyncio.get_running_loop()
     try:
         async with (
             worker_client(connection) as client,
@@ -123,21 +124,47 @@ async def _run(
                 status_callback_url=public_url,
             ) as worker,
         ):
-            loop = asyncio.get_running_loop()
+            # Installed until the claims are given back and the ledger is closed.
+            stop = _StopOnSignal(worker.stop, loop)
             for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, worker.stop)
+                loop.add_signal_handler(signum, stop, signum)
             typer.echo(
                 f"{READY} {worker.owner}: sending from the outbox "
                 f"(concurrency {settings.concurrency}); SIGTERM or Ctrl-C stops it"
             )
             _steady_timers()
             await worker.run()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                with contextlib.suppress(ValueError, RuntimeError):
-                    loop.remove_signal_handler(signum)
     finally:
         await ledger.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signum)
     typer.echo(f"{READY} {worker.owner}: stopped", err=True)
+
+
+#: Seconds within which a repeated signal is the same request to stop: GNU ``timeout`` (and
+#: supervisors like it) signal the process and then its process group, so it gets two at once.
+REPEAT_GRACE = 1.0
+
+
+class _StopOnSignal:
+    """The first SIGTERM or SIGINT stops the worker cleanly; a repeat within
+    :data:`REPEAT_GRACE` is the same request; a later one (a second Ctrl-C while the stop
+    hangs) ends the process at once, as the signal would have without a handler."""
+
+    def __init__(self, stop: Callable[[], None], loop: asyncio.AbstractEventLoop) -> None:
+        self._stop = stop
+        self._loop = loop
+        self._first: float | None = None
+
+    def __call__(self, signum: int) -> None:
+        now = self._loop.time()
+        if self._first is None:
+            self._first = now
+            self._stop()
+        elif now - self._first > REPEAT_GRACE:
+            typer.echo(f"{READY}: stopped at once (signal {signum} again)", err=True)
+            os._exit(128 + signum)
 
 
 def _steady_timers() -> None:

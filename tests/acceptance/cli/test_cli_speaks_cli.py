@@ -261,6 +261,34 @@ def test_completion_answers_the_shell(base_env: dict[str, str]) -> None:
     assert result.stdout.split() == ["messages"]
 
 
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("twiliokit verify start +14155552671 --channel ", ["sms", "call", "whatsapp", "email"]),
+        ("twiliokit calls list --status c", ["completed", "canceled"]),
+        ("twiliokit actions schema --format o", ["openai"]),
+        ("twiliokit actions schema --group messaging,v", ["messaging,verify", "messaging,voice"]),
+        ("twiliokit sms send +14155552671 hi --shape s", ["smythos", "sb-agent-hub"]),
+        ("twiliokit actions run send_s", ["send_sms"]),
+        ("twiliokit completion z", ["zsh"]),
+    ],
+)
+def test_completion_offers_the_values_an_option_takes(
+    base_env: dict[str, str], words: str, offered: list[str]
+) -> None:
+    """Option values with a fixed set complete (an action's from its schema's enum), as
+    docs/cli.md says: the bash callback offers just the values that fit what was typed."""
+    env = {
+        **base_env,
+        "_TWILIOKIT_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    result = _run((), env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.split()) == sorted(offered)
+
+
 # actions schema subsets ---------------------------------------------------------------------
 
 

@@ -36,11 +36,13 @@ def _lines(stream: Any) -> queue.Queue[str | None]:
     return lines
 
 
+@pytest.mark.parametrize("signals", [1, 2])
 async def test_the_worker_command_sends_logs_and_stops_cleanly_on_sigterm(
-    emulator: RunningEmulator, ledger_url: str, client: AsyncClient, tmp_path: Path
+    emulator: RunningEmulator, ledger_url: str, client: AsyncClient, tmp_path: Path, signals: int
 ) -> None:
     """A queued item is sent by `twiliokit worker`, which logs its id and outcome (never the
-    auth token or the body) and exits 0 on SIGTERM."""
+    auth token or the body) and exits 0 on SIGTERM, logging that it stopped; a second SIGTERM
+    at once (as GNU timeout sends) does not cut that short."""
     to = "+14155550166"
     item = message_item(to, "private words", at=datetime.now(UTC))
     store = await open_ledger(ledger_url)
@@ -61,7 +63,8 @@ async def test_the_worker_command_sends_logs_and_stops_cleanly_on_sigterm(
             logged.append(line)
             if item.id in line and ": sent SM" in line:
                 break
-        process.send_signal(signal.SIGTERM)
+        for _ in range(signals):
+            process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:
         if process.poll() is None:
@@ -77,6 +80,7 @@ async def test_the_worker_command_sends_logs_and_stops_cleanly_on_sigterm(
     assert emulator.auth_token not in text
     assert "private words" not in text
     assert "Traceback" not in text
+    assert text.endswith(": stopped")
     assert [m.body async for m in client.iter_messages(to=to)] == ["private words"]
 
 
