@@ -36,6 +36,7 @@ __all__ = [
     "ConfigFileError",
     "ConfigurationError",
     "ConnectError",
+    "LedgerLocationError",
     "NotFoundError",
     "NotRecordedError",
     "OptedOutError",
@@ -169,6 +170,12 @@ class StorageError(TwiliokitError):
     """The ledger database failed."""
 
     error_type = "storage_error"
+
+
+class LedgerLocationError(StorageError):
+    """The ledger URL points at something that cannot hold a ledger (a directory that does
+    not exist, a file that is not a SQLite database): it fails the same way until it is
+    fixed."""
 
 
 class NotRecordedError(TwiliokitError):

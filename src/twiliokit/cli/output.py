@@ -30,6 +30,7 @@ from twiliokit.cli.wording import error_details, flags_of, in_cli_words
 from twiliokit.errors import (
     ComplianceError,
     ConfigurationError,
+    LedgerLocationError,
     TwiliokitError,
     UnknownOutcomeError,
     ValidationError,
@@ -93,7 +94,7 @@ _PIPE_WIDTH = 200
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for ``exc`` (see the ``EXIT_*`` constants)."""
-    if isinstance(exc, ValidationError | ConfigurationError):
+    if isinstance(exc, ValidationError | ConfigurationError | LedgerLocationError):
         return EXIT_INPUT
     if isinstance(exc, ComplianceError):
         return EXIT_REFUSED

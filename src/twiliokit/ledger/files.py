@@ -22,7 +22,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from twiliokit.errors import StorageError
+from twiliokit.errors import LedgerLocationError
 from twiliokit.ledger.urls import default_ledger_path
 from twiliokit.private_files import DIRECTORY_MODE, FILE_MODE, tighten
 
@@ -41,8 +41,9 @@ _FILE_HINT = (
 
 def prepare_sqlite_file(path: Path) -> None:
     """Check ``path`` and create an empty database file (0600) if missing; create the default
-    ledger's directory (0700) and tighten its files. StorageError (field ``ledger_url``),
-    naming the path and what is wrong with it, when the path cannot be a SQLite ledger."""
+    ledger's directory (0700) and tighten its files. LedgerLocationError (a StorageError,
+    field ``ledger_url``), naming the path and what is wrong with it, when the path cannot be
+    a SQLite ledger."""
     default = _same(path, default_ledger_path())
     directory = path.parent
     if default:
@@ -110,8 +111,8 @@ def _check_existing(path: Path) -> None:
         )
 
 
-def _error(message: str, hint: str) -> StorageError:
-    return StorageError(message, hint=hint, field="ledger_url")
+def _error(message: str, hint: str) -> LedgerLocationError:
+    return LedgerLocationError(message, hint=hint, field="ledger_url")
 
 
 def _strerror(exc: OSError) -> str:

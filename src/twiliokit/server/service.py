@@ -195,10 +195,14 @@ def create_service_app(settings: ServiceSettings) -> Starlette:
             ),
         )
         from twiliokit.server.body_first import BodyFirst
+        from twiliokit.server.json_refusals import JsonRefusals
 
         # BodyFirst: a client leaving mid-body is a debug line, not the library's ERROR.
+        # JsonRefusals: the library's plain-text refusals (Host, Origin) as our error object.
         mcp_app = BearerTokenMiddleware(
-            BodyFirst(StreamableHTTPASGIApp(manager)), token=settings.api_token, public=frozenset()
+            JsonRefusals(BodyFirst(StreamableHTTPASGIApp(manager))),
+            token=settings.api_token,
+            public=frozenset(),
         )
         routes.append(Route("/mcp", endpoint=mcp_app, methods=["GET", "POST", "DELETE"]))
 

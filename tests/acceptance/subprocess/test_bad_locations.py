@@ -64,11 +64,11 @@ def test_a_db_that_is_not_a_ledger_is_named_with_what_it_is(
     user: User, tmp_path: Path, where: Callable[[Path], Path], words: str
 ) -> None:
     """`sms send --db` at a non-database file, a directory or /dev/null: the flag, the URL
-    and what the path is, exit 1, the file left alone and nothing sent."""
+    and what the path is, exit 2 (fix the input), the file left alone and nothing sent."""
     path = where(tmp_path)
     before = path.read_bytes() if path.is_file() else None
     done = user("sms", "send", US, "hi", "--db", f"sqlite:///{path}")
-    assert done.returncode == EXIT_FAILED, done.stderr
+    assert done.returncode == EXIT_INPUT, done.stderr
     assert _clean(done).startswith(f"error: --db sqlite:///{path}: "), done.stderr
     assert words in done.stderr
     assert done.stderr.count("\n") == 1
@@ -84,7 +84,7 @@ def test_the_variable_is_named_when_the_url_came_from_it(user: User, tmp_path: P
     done = user(
         "sms", "send", US, "hi", "--json", env={"TWILIOKIT_DATABASE_URL": f"sqlite:///{directory}"}
     )
-    assert done.returncode == EXIT_FAILED
+    assert done.returncode == EXIT_INPUT
     _clean(done)
     error = json.loads(done.stdout)["error"]
     assert error["message"].startswith(f"TWILIOKIT_DATABASE_URL sqlite:///{directory}: ")
@@ -112,7 +112,7 @@ def test_every_command_that_opens_the_ledger_says_it_the_same_way(
     args = [str(contacts) if arg == "CONTACTS" else arg for arg in command]
     path = _not_a_database(tmp_path)
     done = user(*args, "--db", f"sqlite:///{path}")
-    assert done.returncode == EXIT_FAILED, done.stdout + done.stderr
+    assert done.returncode == EXIT_INPUT, done.stdout + done.stderr
     assert _clean(done).startswith(f"error: --db sqlite:///{path}: {path} is not a SQLite")
     assert emulator_messages(user.emulator) == []
 
@@ -122,7 +122,7 @@ def test_a_db_in_a_missing_directory_is_refused_not_created(user: User, tmp_path
     neither the directory nor the file."""
     missing = tmp_path / "no-such-dir" / "deeper"
     done = user("sms", "send", US, "hi", "--db", f"sqlite:///{missing / 'ledger.db'}")
-    assert done.returncode == EXIT_FAILED
+    assert done.returncode == EXIT_INPUT
     assert _clean(done).startswith("error: --db sqlite:///")
     assert f"the directory {missing} does not exist" in done.stderr
     assert f"mkdir -p {missing}" in done.stderr

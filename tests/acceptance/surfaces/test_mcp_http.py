@@ -101,6 +101,37 @@ def test_mcp_endpoint_needs_the_token(service_url: str) -> None:
     assert served.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("header", "value", "status", "kind"),
+    [
+        ("Host", "evil.example", 421, "forbidden_host"),
+        ("Origin", "http://evil.example", 403, "forbidden_origin"),
+        ("Content-Type", "text/plain", 400, "validation_error"),
+    ],
+)
+def test_mcp_refusals_before_our_code_are_the_json_error_object(
+    service_url: str, header: str, value: str, status: int, kind: str
+) -> None:
+    """The MCP library's own refusals on loopback (a foreign Host or Origin: DNS rebinding;
+    a body that is not JSON) keep their status and come as the JSON error object naming the
+    header, as every other error of the server does."""
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        header: value,
+    }
+    refused = httpx.post(
+        f"{service_url}/mcp",
+        content=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        headers=headers,
+    )
+    assert refused.status_code == status
+    error = refused.json()["error"]
+    assert (error["type"], error["field"]) == (kind, header)
+    assert error["hint"]
+
+
 async def test_http_api_and_mcp_share_one_ledger(service_url: str) -> None:
     """A message sent through the HTTP API is in the ledger the MCP resources read."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
