@@ -70,6 +70,7 @@ REMEDIATION: dict[int, str] = {
     60200: "A Verify parameter is invalid: check the 'To' number format and the channel.",
     60202: "Too many wrong codes for this verification: start a new verification.",
     60203: "Too many sends for this verification: wait for it to expire (10 minutes) first.",
+    60205: "This number is a landline and cannot get an SMS code: use channel 'call'.",
 }
 
 

@@ -54,6 +54,16 @@ def code_for(emulator: RunningEmulator, to: str = TO) -> str:
 # --- services, rate limits, buckets, webhooks -------------------------------------------------
 
 
+def test_an_sms_code_to_a_landline_is_403_60205_and_a_call_goes(api: httpx.Client) -> None:
+    """A UK landline (the line type the emulator's Lookup gives) cannot get an SMS code:
+    403 / 60205, as Twilio answers; the same number by voice call is started."""
+    service = new_service(api)
+    landline = "+442079460958"
+    body = error(start(api, service, landline), 403, 60205)
+    assert body["message"] == "SMS is not supported by landline phone number"
+    assert ok(start(api, service, landline, Channel="call"), 201)["channel"] == "call"
+
+
 def test_service_crud(api: httpx.Client) -> None:
     """Services are created with defaults, listed newest first, updated, fetched and deleted."""
     first = new_service(api)

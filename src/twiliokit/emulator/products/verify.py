@@ -74,6 +74,9 @@ def _recipient(to: str, channel: str) -> tuple[str, str]:
         return to.lower(), channel
     if not phone.is_valid_e164(to):
         raise invalid("To")
+    if channel == "sms" and phone.number_type(to) == "landline":
+        # The same line type the emulator's Lookup gives (libphonenumber's fixed lines).
+        raise ApiError(403, 60205, "SMS is not supported by landline phone number")
     return to, channel
 
 
