@@ -39,8 +39,18 @@ def method_value(form: Form, name: str) -> str:
     return method
 
 
+_TRUE: Final = frozenset({"true", "1", "yes"})
+_FALSE: Final = frozenset({"false", "0", "no"})
+
+
 def bool_value(form: Form, name: str) -> bool:
-    return form.bool(name)
+    """true or false (Twilio's 20001 otherwise: ``maybe`` must not switch a setting off)."""
+    value = (form.get(name) or "").strip()
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ApiError(400, 20001, f"Invalid {name}: {value!r}. Use true or false.")
 
 
 def name_value(form: Form, name: str) -> str:

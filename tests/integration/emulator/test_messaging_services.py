@@ -130,3 +130,17 @@ def test_every_service_and_pool_answer_conforms_to_twilios_openapi(
     assert [r.status_code for r in responses] == [201, 200, 200, 200, 200, 200, 204, 204]
     for response in responses:
         assert_conforms(response)
+
+
+def test_a_setting_that_is_not_true_or_false_is_refused_changing_nothing(
+    api: httpx.Client,
+) -> None:
+    """StickySender=maybe is 400 / 20001 naming the parameter, as the emulator's docs say;
+    the service keeps its setting (``maybe`` used to switch it off)."""
+    service = api.post("/v1/Services", data={"FriendlyName": "pool"}).json()["sid"]
+    refused = api.post(f"/v1/Services/{service}", data={"StickySender": "maybe"})
+    assert (refused.status_code, refused.json()["code"]) == (400, 20001)
+    assert "StickySender" in refused.json()["message"]
+    assert api.get(f"/v1/Services/{service}").json()["sticky_sender"] is True
+    changed = api.post(f"/v1/Services/{service}", data={"StickySender": "False"})
+    assert changed.json()["sticky_sender"] is False
