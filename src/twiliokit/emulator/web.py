@@ -11,11 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from twiliokit.emulator.hosts import twilio_base
 from twiliokit.emulator.state import Account, EmulatorState
 
 API_2010 = "/2010-04-01"
+_ACCOUNT_SID: Final = re.compile(r"AC[0-9a-fA-F]{32}")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 #: A request handler, as the product routers write them.
@@ -125,6 +127,10 @@ def account_for(
     """Authenticate and check the account in the path; test credentials reach only a few
     endpoints (pass ``test_credentials_ok`` for the 2010 creates that accept them)."""
     account = authenticate(request)
+    if not _ACCOUNT_SID.fullmatch(account_sid):
+        # No Twilio route matches a path whose account SID is malformed (``null``, cut
+        # short): Twilio answers 404 naming the path, not 401.
+        raise not_found(request.url.path)
     if account.sid != account_sid:
         raise unauthorized()
     if account.is_test and not test_credentials_ok:

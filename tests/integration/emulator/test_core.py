@@ -88,6 +88,18 @@ def test_twilios_answers_carry_a_request_id_and_401_asks_for_basic_auth(
     assert "Twilio-Request-Id" not in api.get("/_emulator/webhooks").headers
 
 
+@pytest.mark.parametrize("account", ["AC5f37acb25ffaeb498a78", "null"])
+def test_a_malformed_account_sid_in_the_path_is_404_naming_it(
+    api: httpx.Client, account: str
+) -> None:
+    """With good credentials, a path whose account SID is cut short or ``null`` (a missing
+    setting) is Twilio's 404 / 20404 naming the path, not 401: the credentials are fine."""
+    path = f"/2010-04-01/Accounts/{account}/Messages.json"
+    response = api.post(path, data={"To": "+14155552671", "From": "+15005550006", "Body": "x"})
+    assert (response.status_code, response.json()["code"]) == (404, 20404)
+    assert response.json()["message"] == f"The requested resource {path} was not found"
+
+
 def test_credentials_of_another_account_get_401(emulator: RunningEmulator) -> None:
     """Test credentials cannot reach the development account's resources."""
     response = httpx.post(
