@@ -237,7 +237,8 @@ def test_check_by_verification_sid(api: httpx.Client, emulator: RunningEmulator)
 def test_resend_keeps_code_and_sixth_send_is_refused(
     api: httpx.Client, emulator: RunningEmulator
 ) -> None:
-    """Starting again while pending re-sends the same code; the sixth send is 429 / 60203."""
+    """Starting again while pending re-sends the same code; the sixth send is 429 / 60203,
+    with Retry-After until the verification expires."""
     service = new_service(api)
     first = ok(start(api, service), 201)
     code = code_for(emulator)
@@ -247,7 +248,9 @@ def test_resend_keeps_code_and_sixth_send_is_refused(
         assert len(again["send_code_attempts"]) == attempt
         assert again["channel"] == "call"
     assert code_for(emulator) == code
-    error(start(api, service), 429, 60203)
+    refused = start(api, service)
+    error(refused, 429, 60203)
+    assert refused.headers["Retry-After"] == "600"  # when the verification expires
 
 
 def test_five_wrong_codes_end_the_attempts(api: httpx.Client, emulator: RunningEmulator) -> None:
@@ -348,8 +351,8 @@ def test_code_length_follows_the_service(api: httpx.Client, emulator: RunningEmu
 
 
 def test_service_rate_limit_buckets(api: httpx.Client, emulator: RunningEmulator) -> None:
-    """Starts over a bucket's Max within its Interval are 429 / 20429, per value, in virtual
-    time."""
+    """Starts over a bucket's Max within its Interval are 429 / 20429 with Retry-After until
+    a place frees, per value, in virtual time."""
     service = new_service(api)
     rate_limit = ok(
         api.post(f"/v2/Services/{service}/RateLimits", data={"UniqueName": "end_user_ip"}), 201
@@ -364,8 +367,10 @@ def test_service_rate_limit_buckets(api: httpx.Client, emulator: RunningEmulator
     limits = json.dumps({"end_user_ip": "10.0.0.1"})
     ok(start(api, service, to="+14155550001", RateLimits=limits), 201)
     ok(start(api, service, to="+14155550002", RateLimits=limits), 201)
-    limited = error(start(api, service, to="+14155550003", RateLimits=limits), 429, 20429)
+    refused = start(api, service, to="+14155550003", RateLimits=limits)
+    limited = error(refused, 429, 20429)
     assert limited["message"] == "Too many requests"
+    assert refused.headers["Retry-After"] == "60"  # when the bucket's oldest start leaves it
     other = json.dumps({"end_user_ip": "10.0.0.2"})
     ok(start(api, service, to="+14155550003", RateLimits=other), 201)
     emulator.control.advance(61)

@@ -13,6 +13,7 @@ The rules Twilio applies are here as plain methods without I/O (the routers in
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -260,8 +261,12 @@ class VerifyStore:
             hits = self.rate_hits.get(key, [])
             for bucket in rate_limit.buckets.values():
                 since = now - timedelta(seconds=bucket.interval)
-                if sum(1 for t in hits if t > since) >= bucket.max:
-                    raise ApiError(429, 20429, "Too many requests")
+                recent = sorted(t for t in hits if t > since)
+                if len(recent) >= bucket.max:
+                    # A place frees once the bucket's max-th most recent start leaves it.
+                    frees = recent[-bucket.max] + timedelta(seconds=bucket.interval)
+                    wait = math.ceil((frees - now).total_seconds())
+                    raise ApiError(429, 20429, "Too many requests", retry_after=max(1, wait))
             keys.append(key)
         return keys
 
@@ -311,7 +316,9 @@ class VerifyStore:
     @staticmethod
     def record_send(verification: Verification, channel: str, now: datetime) -> SendAttempt:
         if len(verification.sends) >= MAX_SENDS:
-            raise ApiError(429, 60203, "Max send attempts reached")
+            # A new verification (and its sends) may start once this one expires.
+            wait = math.ceil((verification.expires_at - now).total_seconds())
+            raise ApiError(429, 60203, "Max send attempts reached", retry_after=max(1, wait))
         attempt = SendAttempt(new_sid("VL"), now, channel)
         verification.sends.append(attempt)
         verification.channel = channel
