@@ -107,10 +107,12 @@ class SendBulkInput(AgentInput):
     )
     rate: float | None = Field(
         default=None,
-        gt=0,
+        ge=0.001,
         le=1000,
-        description="Messages per second for this bulk send's sender (default: the sender's "
-        "pace: about 1/s for a US long code, more for toll-free numbers and short codes).",
+        description="At most this many messages per second for this bulk send, to spread it "
+        "out (at least 0.001). It never goes faster than the sender's own pace (about 1/s "
+        "for a US long code, more for toll-free numbers and short codes; set a number's pace "
+        "in the config's [outbox] rates), and the sender's other sends go between.",
     )
     status_callback: WebUrl | None = Field(
         default=None, description="A URL Twilio posts each message's status changes to."

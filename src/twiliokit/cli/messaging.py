@@ -171,8 +171,9 @@ sms_app.command("bulk")(
             Given("messaging_service_sid", MessagingService),
             option(
                 "--rate",
-                "Messages per second from the sender (default: its kind's pace, about 1/s for a "
-                "US long code).",
+                "At most this many messages per second for this bulk send (at least 0.001; "
+                "never faster than the sender's pace, about 1/s for a US long code: set a "
+                "number's pace in the config's [outbox] rates).",
                 kind=float,
                 metavar="PER_SECOND",
                 read=_rate,

@@ -12,7 +12,7 @@ such a recipient rather than refusing it), or ``None``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,8 +37,12 @@ async def check_many(
     intents: Sequence[SendIntent],
     *,
     now: datetime,
+    claimed: Mapping[str, int] | None = None,
 ) -> list[BulkVerdict]:
-    """One verdict per intent, in order (see the module docstring)."""
+    """One verdict per intent, in order (see the module docstring). The daily cap counts,
+    besides the messages sent, those of ``claimed`` (per recipient: items a worker holds to
+    send, :func:`~twiliokit.ledger.compliance_reads.count_claimed_many`) and the intents
+    before it that it lets through: sends judged together cannot pass it together."""
     verdicts: list[BulkVerdict] = [None] * len(intents)
 
     def open_(messaging_only: bool = False) -> list[int]:
@@ -68,7 +72,13 @@ async def check_many(
             )
     if settings.daily_cap is not None:
         await _daily_cap(
-            ledger, intents, open_(messaging_only=True), verdicts, settings.daily_cap, now
+            ledger,
+            intents,
+            open_(messaging_only=True),
+            verdicts,
+            settings.daily_cap,
+            now,
+            claimed or {},
         )
     return verdicts
 
@@ -136,11 +146,16 @@ async def _daily_cap(
     verdicts: list[BulkVerdict],
     cap: int,
     now: datetime,
+    claimed: Mapping[str, int],
 ) -> None:
     wanted = {address for i in indices for address in person_addresses(intents[i].to)}
     sent = await count_outbound_since_many(ledger, wanted, now - rules.DAILY_CAP_PERIOD)
+    passed: dict[tuple[str, ...], int] = defaultdict(int)  # let through by this check
     for i in indices:
-        count = sum(sent.get(address, 0) for address in person_addresses(intents[i].to))
+        person = person_addresses(intents[i].to)
+        count = sum(sent.get(a, 0) + claimed.get(a, 0) for a in person) + passed[person]
         refusal = rules.daily_cap_refusal(sent=count, cap=cap, recipient=intents[i].to)
         if refusal is not None:
             verdicts[i] = refusal
+        else:
+            passed[person] += 1

@@ -29,6 +29,7 @@ from twiliokit.compliance import rules
 from twiliokit.compliance.bulk_checks import check_many, person_addresses
 from twiliokit.compliance.settings import ComplianceSettings
 from twiliokit.errors import ConfigurationError, StorageError, ValidationError
+from twiliokit.ledger.compliance_reads import count_claimed_many
 from twiliokit.ledger.rules import sender_key
 from twiliokit.resources.calls import Call
 from twiliokit.resources.messages import Message
@@ -168,9 +169,14 @@ class LedgerHooks:
                 return refusal
         if messaging and settings.daily_cap is not None:
             since = now - rules.DAILY_CAP_PERIOD
+            person = person_addresses(intent.to)
             sent = 0
-            for recipient in person_addresses(intent.to):
+            for recipient in person:
                 sent += await self.ledger.count_outbound_since(recipient, since)
+            # Items a worker holds for the same person (not sent yet) count too; not this one.
+            own = () if intent.outbox_id is None else (intent.outbox_id,)
+            held = await count_claimed_many(self.ledger, person, excluding=own)
+            sent += sum(held.values())
             return rules.daily_cap_refusal(sent=sent, cap=settings.daily_cap, recipient=intent.to)
         return None
 

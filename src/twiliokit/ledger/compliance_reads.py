@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 from sqlalchemy import func, select
 
 from twiliokit.ledger import schema as t
+from twiliokit.ledger.outbox_records import OutboxQuery, OutboxState
 from twiliokit.ledger.records import Direction, require_utc
 from twiliokit.ledger.sql import SqlLedger
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from twiliokit.ledger.store import LedgerStore
 
-__all__ = ["count_outbound_since_many", "last_inbound_many"]
+__all__ = ["count_claimed_many", "count_outbound_since_many", "last_inbound_many"]
 
 #: Recipients per query: well under SQLite's 32,766 bound parameters (and PostgreSQL's 65,535).
 CHUNK: Final = 5000
@@ -89,6 +90,40 @@ async def count_outbound_since_many(
                 .group_by(m.contact)
             )
             out.update({row[0]: int(row[1]) for row in conn.execute(query)})
+        return out
+
+    return await ledger.read(run)
+
+
+async def count_claimed_many(
+    ledger: LedgerStore, recipients: Collection[str], *, excluding: Collection[str] = ()
+) -> dict[str, int]:
+    """How many outbox items to each recipient a worker holds to send (``sending``: claimed,
+    their message not recorded as sent yet), leaving out the items ``excluding`` names; those
+    with none are absent. The daily cap counts them with the messages sent, so that items
+    claimed a moment apart (by two claims or two workers) cannot both pass it."""
+    wanted = sorted(set(recipients))
+    left_out = set(excluding)
+    if not wanted:
+        return {}
+    if not isinstance(ledger, SqlLedger):
+        held = await ledger.list_items(OutboxQuery(state=OutboxState.SENDING, limit=1000))
+        counts: dict[str, int] = {}
+        for item in held:
+            if item.to in wanted and item.id not in left_out:
+                counts[item.to] = counts.get(item.to, 0) + 1
+        return counts
+    o = t.outbox_items.c
+
+    def run(conn: Connection) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(wanted):
+            query = select(o.to_addr, o.outbox_id).where(
+                o.state == OutboxState.SENDING.value, o.to_addr.in_(chunk)
+            )
+            for to, outbox_id in conn.execute(query):
+                if outbox_id not in left_out:
+                    out[to] = out.get(to, 0) + 1
         return out
 
     return await ledger.read(run)

@@ -39,6 +39,7 @@ from twiliokit.ledger.outbox_rules import (
     quotas,
     rate_span,
     read_state,
+    spaced,
 )
 from twiliokit.ledger.outbox_store import StartMark
 from twiliokit.ledger.records import require_utc
@@ -100,7 +101,7 @@ class MemoryOutbox:
                 **same_named(batch, "id", "action", "created_at", "total", "rate"),
                 details=dict(batch.details),
             )
-        for new in items:
+        for new in spaced(items, batch):
             item = _new_item(new)
             joined = None if new.batch_id is None else self._batches.get(new.batch_id)
             if joined is not None and joined.canceled_at is not None:
@@ -238,11 +239,9 @@ class MemoryOutbox:
                 paces, counts, now=now, horizon=claim.horizon, budget=budget
             ).items()
         }
-        rates = {
-            sender: [self._batch_rate(i) for i in found] for sender, found in candidates.items()
-        }
+        counts = {sender: len(found) for sender, found in candidates.items()}
         plan = plan_slots(
-            paces, rates, now=now, horizon=claim.horizon, budget=budget, lead=claim.lead
+            paces, counts, now=now, horizon=claim.horizon, budget=budget, lead=claim.lead
         )
         claimed = []
         until = max((slot for _, _, slot in plan.taken), default=now) + claim.lease
@@ -300,10 +299,6 @@ class MemoryOutbox:
             ):
                 due.setdefault(item.sender, []).append(item)
         return due
-
-    def _batch_rate(self, item: OutboxItem) -> float | None:
-        batch = None if item.batch_id is None else self._batches.get(item.batch_id)
-        return None if batch is None else batch.rate
 
     def _held(self, item_id: str, owner: str) -> OutboxItem | None:
         item = self._outbox_items.get(item_id)

@@ -4,14 +4,20 @@ Both stores (SQL and memory) call these inside their transaction, so that they d
 
 Pacing is GCRA, a virtual schedule per sender: the sender's next item leaves at
 ``slot = next_at``, or ``now`` when ``next_at`` is more than one interval past (an idle
-sender earns no credit), and ``next_at`` then moves on by ``1 / rate`` (the item's batch
-may ask for a slower rate, never a faster one). A sender slowed by a 429/20429/30001 runs at
-half its rate until ``slowed_until``. Items are offered per sender and taken in order of their
-slots across senders, so one sender's backlog never starves another.
+sender earns no credit), and ``next_at`` then moves on by ``1 / rate``. A sender slowed by a
+429/20429/30001 runs at half its rate until ``slowed_until``. Items are offered per sender and
+taken in order of their slots across senders, so one sender's backlog never starves another.
+
+A batch with a rate of its own is paced by its items' due times (:func:`spaced`, when it is
+recorded), not by the sender's schedule: a slow batch then takes one slot per item of its
+sender's time, as any item does, and the sender's other traffic goes between them. (A batch
+that moved the sender's ``next_at`` by its own long interval held up every send from that
+number, even after it ended.) A batch can only send slower than its sender, never faster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from twiliokit.errors import ValidationError
-from twiliokit.ledger.outbox_records import OutboxOutcome, OutboxState, OutcomeKind, SenderPace
+from twiliokit.ledger.outbox_records import (
+    NewBatch,
+    NewOutboxItem,
+    OutboxOutcome,
+    OutboxState,
+    OutcomeKind,
+    SenderPace,
+)
 
 __all__ = [
     "DELIVERED_STATUSES",
@@ -39,6 +52,7 @@ __all__ = [
     "quotas",
     "rate_span",
     "read_state",
+    "spaced",
 ]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,8 +99,7 @@ def first_slot(pace: SenderPace, now: datetime) -> datetime:
 
 
 def capacity(pace: SenderPace, *, now: datetime, horizon: timedelta) -> int:
-    """How many items of this sender could get a slot within ``now + horizon`` (at its
-    full rate; a batch's lower rate only gives fewer)."""
+    """How many items of this sender could get a slot within ``now + horizon``."""
     first = first_slot(pace, now)
     room = (now + horizon - first).total_seconds()
     if room < 0:
@@ -94,10 +107,36 @@ def capacity(pace: SenderPace, *, now: datetime, horizon: timedelta) -> int:
     return math.floor(room * pace_rate(pace, now)) + 1
 
 
-def step(pace: SenderPace, now: datetime, batch_rate: float | None = None) -> timedelta:
-    """The time one item takes of its sender's schedule (of a batch's, if that is slower)."""
-    rate = pace_rate(pace, now)
-    return timedelta(seconds=1 / (rate if batch_rate is None else min(rate, batch_rate)))
+def step(pace: SenderPace, now: datetime) -> timedelta:
+    """The time one item takes of its sender's schedule."""
+    return timedelta(seconds=1 / pace_rate(pace, now))
+
+
+def spaced(items: Sequence[NewOutboxItem], batch: NewBatch | None) -> Sequence[NewOutboxItem]:
+    """``items`` with the queued ones of ``batch`` due at most ``batch.rate`` a second: in
+    order of their due times, each one ``1 / rate`` after the one before at the earliest
+    (one deferred to the end of quiet hours keeps its time, and the next ones follow it).
+    Unchanged without a batch rate."""
+    if batch is None or batch.rate is None:
+        return items
+    interval = timedelta(seconds=1 / batch.rate)
+    queued = sorted(
+        (
+            index
+            for index, item in enumerate(items)
+            if item.batch_id == batch.id and item.state is OutboxState.QUEUED
+        ),
+        key=lambda index: items[index].not_before,
+    )
+    result = list(items)
+    free: datetime | None = None
+    for index in queued:
+        item = items[index]
+        due = item.not_before if free is None else max(item.not_before, free)
+        if due != item.not_before:
+            result[index] = dataclasses.replace(item, not_before=due)
+        free = due + interval
+    return result
 
 
 def next_slot(pace: SenderPace, now: datetime) -> tuple[datetime, datetime]:
@@ -117,7 +156,7 @@ class SlotPlan:
 
 def plan_slots(
     paces: Mapping[str, SenderPace],
-    candidates: Mapping[str, Sequence[float | None]],
+    candidates: Mapping[str, int],
     *,
     now: datetime,
     horizon: timedelta,
@@ -126,8 +165,8 @@ def plan_slots(
 ) -> SlotPlan:
     """Give slots to at most ``budget`` items.
 
-    ``candidates[sender]`` holds the batch rate (``None``: none) of each of the sender's due
-    items, oldest first. Each sender's items get consecutive slots from its pace; only slots
+    ``candidates[sender]`` is how many of the sender's due items (oldest first) may be
+    offered. Each sender's items get consecutive slots from its pace; only slots
     within ``now + horizon`` are offered, and the earliest offers across senders are taken (so
     what each sender gets is a prefix of its candidates). A sender that was idle starts its
     schedule ``lead`` from now, or one interval if that is sooner: time for a worker to get
@@ -136,15 +175,15 @@ def plan_slots(
     """
     until = now + horizon
     offers: list[tuple[datetime, str, int, datetime]] = []
-    for sender, rates in candidates.items():
+    for sender, count in candidates.items():
         pace = paces[sender]
         slot = first_slot(pace, now)
         if slot == now:  # idle: the schedule starts now
             slot = now + min(lead, step(pace, now))
-        for index, batch_rate in enumerate(rates):
+        for index in range(count):
             if slot > until:
                 break
-            after = slot + step(pace, now, batch_rate)
+            after = slot + step(pace, now)
             offers.append((slot, sender, index, after))
             slot = after
     offers.sort()
@@ -168,7 +207,7 @@ def quotas(
     only that many (rather than ``budget`` per sender) keeps a claim from reading, and on
     PostgreSQL locking, rows it will not take."""
     virtual = {
-        sender: [None] * min(capacity(pace, now=now, horizon=horizon), budget, due[sender])
+        sender: min(capacity(pace, now=now, horizon=horizon), budget, due[sender])
         for sender, pace in paces.items()
     }
     plan = plan_slots(paces, virtual, now=now, horizon=horizon, budget=budget)

@@ -63,6 +63,7 @@ from twiliokit.ledger.outbox_rules import (
     quotas,
     rate_span,
     read_state,
+    spaced,
 )
 from twiliokit.ledger.outbox_store import StartMark
 from twiliokit.ledger.records import require_utc
@@ -116,7 +117,7 @@ class SqlOutbox:
         def run(conn: Connection) -> None:
             # Rows are built here, on the writer thread, not on the event loop: 100,000 of
             # them take a good fraction of a second.
-            rows = [item_row(item) for item in items]
+            rows = [item_row(item) for item in spaced(items, batch)]
             if batch is not None:
                 conn.execute(statements.batch, batch_row(batch))
             # Items joining a batch recorded earlier: if it was canceled meanwhile, so are they.
@@ -289,7 +290,7 @@ class SqlOutbox:
             candidates = _due_candidates(conn, wanted, now, claim.kinds)
             plan = plan_slots(
                 paces,
-                {sender: [r.batch_rate for r in rows] for sender, rows in candidates.items()},
+                {sender: len(rows) for sender, rows in candidates.items()},
                 now=now,
                 horizon=claim.horizon,
                 budget=budget,

@@ -222,11 +222,10 @@ def _kind_in(kinds: Collection[OutboxKind]) -> ColumnElement[bool]:
 def _due(
     of_sender: ColumnElement[bool], now: Any, kinds: Collection[OutboxKind] | None
 ) -> Select[Any]:
-    """The queued items ``of_sender`` selects that are due at ``now``, with their batch's
-    rate (``batch_rate``); none of a canceled batch."""
+    """The queued items ``of_sender`` selects that are due at ``now``; none of a canceled
+    batch."""
     query = (
         item_select()
-        .add_columns(b.rate.label("batch_rate"))
         .outerjoin(t.outbox_batches, b.batch_id == i.batch_id)
         .where(i.state == QUEUED, of_sender, i.not_before <= now, b.canceled_at.is_(None))
     )
@@ -238,9 +237,8 @@ def _due(
 def due_items(
     sender: str, now: datetime, limit: int, kinds: Collection[OutboxKind] | None
 ) -> Select[Any]:
-    """Up to ``limit`` of the sender's due queued items, oldest first, with their batch's
-    rate (``batch_rate``); none of a canceled batch. Locked on PostgreSQL, skipping rows
-    another transaction holds."""
+    """Up to ``limit`` of the sender's due queued items, oldest first; none of a canceled
+    batch. Locked on PostgreSQL, skipping rows another transaction holds."""
     query = _due(i.sender == sender, now, kinds)
     return query.order_by(i.not_before).limit(limit).with_for_update(of=items, skip_locked=True)
 

@@ -9,7 +9,9 @@ not one per item):
 - a STOP recorded since it was queued refuses it ("opted out after it was queued"), as does a
   WhatsApp window that closed while it waited;
 - quiet hours in the recipient's local time defer it to their end: never dropped;
-- countries and the daily cap are judged again too (a cap reached meanwhile refuses it).
+- countries and the daily cap are judged again too (a cap reached meanwhile refuses it); the
+  cap counts the messages sent, the items other claims hold for the same person and the ones
+  before it in this claim, so two sends queued apart cannot both pass it.
 
 After the request, Twilio's answer is recorded like any send (the message or call row that
 status callbacks carry on; a 21610 records the opt-out).
@@ -25,7 +27,8 @@ from typing import Any
 from twiliokit.actions.hooks import SendIntent
 from twiliokit.actions.outbox_requests import intent_of
 from twiliokit.compliance import LedgerHooks, rules
-from twiliokit.compliance.bulk_checks import check_many
+from twiliokit.compliance.bulk_checks import check_many, person_addresses
+from twiliokit.ledger.compliance_reads import count_claimed_many
 from twiliokit.ledger.outbox_records import OutboxItem
 
 __all__ = ["ComplianceAtLeave"]
@@ -59,8 +62,20 @@ class ComplianceAtLeave:
             if intent.kind != "verification" and intent.channel != "email"
         ]
         now = self._now()
+        claimed = None
+        if self.hooks.settings.daily_cap is not None:
+            # Items other claims hold for the same people count against the cap too.
+            claimed = await count_claimed_many(
+                self.hooks.ledger,
+                {a for i in many for a in person_addresses(intents[i].to)},
+                excluding={item.id for item in items},
+            )
         verdicts = await check_many(
-            self.hooks.ledger, self.hooks.settings, [intents[i] for i in many], now=now
+            self.hooks.ledger,
+            self.hooks.settings,
+            [intents[i] for i in many],
+            now=now,
+            claimed=claimed,
         )
         found: list[rules.Refusal | None] = [None] * len(items)
         quiet = self.hooks.settings.quiet_hours

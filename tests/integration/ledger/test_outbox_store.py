@@ -313,13 +313,26 @@ async def test_slowed_sender_waits_then_runs_at_half_rate(ledger: LedgerStore) -
     assert pace.slowed_until == at(1)
 
 
-async def test_batch_rate_slows_its_items(ledger: LedgerStore) -> None:
-    """Items of a batch with a lower rate than their sender's leave at the batch's rate."""
-    batch = NewBatch(id=batch_id(), action="send_bulk", created_at=T0, total=3, rate=1)
+async def test_batch_rate_slows_its_items_not_its_sender(ledger: LedgerStore) -> None:
+    """Items of a batch with a lower rate than their sender's are due at the batch's rate;
+    the sender's other items go between them at its own pace, during and after the batch."""
+    batch = NewBatch(id=batch_id(), action="send_bulk", created_at=T0, total=3, rate=0.01)
     await ledger.set_pace(US, rate=100)
-    await ledger.enqueue([new_item(n, batch_id=batch.id) for n in range(3)], batch=batch)
+    slow = [new_item(n, batch_id=batch.id) for n in range(3)]
+    await ledger.enqueue(slow, batch=batch)
+    due = [(await ledger.get_item(item.id)) for item in slow]
+    assert [item.not_before for item in due if item] == [
+        T0 + timedelta(seconds=s) for s in (0, 100, 200)
+    ]
+    other = new_item(9)
+    await ledger.enqueue([other])
     claimed = await claim(ledger)
-    assert [c.leave_at for c in claimed] == [T0 + timedelta(seconds=s) for s in (0, 1, 2)]
+    assert [(c.item.id, c.leave_at) for c in claimed] == [
+        (slow[0].id, T0),
+        (other.id, T0 + timedelta(seconds=0.01)),
+    ]
+    later = await claim(ledger, now=T0 + timedelta(seconds=100))
+    assert [(c.item.id, c.leave_at) for c in later] == [(slow[1].id, T0 + timedelta(seconds=100))]
 
 
 async def test_claim_filters_by_kind(ledger: LedgerStore) -> None:

@@ -18,7 +18,7 @@ from twiliokit.compliance import ComplianceSettings, LedgerHooks
 from twiliokit.compliance.settings import QuietHours
 from twiliokit.emulator import MAGIC_FROM
 from twiliokit.emulator.testing import RunningEmulator
-from twiliokit.ledger.outbox_records import NewBatch, OutboxState
+from twiliokit.ledger.outbox_records import NewBatch, OutboxClaim, OutboxState
 from twiliokit.ledger.records import (
     Direction,
     MessageRecord,
@@ -92,6 +92,46 @@ async def test_a_stop_during_a_batch_refuses_the_rest_for_that_recipient(
     assert (await ledger.get_item(second[1].id)).state == OutboxState.SENT
     assert await _sent_bodies(client, stopper) == ["first"]
     assert sorted(await _sent_bodies(client, other)) == ["first", "second"]
+
+
+async def test_two_queued_sends_to_one_person_cannot_both_pass_the_daily_cap(
+    ledger: Any, client: AsyncClient, make_worker: WorkerFactory
+) -> None:
+    """daily_cap = 1 and two batches queued to the same person (each passed at enqueue):
+    the worker sends one and refuses the other with the cap's reason, whether both leave in
+    one claim or the other is held by another claim (another worker) at the time."""
+    now = datetime.now(UTC)
+    capped = ComplianceSettings(daily_cap=1)
+    together = "+14155550111"
+    items = [message_item(together, body, at=now) for body in ("capA", "capB")]
+    await ledger.enqueue(items)
+    async with make_worker(compliance=capped) as worker:
+        await worker.run_until_idle()
+    states = sorted([(await ledger.get_item(item.id)).state for item in items])
+    assert states == sorted([OutboxState.SENT, OutboxState.REFUSED])
+    assert len(await _sent_bodies(client, together)) == 1
+
+    apart = "+14155550112"
+    held, queued = (message_item(apart, body, at=now) for body in ("heldA", "queuedB"))
+    await ledger.enqueue([held])
+    (claimed,) = await ledger.claim_due(
+        OutboxClaim(
+            owner="other-worker",
+            now=now,
+            lease=timedelta(minutes=1),
+            limit=1,
+            horizon=timedelta(seconds=2),
+            default_rate=1000.0,
+        )
+    )
+    assert claimed.item.id == held.id
+    await ledger.enqueue([queued])
+    async with make_worker(compliance=capped) as worker:
+        await worker.run_until_idle()
+    refused = await ledger.get_item(queued.id)
+    assert refused.state == OutboxState.REFUSED
+    assert "1 per recipient" in (refused.reason or "")
+    assert await _sent_bodies(client, apart) == []
 
 
 async def test_quiet_hours_defer_an_item_to_their_end_and_never_drop_it(
