@@ -22,6 +22,7 @@ goes out as before, unrecorded, and ``send_at`` is refused.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -120,7 +121,9 @@ def new_outbox_id() -> str:
 @cache
 def lease_owner() -> str:
     """Who holds the items of sends this process makes at once (host and process id)."""
-    return f"send:{socket.gethostname()}:{os.getpid()}"
+    from twiliokit.ledger.outbox_rules import AT_ONCE_OWNER
+
+    return f"{AT_ONCE_OWNER}{socket.gethostname()}:{os.getpid()}"
 
 
 def outbox_of(context: ActionContext) -> OutboxStore | None:
@@ -305,7 +308,12 @@ def outcome_of_error(
     """
     from twiliokit.ledger.outbox_records import OutboxOutcome, OutcomeKind
 
-    reason = error.message if isinstance(error, TwiliokitError) else type(error).__name__
+    if isinstance(error, TwiliokitError):
+        reason = error.message
+    elif isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
+        reason = "the send was interrupted (its command or server was stopped)"
+    else:
+        reason = type(error).__name__
     if isinstance(error, ComplianceError):
         return OutboxOutcome(kind=OutcomeKind.REFUSED, at=at, reason=reason)
     if isinstance(error, TwilioError):
@@ -313,7 +321,9 @@ def outcome_of_error(
     if not left or isinstance(error, ConnectError):
         if retry_at is not None:
             return OutboxOutcome(kind=OutcomeKind.RETRY, at=at, retry_at=retry_at, reason=reason)
-        return OutboxOutcome(kind=OutcomeKind.FAILED, at=at, reason=f"nothing left: {reason}"[:500])
+        return OutboxOutcome(
+            kind=OutcomeKind.FAILED, at=at, reason=f"nothing was sent: {reason}"[:500]
+        )
     if isinstance(error, UnknownOutcomeError) or not isinstance(error, ValidationError):
         return OutboxOutcome(
             kind=OutcomeKind.UNKNOWN,

@@ -28,6 +28,8 @@ from twiliokit.ledger.outbox_records import (
     SenderPace,
 )
 from twiliokit.ledger.outbox_rules import (
+    ABANDONED,
+    AT_ONCE_OWNER,
     EPOCH,
     LOST_LEASE,
     RATE_WINDOW,
@@ -375,7 +377,19 @@ class MemoryOutbox:
                 or item.lease_until > now
             ):
                 continue
-            if item.request_started_at is None:
+            if item.request_started_at is None and (item.lease_owner or "").startswith(
+                AT_ONCE_OWNER
+            ):
+                # A send made at once whose process died before its request: not sent later.
+                self._outbox_items[item.id] = dataclasses.replace(
+                    item,
+                    state=OutboxState.CANCELED,
+                    lease_until=None,
+                    updated_at=now,
+                    finished_at=now,
+                    reason=ABANDONED,
+                )
+            elif item.request_started_at is None:
                 self._outbox_items[item.id] = dataclasses.replace(
                     item,
                     state=OutboxState.QUEUED,

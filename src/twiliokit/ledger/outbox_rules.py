@@ -35,6 +35,8 @@ from twiliokit.ledger.outbox_records import (
 )
 
 __all__ = [
+    "ABANDONED",
+    "AT_ONCE_OWNER",
     "DELIVERED_STATUSES",
     "EPOCH",
     "FAILED_STATUSES",
@@ -68,6 +70,17 @@ LOST_LEASE = (
     "decides whether it left"
 )
 """The reason an item becomes ``unknown`` when its lease runs out mid-request."""
+
+AT_ONCE_OWNER = "send:"
+"""How the lease owner of a send made at once begins (``send:HOST:PID``): the process whose
+caller waits for its answer, as opposed to a worker."""
+
+ABANDONED = (
+    "the process sending it at once stopped before its request left (its lease ran out): "
+    "nothing was sent, and its caller, who got no answer, decides whether to send it again"
+)
+"""The reason a send made at once is ``canceled`` when its process died before the request:
+the outbox does not send it behind its caller's back."""
 
 RATE_WINDOW = timedelta(seconds=60)
 """The window :class:`~twiliokit.ledger.outbox_records.BatchProgress` rates are measured over."""

@@ -52,6 +52,8 @@ from twiliokit.ledger.outbox_rows import (
     pace_from_row,
 )
 from twiliokit.ledger.outbox_rules import (
+    ABANDONED,
+    AT_ONCE_OWNER,
     EPOCH,
     LOST_LEASE,
     RATE_WINDOW,
@@ -401,6 +403,12 @@ class SqlOutbox:
 
         def run(conn: Connection) -> list[OutboxItem]:
             _lock_outbox(conn)
+            # A send made at once whose process died before its request: not sent later.
+            conn.execute(
+                _expire(
+                    now, started=False, state=CANCELED, reason=ABANDONED, finished_at=now
+                ).where(i.lease_owner.startswith(AT_ONCE_OWNER, autoescape=True))
+            )
             conn.execute(_expire(now, started=False, state=QUEUED, lease_owner=None))
             lost = conn.execute(
                 _expire(now, started=True, state=UNKNOWN, reason=LOST_LEASE).returning(i.outbox_id)
@@ -485,6 +493,7 @@ def _due_candidates(
 
 
 QUEUED, UNKNOWN = OutboxState.QUEUED.value, OutboxState.UNKNOWN.value
+CANCELED = OutboxState.CANCELED.value
 
 
 def _expire(now: datetime, *, started: bool, **values: Any) -> Any:

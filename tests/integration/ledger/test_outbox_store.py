@@ -422,6 +422,26 @@ async def test_expired_leases_requeue_or_become_unknown(ledger: LedgerStore) -> 
     assert await ledger.finish(started.id, sent(2, sid(4)), owner=None) is False
 
 
+async def test_a_send_made_at_once_whose_process_died_before_its_request_is_canceled(
+    ledger: LedgerStore,
+) -> None:
+    """A send made at once (lease owner send:HOST:PID) whose lease runs out before its request
+    started is canceled saying so, never queued for a worker to send behind its caller's
+    back; a worker's item in the same case is queued again."""
+    at_once = new_item(1, state=S.SENDING, lease_owner="send:host:42", lease_until=at(1))
+    workers = new_item(2, state=S.SENDING, lease_owner="w9", lease_until=at(1))
+    await ledger.enqueue([at_once, workers])
+    assert await ledger.expire_leases(now=at(2)) == []
+    canceled = await ledger.get_item(at_once.id)
+    assert canceled is not None
+    assert (canceled.state, canceled.lease_until) == (S.CANCELED, None)
+    assert "nothing was sent" in (canceled.reason or "")
+    requeued = await ledger.get_item(workers.id)
+    assert requeued is not None
+    assert requeued.state == S.QUEUED
+    assert [c.item.id for c in await claim(ledger, now=at(2))] == [workers.id]
+
+
 async def test_retry_outcome_requeues_without_a_request(ledger: LedgerStore) -> None:
     """A retry (nothing left) queues the item again at retry_at, with no lease or request."""
     await ledger.enqueue([new_item()])

@@ -116,14 +116,16 @@ def test_each_error_ends_the_item_as_it_should(
     error: BaseException, left: bool, kind: OutcomeKind
 ) -> None:
     """A refusal is refused, Twilio's answer failed (with its code), a lost answer or a request
-    stopped after it left unknown, and what never left failed ("nothing left")."""
+    stopped after it left unknown, and what never left failed ("nothing was sent"), an
+    interruption said in words, not as the name of a Python exception."""
     outcome = outcome_of_error(error, at=AT, left=left)
     assert outcome.kind == kind
     if isinstance(error, TwilioError):
         assert outcome.error_code == 21211
     if outcome.kind is OutcomeKind.FAILED and not isinstance(error, TwilioError | ValidationError):
         assert outcome.reason is not None
-        assert outcome.reason.startswith("nothing left")
+        assert outcome.reason.startswith("nothing was sent: ")
+        assert "KeyboardInterrupt" not in outcome.reason
 
 
 def test_a_worker_queues_again_what_never_left() -> None:
