@@ -127,6 +127,13 @@ class SendBulkInput(AgentInput):
                 hint="Give the text (with {placeholders}) as 'body', or a template as "
                 "'content_sid'.",
             )
+        if self.body is not None and not self.body.strip() and not self.media_urls:
+            # Twilio would refuse each message (21602): refused here, before any is queued.
+            raise ValidationError(
+                "the body is empty: every message would be refused (Twilio's 21602)",
+                field="body",
+                hint="Give the text to send, with {placeholders} for what differs.",
+            )
         if self.from_ is not None and self.messaging_service_sid is not None:
             raise ValidationError(
                 "give 'from' or 'messaging_service_sid', not both",

@@ -316,18 +316,23 @@ def address(
     *,
     whatsapp: bool = False,
     refuse: Mapping[str, str] | None = None,
+    services: bool = False,
 ) -> Any:
     """A ``To``/``From`` string checked with :func:`twiliokit.phone.parse_address`.
 
     ``whatsapp``: a plain number becomes ``whatsapp:+E164`` (WhatsApp sends). ``refuse`` maps an
     address kind to the fix shown when it is given (``{"whatsapp": "use send_whatsapp"}``).
-    ``None`` (an optional address left out) passes through.
+    ``services``: a Messaging Service SID (``MG...``) is taken as it is (a filter on senders,
+    where the outbox records a service's items under its SID). ``None`` (an optional address
+    left out) passes through.
     """
 
     def check(value: str | None) -> str | None:
         if value is None:
             return None
         if re.fullmatch(r"MG[0-9a-fA-F]{32}", value):
+            if services:
+                return value
             raise ValidationError(
                 f"'{field}' is a Messaging Service SID, not an address",
                 field=field,

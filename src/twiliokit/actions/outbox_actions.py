@@ -203,10 +203,11 @@ class ListOutboxInput(AgentInput):
         description="Only items in this state: queued, sending, sent, delivered, failed, "
         "refused, unknown or canceled.",
     )
-    sender: Annotated[str | None, address("sender", ALL_KINDS)] = Field(
+    sender: Annotated[str | None, address("sender", ALL_KINDS, services=True)] = Field(
         default=None,
         validation_alias=names("sender", "from"),
-        description="Only items from this sender (a number, short code or sender ID).",
+        description="Only items from this sender (a number, short code, sender ID, or a "
+        "Messaging Service's MG... SID for the items sent through it).",
     )
     batch_id: BatchId | None = Field(
         default=None,

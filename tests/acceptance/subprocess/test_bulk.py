@@ -131,6 +131,17 @@ def test_a_malformed_csv_stops_everything_naming_its_line(
     assert emulator_messages(user.emulator) == []
 
 
+@pytest.mark.parametrize("body", ["", "   "])
+def test_an_empty_body_is_refused_before_anything_is_queued(user: User, body: str) -> None:
+    """--body "" (or blank) is refused naming --body, exit 2: Twilio would refuse every
+    message (21602); nothing is recorded or sent."""
+    done = user("sms", "bulk", _csv(user, f"phone\n{ADA}\n"), "--body", body)
+    assert done.returncode == EXIT_INPUT, done.stdout + done.stderr
+    assert "the body is empty" in done.stderr
+    assert user.json("outbox", "list", "--json")["items"] == []
+    assert emulator_messages(user.emulator) == []
+
+
 def test_a_missing_variable_is_named_in_the_json_error(user: User) -> None:
     """With --json the error object names the column as its field and the line in its message."""
     contacts = _csv(user, f"phone,first_name\n{ADA},Ada\n{BOB},\n")
@@ -155,6 +166,28 @@ def test_outbox_commands_show_and_cancel_a_held_batch(user: User) -> None:
     table = user("outbox", "batch", batch_id)
     assert table.returncode == 0
     assert "canceled" in table.stdout
+
+
+def test_a_messaging_services_items_are_listed_by_its_sid(user: User) -> None:
+    """`outbox list --sender MG...` lists the items of a bulk send through that Messaging
+    Service (recorded under its SID), and only them."""
+    service = "MG" + "1" * 32
+    through = user.json(
+        "sms",
+        "bulk",
+        _contacts(user),
+        "--body",
+        "Hi",
+        "--messaging-service-sid",
+        service,
+        "--send-at",
+        FUTURE,
+        "--json",
+    )
+    _held(user)  # another batch, from the number
+    listed = user.json("outbox", "list", "--sender", service, "--json")["items"]
+    assert len(listed) == 3
+    assert {item["batch_id"] for item in listed} == {through["batch_id"]}
 
 
 def test_bulk_without_a_ledger_says_how_to_get_one(user: User) -> None:
