@@ -49,9 +49,11 @@ MAX_RECIPIENTS: Final = 100_000
 SHOWN_REFUSALS: Final = 100
 
 
+# A TypedDict, not a model: pydantic-core validates it at C speed, where 100,000 models
+# would cost seconds.
 class BulkRecipient(TypedDict):
-    """One recipient of a bulk send (a TypedDict: validated by pydantic-core at C speed,
-    where 100,000 models would cost seconds)."""
+    """One recipient of a bulk send: its number ('to') and the variables that fill the
+    message's {placeholders} for them ('variables')."""
 
     to: str
     variables: NotRequired[dict[str, str | int | float]]

@@ -127,13 +127,14 @@ def option(
     **extra: Any,
 ) -> Given:
     """An optional ``flag`` giving a ``kind`` (left out when not given) to the action argument
-    ``key``, by default the flag's name (``--time-limit``: ``time_limit``), which is also the
-    parameter's; ``extra`` goes to ``typer.Option`` (e.g. ``show_default=False``)."""
+    ``key``, by default the flag's name (``--time-limit``: ``time_limit``). ``key`` also names
+    the parameter, so that errors naming the argument name this flag (``batch_id`` is
+    ``--batch``); ``extra`` goes to ``typer.Option`` (e.g. ``show_default=False``)."""
     annotation = Annotated[
         kind | None, typer.Option(flag, metavar=metavar, help=help_text, **extra)
     ]
-    name = flag_name(flag)
-    return Given(key or name, annotation, read=read, name=name)
+    name = key or flag_name(flag)
+    return Given(name, annotation, read=read, name=name)
 
 
 def json_option(
@@ -146,8 +147,7 @@ def json_option(
     ``--json``)."""
     field = key or flag_name(flag)
     read = functools.partial(parse_json, source=flag, field=field, hint=hint, position=position)
-    given = option(flag, help_text, key=field, metavar="JSON", read=read)
-    return given if key is None else dataclasses.replace(given, name=key)
+    return option(flag, help_text, key=field, metavar="JSON", read=read)
 
 
 def action_command(

@@ -30,6 +30,8 @@ PHONE_COLUMNS: Final = ("phone", "to", "phone_number", "number")
 _ROW_FIELD: Final = re.compile(r"recipients\[(\d+)\](?:\.(to)|\.variables(?:\.(\w+))?)?")
 _ROW: Final = re.compile(r"recipients\[(\d+)\]")
 _QUOTED_ROW_FIELD: Final = re.compile(r"'?" + _ROW_FIELD.pattern + "'?")
+#: Separators other than the comma a spreadsheet may save with, as a hint names them.
+_OTHER_SEPARATORS: Final = {";": "';'", "\t": "tabs", "|": "'|'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class Contacts:
     phone_column: str
     recipients: list[dict[str, Any]]
     lines: list[int]
-    """The file line each recipient ends on (for error messages)."""
+    """The file line each recipient starts on (a quoted value may span lines)."""
     columns: tuple[str, ...] = ()
     """The column names of the first line, as variables know them (spaces around removed)."""
 
@@ -51,11 +53,16 @@ def _column(fieldnames: list[str], path: Path) -> str:
         if wanted in by_name:
             return by_name[wanted]
     shown = ", ".join(name for name in fieldnames if name) or "none"
+    separator = next((mark for mark in _OTHER_SEPARATORS if mark in shown), None)
+    hint = (
+        f"The file looks separated by {_OTHER_SEPARATORS[separator]}, not commas: save it as "
+        'comma-separated CSV (a spreadsheet\'s "CSV (comma delimited)").'
+        if separator is not None
+        else "Name the column of numbers 'phone' (or 'to') in the first line; the other "
+        "columns become variables such as {first_name}."
+    )
     raise ValidationError(
-        f"{path.name} has no phone column (its columns: {shown})",
-        field="contacts",
-        hint="Name the column of numbers 'phone' (or 'to') in the first line; the other "
-        "columns become variables such as {first_name}.",
+        f"{path.name} has no phone column (its columns: {shown})", field="contacts", hint=hint
     )
 
 
@@ -124,7 +131,7 @@ def _read(reader: _Rows, path: Path) -> Contacts:
                 if key and key != phone and value.strip()
             }
             recipients.append({"to": to, "variables": variables})
-            lines.append(reader.line_num)
+            lines.append(line)
     except csv.Error as exc:
         raise _malformed(path, start, str(exc)) from None
     if not recipients:
@@ -133,10 +140,25 @@ def _read(reader: _Rows, path: Path) -> Contacts:
             field="contacts",
             hint="Add one line per recipient under the column names.",
         )
+    _refuse_too_many(len(recipients), path)
     columns = tuple(name.strip() for name in fieldnames if name.strip())
     return Contacts(
         path=path, phone_column=phone, recipients=recipients, lines=lines, columns=columns
     )
+
+
+def _refuse_too_many(count: int, path: Path) -> None:
+    """Refuse more recipients than one bulk send takes, in the file's terms."""
+    from twiliokit.actions.bulk_send import MAX_RECIPIENTS
+
+    if count > MAX_RECIPIENTS:
+        raise ValidationError(
+            f"{path.name} has {count:,} recipients, and a bulk send takes at most "
+            f"{MAX_RECIPIENTS:,}",
+            field="contacts",
+            hint=f"Split it into files of at most {MAX_RECIPIENTS:,} recipients, each "
+            "starting with the line of column names, and send each one.",
+        )
 
 
 def _refuse_repeated_columns(fieldnames: list[str], path: Path) -> None:

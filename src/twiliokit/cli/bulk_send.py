@@ -1,7 +1,8 @@
 """`twiliokit sms bulk contacts.csv --body "Hi {first_name}"`: read the file, run ``send_bulk``
 (the same action as every surface), report what was accepted and refused (by the file's line
 numbers), and with ``--wait`` follow the batch (``get_batch``) with a live progress bar until
-nothing of it is waiting or in flight.
+nothing of it is waiting or in flight. Ctrl-C stops the waiting, not the batch: the answer is
+printed all the same (a script still learns the batch's id), with how to follow or cancel it.
 
 The outbox's workers send the messages (`twiliokit serve` runs one, or `twiliokit worker`):
 this command only records the batch, and waits for it when asked.
@@ -21,7 +22,7 @@ from twiliokit.cli.bulk_csv import Contacts, in_file_terms, read_contacts, rows_
 from twiliokit.cli.runner import Common, run_action
 from twiliokit.errors import ValidationError
 
-__all__ = ["POLL_SECONDS", "STALLED", "STALL_SECONDS", "Stall", "run_bulk"]
+__all__ = ["POLL_SECONDS", "STALLED", "STALL_SECONDS", "STOPPED_WAITING", "Stall", "run_bulk"]
 
 #: How often --wait reads the batch's progress.
 POLL_SECONDS: Final = 1.0
@@ -31,6 +32,11 @@ STALLED: Final = (
     "nothing of the batch has moved for {seconds:.0f} s: its messages wait for a worker on "
     "this ledger. Is `twiliokit worker` (or `twiliokit serve`) running with the same "
     "database? Items held by send_at or quiet hours wait until then."
+)
+#: What Ctrl-C during --wait says on stderr (the batch goes on without the command).
+STOPPED_WAITING: Final = (
+    "stopped waiting; batch {batch_id} goes on: follow it with `twiliokit outbox batch "
+    "{batch_id}`, stop it with `twiliokit outbox cancel-batch {batch_id}`"
 )
 #: States in which an item has left the queue for good (or at least for now: unknown).
 _ENDED: Final = ("sent", "delivered", "failed", "refused", "unknown", "canceled")
@@ -52,34 +58,63 @@ def run_bulk(path: Path, arguments: Mapping[str, Any], common: Common, *, wait: 
             )
         except ValidationError as exc:
             raise in_file_terms(exc, contacts) from None
+        result = {**result, "refusals": _in_lines(result["refusals"], contacts)}
         if not common.as_json:
-            _show_accepted(result, contacts)
-        final = _wait(result["batch_id"], common, secrets) if wait else None
+            _show_accepted(result, scheduled="send_at" in arguments)
+        try:
+            final = _wait(result["batch_id"], common, secrets) if wait else None
+        except KeyboardInterrupt:
+            # The batch is recorded and goes on: its id must not be lost with the wait.
+            if common.as_json:
+                output.show_json(result)
+            typer.echo(STOPPED_WAITING.format(batch_id=result["batch_id"]), err=True)
+            raise typer.Exit(output.EXIT_INTERRUPTED) from None
         if common.as_json:
             output.show_json({**result, "batch": final} if final is not None else result)
         elif final is not None:
             _show_final(final)
 
 
-def _show_accepted(result: Mapping[str, Any], contacts: Contacts) -> None:
-    deferred = f" ({result['deferred']} deferred by quiet hours)" if result["deferred"] else ""
-    typer.echo(
-        f"batch {result['batch_id']}: {result['accepted']} of {result['total']} recipients "
-        f"queued{deferred}, {result['refused']} refused; from {result['sender']}"
-    )
-    refusals = [
+def _in_lines(refusals: list[dict[str, Any]], contacts: Contacts) -> list[dict[str, Any]]:
+    """send_bulk's refusals with the file's ``line`` beside the action's ``row`` (its index
+    among the recipients), and ``recipients[i]`` in their reasons said as ``line N``."""
+    lines = dict(enumerate(contacts.lines))
+    return [
         {
+            "row": refusal["row"],
+            "line": lines.get(refusal["row"]),
             **refusal,
-            "line": contacts.lines[refusal["row"]],
             "reason": rows_as_lines(refusal["reason"], contacts),
         }
-        for refusal in result["refusals"]
-        if refusal["row"] < len(contacts.lines)
+        for refusal in refusals
     ]
+
+
+def _show_accepted(result: Mapping[str, Any], *, scheduled: bool) -> None:
+    deferred = f" ({result['deferred']} deferred by quiet hours)" if result["deferred"] else ""
+    starts = _starts(result["not_before"]) if scheduled else ""
+    typer.echo(
+        f"batch {result['batch_id']}: {result['accepted']} of {result['total']} recipients "
+        f"queued{deferred}, {result['refused']} refused; from {result['sender']}{starts}"
+    )
+    refusals = [refusal for refusal in result["refusals"] if refusal["line"] is not None]
     if refusals:
         more = result["refused"] - len(refusals)
-        footer = f"... and {more} more: twiliokit outbox list --status refused" if more else None
+        footer = (
+            f"... and {more} more: twiliokit outbox list --batch {result['batch_id']} "
+            "--status refused --limit 1000"
+            if more
+            else None
+        )
         output.show_rows(refusals, _REFUSAL_COLUMNS, title="Refused", footer=footer)
+
+
+def _starts(not_before: str) -> str:
+    """When a batch held by --send-at starts, in UTC, as the accepted line ends with it."""
+    from datetime import UTC, datetime
+
+    when = datetime.fromisoformat(not_before).astimezone(UTC)
+    return f"; starts {when:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _wait(batch_id: str, common: Common, secrets: list[str]) -> dict[str, Any]:

@@ -66,15 +66,52 @@ def outbox_get(outbox_id: OutboxId, *, common: Common) -> None:
 @outbox_app.command("cancel")
 @with_common_options(ledger=True)
 def outbox_cancel(outbox_id: OutboxId, *, common: Common) -> None:
-    """Cancel a send that has not left (a send_at still ahead, or one waiting its turn)."""
-    execute("cancel_send", {"outbox_id": outbox_id}, common, show=output.show_record)
+    """Cancel a send that has not left (a send_at still ahead, or one waiting its turn).
+
+    A send that already left or ended cannot be called back: the item is printed, why is said
+    on stderr, and the exit status is 3 (one canceled before exits 0: it will not leave).
+    """
+    # Not an ``action_command``: the answer decides the exit status.
+    result = execute("cancel_send", {"outbox_id": outbox_id}, common, show=output.show_record)
+    if result.get("canceled") or result.get("state") == "canceled":
+        if not result.get("canceled"):
+            typer.echo(f"{outbox_id} was already canceled: it will not leave.", err=True)
+        return
+    typer.echo(f"{outbox_id} was not canceled: {_not_cancelable(result)}.", err=True)
+    raise typer.Exit(output.EXIT_NEGATIVE)
+
+
+def _not_cancelable(item: Mapping[str, Any]) -> str:
+    """Why ``cancel_send`` left an item alone, from its state (and SID, and reason)."""
+    state, sid, reason = item.get("state"), item.get("sid"), item.get("reason")
+    because = f": {reason}" if reason else ""
+    if state in {"sent", "delivered"}:
+        sent = f"it was sent as {sid}" if sid else "it was sent"
+        status = f" ({state})" if state != "sent" else ""
+        return f"{sent}{status}, and what has left cannot be called back"
+    if state == "sending":
+        return "it is leaving right now, and what has left cannot be called back"
+    if state == "unknown":
+        return (
+            "its request may have reached Twilio (its outcome is unknown), and what has left "
+            "cannot be called back"
+        )
+    if state == "failed":
+        return f"it already failed{because}"
+    if state == "refused":
+        return f"it was refused{because}"
+    return f"it is {state}"
 
 
 def show_batch(result: Mapping[str, Any]) -> None:
-    """A batch as a record: its counts and rates flattened into ``name: value`` rows."""
+    """A batch as a record: its counts and rates flattened into ``name: value`` rows. What a
+    ``cancel_batch`` canceled is ``canceled now``, apart from the batch's count of canceled
+    items (``canceled``, those of earlier cancels included)."""
     counts = result.get("counts") or {}
     rates = result.get("rate_per_sender") or {}
     flat = {key: value for key, value in result.items() if key not in {"counts", "rate_per_sender"}}
+    if "canceled" in flat:
+        flat["canceled now"] = flat.pop("canceled")
     flat.update(counts)
     flat.update({f"rate {sender}": f"{rate:g}/s" for sender, rate in rates.items()})
     output.show_record(flat)

@@ -49,10 +49,11 @@ def _number(
         span = (
             f"of at least {minimum:g}" if maximum is None else f"from {minimum:g} to {maximum:,g}"
         )
+        shown = str(value).lower() if isinstance(value, bool) else repr(str(value)[:40])
         raise ConfigurationError(
-            f"{name} must be {kind} {span}, not {str(value)[:40]!r}",
+            f"{name} must be {kind} {span}, not {shown}",
             field=name,
-            hint=f"Write {name} = {max(minimum, 1):g} or more"
+            hint=f"Write {name} = {minimum:g} or more"
             + (f" (at most {maximum:,g})" if maximum is not None else "")
             + ", or leave it out for the default.",
         )

@@ -229,12 +229,13 @@ def test_raw_response_type_lists_values_not_flags(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rate", ["nan", "inf"])
 def test_bulk_rate_that_is_no_number_is_not_over_1000(tmp_path: Path, rate: str) -> None:
-    """`sms bulk --rate nan` says a number between 0 and 1,000 is wanted, not "at most 1,000"."""
+    """`sms bulk --rate nan` says a number between 0.001 and 1,000 is wanted, not "at most
+    1,000"."""
     (tmp_path / "contacts.csv").write_text("phone,first_name\n+14155550101,Ada\n")
     line = _run(tmp_path, "sms", "bulk", "contacts.csv", "--body", "Hi", f"--rate={rate}")
-    assert line.startswith(f"error: --rate must be a number between 0 and 1,000, not '{rate}'."), (
-        line
-    )
+    assert line.startswith(
+        f"error: --rate must be a number between 0.001 and 1,000, not '{rate}'."
+    ), line
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def test_hints_name_flags_and_commands(tmp_path: Path, argv: list[str], expected
         ),
         (
             ["--body", "Hi", "--rate", "0"],
-            "error: --rate must be more than 0. "
+            "error: --rate must be at least 0.001. "
             "Hint: see `twiliokit sms bulk --help` for the options it takes.",
         ),
     ],
@@ -89,7 +89,7 @@ def test_hints_name_flags_and_commands(tmp_path: Path, argv: list[str], expected
 def test_bulk_hints_name_its_flags_and_whole_bounds(
     tmp_path: Path, options: list[str], expected: str
 ) -> None:
-    """`sms bulk` says --body (not body), its own --help, and 0 (not 0.0)."""
+    """`sms bulk` says --body (not body), its own --help, and its bound as written (0.001)."""
     (tmp_path / "contacts.csv").write_text("phone,first_name\n+14155550101,Ada\n")
     line = _run(tmp_path, "sms", "bulk", "contacts.csv", *options)
     assert line == expected
