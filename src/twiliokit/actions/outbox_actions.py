@@ -332,9 +332,10 @@ class CancelBatchOutput(BatchOutput):
     group=GROUP,
 )
 async def cancel_batch(context: ActionContext, arguments: BatchIdInput) -> CancelBatchOutput:
-    """Stop a bulk send: every item of it still queued is canceled and never leaves; what
-    has already left (or is leaving right now) is not called back. Answers how many were
-    canceled and the batch's counts. Changes only the local outbox: free."""
+    """Stop a bulk send: every item of it that has not left is canceled and never leaves
+    (queued, or claimed by a worker whose request has not started); what has already left
+    (or is leaving right now) is not called back. Answers how many were canceled and the
+    batch's counts. Changes only the local outbox: free."""
     store = outbox_store(context, "cancel_batch")
     await _progress(context, store, arguments.batch_id)  # an unknown batch is named first
     canceled = await store.cancel_batch(arguments.batch_id, at=context.now())

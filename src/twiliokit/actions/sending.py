@@ -291,6 +291,11 @@ async def _wait_for_slot(
         return
     if slot + LEASE / 2 > now + LEASE:
         await store.extend_lease(item_id, owner=lease_owner(), until=slot + LEASE)
+    if delay >= 1 and context.progress is not None:
+        # A long wait is never silent: the CLI says it on stderr, MCP as progress.
+        await context.progress(
+            0.0, round(delay, 3), f"waiting {delay:,.0f} s for {sender}'s next slot (its pace)"
+        )
     await anyio.sleep(delay)  # the pace itself: this send may not leave before its slot
 
 

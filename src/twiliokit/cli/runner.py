@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -193,7 +195,9 @@ def run_action(
             AsyncClient(connection, retry=retry) as client,
             _ledger(opens_ledger, url) as ledger,
         ):
-            context = ActionContext(client=client, connection=connection, ledger=ledger)
+            context = ActionContext(
+                client=client, connection=connection, ledger=ledger, progress=_say_progress
+            )
             if compliance is not None:
                 context.hooks = _send_hooks(ledger, compliance)
                 if ledger is not None:
@@ -202,7 +206,43 @@ def run_action(
             answer = await run_parsed(action, parsed, context=context)
             return output.mark_replay(answer, context)
 
-    return asyncio.run(run())
+    async def run_until_terminated() -> dict[str, Any]:
+        with _cancel_on_sigterm():
+            return await run()
+
+    try:
+        return asyncio.run(run_until_terminated())
+    except asyncio.CancelledError:
+        # SIGTERM: the action was cancelled, so a send that had not left was recorded as
+        # interrupted rather than cut off mid-way (and is never sent later by a worker).
+        typer.echo("stopped (SIGTERM)", err=True)
+        raise typer.Exit(128 + signal.SIGTERM) from None
+
+
+async def _say_progress(done: float, total: float | None, message: str | None) -> None:
+    """An action's progress (a send waiting for its pace, a wait for delivery) on stderr: a
+    long wait is never silent."""
+    if message:
+        typer.echo(message, err=True)
+
+
+@contextlib.contextmanager
+def _cancel_on_sigterm() -> Iterator[None]:
+    """While an action runs, SIGTERM (``kill``, GNU ``timeout``) cancels it, as Ctrl-C does,
+    instead of ending the process wherever it is. (Not by turning it into SIGINT: a command
+    started in the background by a shell, or by ``timeout``, may have SIGINT ignored.)"""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    if task is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def shape_option(name: str | None) -> Shape:

@@ -208,14 +208,26 @@ class MemoryOutbox:
         batch = self._batches.get(batch_id)
         if batch is not None and batch.canceled_at is None:
             self._batches[batch_id] = dataclasses.replace(batch, canceled_at=at)
-        queued = [
+        stopped = [
             item
             for item in self._outbox_items.values()
-            if item.batch_id == batch_id and item.state is OutboxState.QUEUED
+            if item.batch_id == batch_id
+            and (
+                item.state is OutboxState.QUEUED
+                # Claimed by a worker but not started: its start then finds it gone.
+                or (item.state is OutboxState.SENDING and item.request_started_at is None)
+            )
         ]
-        for item in queued:
-            self._outbox_items[item.id] = _canceled(item, at)
-        return len(queued)
+        for item in stopped:
+            self._outbox_items[item.id] = dataclasses.replace(
+                item,
+                state=OutboxState.CANCELED,
+                updated_at=at,
+                finished_at=at,
+                lease_owner=None,
+                lease_until=None,
+            )
+        return len(stopped)
 
     # -- claiming and finishing ------------------------------------------------------------
 

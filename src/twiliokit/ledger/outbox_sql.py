@@ -247,7 +247,17 @@ class SqlOutbox:
                 .where(i.batch_id == batch_id, i.state == OutboxState.QUEUED.value)
                 .values(_canceled(at))
             )
-            return int(done.rowcount)
+            # Claimed by a worker but not started: its start then finds it gone, and it stays.
+            held = conn.execute(
+                update(t.outbox_items)
+                .where(
+                    i.batch_id == batch_id,
+                    i.state == OutboxState.SENDING.value,
+                    i.request_started_at.is_(None),
+                )
+                .values(**_canceled(at), lease_owner=None, lease_until=None)
+            )
+            return int(done.rowcount) + int(held.rowcount)
 
         return await self._outbox_write(run)
 

@@ -82,7 +82,9 @@ class OutboxStore(Protocol):
         ...
 
     async def cancel_batch(self, batch_id: str, *, at: datetime) -> int:
-        """Cancel every item of the batch still ``queued``; how many were canceled."""
+        """Cancel every item of the batch still ``queued``, and those a worker claimed but
+        whose request has not started (its start then finds them gone); how many were
+        canceled. What has started is not called back."""
         ...
 
     async def claim_due(self, claim: OutboxClaim) -> list[ClaimedItem]:

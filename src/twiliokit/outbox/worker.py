@@ -453,7 +453,11 @@ class OutboxWorker:
                     break
                 late = rested
             if mark is StartMark.LOST:
-                logger.info("%s: lease lost before it left; another worker has it", item.id)
+                logger.info(
+                    "%s: no longer this worker's before it left (its batch was canceled, or "
+                    "another worker has it)",
+                    item.id,
+                )
                 return _NOT_SENT
             if mark is None or not await self._wait_for_slot(slot):
                 # This worker knows nothing left: the item goes back, not unknown.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.subprocess.conftest import User
+from tests.acceptance.subprocess.conftest import User, emulator_messages
 from twiliokit.cli.bulk_send import STALL_SECONDS, STALLED
 from twiliokit.cli.output import EXIT_INTERRUPTED
 
@@ -115,3 +115,24 @@ def test_ctrl_c_during_bulk_wait_says_the_batch_goes_on(user: User) -> None:
     assert process.returncode == EXIT_INTERRUPTED, stderr
     assert f"`twiliokit outbox cancel-batch {batch_id}`" in " ".join(stderr.split())
     assert "Traceback" not in stderr
+
+
+def test_sigterm_while_a_send_waits_for_its_pace_sends_nothing_now_or_later(user: User) -> None:
+    """`sms send` waiting for its sender's next slot says so on stderr; SIGTERM then stops it
+    (exit 143, "stopped (SIGTERM)"), its outbox item failed saying nothing was sent, and
+    nothing reaches Twilio: no worker sends it later behind its caller's back."""
+    user.config(f'[outbox]\nrates = {{ "{user.emulator.phone_number}" = 0.01 }}\n')
+    assert user("sms", "send", "+14155550177", "first").returncode == 0
+    with _started(user, "sms", "send", "+14155550178", "second", env=user.env) as process:
+        assert process.stderr is not None
+        waiting = process.stderr.readline()
+        assert "next slot (its pace)" in waiting, waiting
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert stderr.strip() == "stopped (SIGTERM)"
+    items = user.json("outbox", "list", "--json")["items"]
+    [second] = [item for item in items if item["to"] == "+14155550178"]
+    assert second["state"] == "failed"
+    assert second["reason"].startswith("nothing was sent")
+    assert [m["to"] for m in emulator_messages(user.emulator)] == ["+14155550177"]

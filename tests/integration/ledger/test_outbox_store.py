@@ -442,6 +442,22 @@ async def test_a_send_made_at_once_whose_process_died_before_its_request_is_canc
     assert [c.item.id for c in await claim(ledger, now=at(2))] == [workers.id]
 
 
+async def test_cancel_batch_stops_claimed_items_that_have_not_started(
+    ledger: LedgerStore,
+) -> None:
+    """cancel_batch cancels the queued items and those claimed but not started (their worker
+    can no longer start them); an item whose request started is left to finish."""
+    batch = NewBatch(id=batch_id(), action="send_bulk", created_at=T0, total=3)
+    items = [new_item(n, batch_id=batch.id) for n in range(3)]
+    await ledger.enqueue(items, batch=batch)
+    claimed = [c.item.id for c in await claim(ledger, limit=2)]
+    assert await ledger.mark_started(claimed[0], owner="w1", at=T0) is True
+    assert await ledger.cancel_batch(batch.id, at=at(1)) == 2
+    assert await ledger.mark_started(claimed[1], owner="w1", at=at(1)) is False
+    states = {item.id: (await ledger.get_item(item.id)).state for item in items}  # type: ignore[union-attr]
+    assert states == {claimed[0]: S.SENDING, claimed[1]: S.CANCELED, items[2].id: S.CANCELED}
+
+
 async def test_retry_outcome_requeues_without_a_request(ledger: LedgerStore) -> None:
     """A retry (nothing left) queues the item again at retry_at, with no lease or request."""
     await ledger.enqueue([new_item()])
@@ -476,11 +492,12 @@ async def test_cancel_only_stops_what_has_not_left(ledger: LedgerStore) -> None:
 
 
 async def test_canceled_batch_is_never_claimed(ledger: LedgerStore) -> None:
-    """cancel_batch cancels its queued items; items joining it later are canceled too."""
+    """cancel_batch cancels its queued items (and one claimed, not started); items joining it
+    later are canceled too."""
     batch = NewBatch(id=batch_id(), action="send_bulk", created_at=T0, total=4, details={"a": 1})
     await ledger.enqueue([new_item(n, batch_id=batch.id) for n in range(3)], batch=batch)
     (first,) = await claim(ledger, limit=1)
-    assert await ledger.cancel_batch(batch.id, at=at(1)) == 2
+    assert await ledger.cancel_batch(batch.id, at=at(1)) == 3
     assert await ledger.cancel_batch(batch.id, at=at(2)) == 0
     await ledger.enqueue([new_item(9, batch_id=batch.id)])
     assert await claim(ledger, now=at(3)) == []
@@ -489,13 +506,10 @@ async def test_canceled_batch_is_never_claimed(ledger: LedgerStore) -> None:
     assert (stored.canceled_at, stored.details, stored.total) == (at(1), {"a": 1}, 4)
     progress = await ledger.batch_progress(batch.id, now=at(3))
     assert progress is not None
-    assert progress.counts[S.CANCELED] == 3
-    assert progress.counts[S.SENDING] == 1
-    assert not progress.done
-    await ledger.finish(first.item.id, sent(3, sid(1)), owner="w1")
-    done = await ledger.batch_progress(batch.id, now=at(3))
-    assert done is not None
-    assert done.done
+    assert progress.counts[S.CANCELED] == 4
+    assert progress.counts.get(S.SENDING, 0) == 0
+    assert progress.done
+    assert await ledger.finish(first.item.id, sent(3, sid(1)), owner="w1") is False
 
 
 async def test_sent_items_read_delivery_from_the_ledger(ledger: LedgerStore) -> None:
