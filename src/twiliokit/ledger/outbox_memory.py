@@ -219,14 +219,7 @@ class MemoryOutbox:
             )
         ]
         for item in stopped:
-            self._outbox_items[item.id] = dataclasses.replace(
-                item,
-                state=OutboxState.CANCELED,
-                updated_at=at,
-                finished_at=at,
-                lease_owner=None,
-                lease_until=None,
-            )
+            self._outbox_items[item.id] = _ended_unsent(item, at, lease_owner=None)
         return len(stopped)
 
     # -- claiming and finishing ------------------------------------------------------------
@@ -393,14 +386,7 @@ class MemoryOutbox:
                 AT_ONCE_OWNER
             ):
                 # A send made at once whose process died before its request: not sent later.
-                self._outbox_items[item.id] = dataclasses.replace(
-                    item,
-                    state=OutboxState.CANCELED,
-                    lease_until=None,
-                    updated_at=now,
-                    finished_at=now,
-                    reason=ABANDONED,
-                )
+                self._outbox_items[item.id] = _ended_unsent(item, now, reason=ABANDONED)
             elif item.request_started_at is None:
                 self._outbox_items[item.id] = dataclasses.replace(
                     item,
@@ -458,6 +444,18 @@ def _new_item(new: NewOutboxItem) -> OutboxItem:
         **same_named(new, *(spec.name for spec in dataclasses.fields(new))),
         updated_at=new.created_at,
         finished_at=new.created_at if new.state is OutboxState.REFUSED else None,
+    )
+
+
+def _ended_unsent(item: OutboxItem, at: datetime, **changes: object) -> OutboxItem:
+    """``item`` canceled at ``at`` before its request left, its lease gone."""
+    return dataclasses.replace(
+        item,
+        state=OutboxState.CANCELED,
+        updated_at=at,
+        finished_at=at,
+        lease_until=None,
+        **changes,  # type: ignore[arg-type]
     )
 
 
