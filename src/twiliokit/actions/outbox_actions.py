@@ -224,6 +224,10 @@ class ListOutboxInput(AgentInput):
         description="Only items due to leave before this moment, or up to the end of this day.",
     )
     limit: int = Field(default=20, ge=1, le=1000, description="At most this many (1-1000).")
+    page_token: OutboxId | None = Field(
+        default=None,
+        description="Continue after a previous answer's next_page_token (same filters).",
+    )
 
     _dates = range_rule("due_after", "due_before")
 
@@ -232,17 +236,33 @@ class ListOutboxOutput(Output):
     """Outbox items matching every filter, newest first."""
 
     items: list[OutboxItemOutput] = Field(description="The items, newest first.")
+    next_page_token: str | None = Field(
+        default=None,
+        description="Pass it as page_token for the items after these; null when this page "
+        "was not full (there are no more).",
+    )
 
 
 @register("list_outbox", title="List the outbox", open_world=False, group=GROUP)
 async def list_outbox(context: ActionContext, arguments: ListOutboxInput) -> ListOutboxOutput:
     """List sends in the outbox, newest first, filtered by state (queued, sending, sent,
     delivered, failed, refused, unknown, canceled), sender, bulk send (batch_id) and when
-    they are due to leave. Use it to see what is scheduled, what is stuck or what a crash
-    left unknown. Reads the local ledger: free, read-only."""
+    they are due to leave, a page at a time (next_page_token). Use it to see what is
+    scheduled, what is stuck or what a crash left unknown. Reads the local ledger: free,
+    read-only."""
     from twiliokit.ledger.outbox_records import OutboxQuery, OutboxState
 
     store = outbox_store(context, "list_outbox")
+    after = None
+    if arguments.page_token is not None:
+        after = await store.get_item(arguments.page_token)
+        if after is None:
+            raise NotRecordedError(
+                f"the page token {arguments.page_token} names no outbox item of this ledger",
+                field="page_token",
+                hint="Pass the next_page_token of a previous list_outbox answer, with the same "
+                "ledger.",
+            )
     query = OutboxQuery(
         state=OutboxState(arguments.status) if arguments.status else None,
         sender=arguments.sender,
@@ -250,9 +270,13 @@ async def list_outbox(context: ActionContext, arguments: ListOutboxInput) -> Lis
         due_after=start_of(arguments.due_after) if arguments.due_after is not None else None,
         due_before=end_of(arguments.due_before) if arguments.due_before is not None else None,
         limit=arguments.limit,
+        after=after,
     )
     found = await store.list_items(query)
-    return ListOutboxOutput(items=[OutboxItemOutput.of(item) for item in found])
+    more = found[-1].id if len(found) == arguments.limit else None
+    return ListOutboxOutput(
+        items=[OutboxItemOutput.of(item) for item in found], next_page_token=more
+    )
 
 
 # --- batches ---------------------------------------------------------------------------------

@@ -49,6 +49,11 @@ outbox_app.command("list")(
             option("--due-after", "Only items due at or after this.", metavar="WHEN"),
             option("--due-before", "Only items due before this.", metavar="WHEN"),
             option("--limit", "At most this many (default 20).", kind=int),
+            option(
+                "--page-token",
+                "Continue from a previous listing's next_page_token.",
+                metavar="OB...",
+            ),
         ),
         show=output.list_view("items", ITEM_COLUMNS, empty="The outbox has no such items."),
         ledger=True,

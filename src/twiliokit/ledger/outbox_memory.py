@@ -140,6 +140,10 @@ class MemoryOutbox:
             and (query.batch_id is None or item.batch_id == query.batch_id)
             and (query.due_after is None or item.not_before >= query.due_after)
             and (query.due_before is None or item.not_before < query.due_before)
+            and (
+                query.after is None
+                or (item.created_at, item.id) < (query.after.created_at, query.after.id)
+            )
         ]
         found.sort(key=lambda item: (item.created_at, item.id), reverse=True)
         return found[: query.limit]

@@ -342,6 +342,9 @@ class OutboxQuery:
     due_after: datetime | None = None
     due_before: datetime | None = None
     limit: int = 100
+    after: OutboxItem | None = None
+    """Only the items listed after this one (the last of the previous page), in the same
+    order: newest first by ``created_at``, then by id."""
 
     def __post_init__(self) -> None:
         _check(self, enums={"state": OutboxState}, times=("due_after", "due_before"))

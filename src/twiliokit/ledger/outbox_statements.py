@@ -162,6 +162,11 @@ def list_query(query: OutboxQuery) -> Select[Any]:
         conditions.append(i.not_before >= query.due_after)
     if query.due_before is not None:
         conditions.append(i.not_before < query.due_before)
+    if query.after is not None:  # the next page: what sorts after the previous page's last
+        created, last = query.after.created_at, query.after.id
+        conditions.append(
+            or_(i.created_at < created, and_(i.created_at == created, i.outbox_id < last))
+        )
     return (
         item_select()
         .where(*conditions)

@@ -190,6 +190,24 @@ def test_a_messaging_services_items_are_listed_by_its_sid(user: User) -> None:
     assert {item["batch_id"] for item in listed} == {through["batch_id"]}
 
 
+def test_outbox_list_pages_through_a_batch(user: User) -> None:
+    """`outbox list --limit 2` gives a next_page_token; `--page-token` lists the rest (every
+    item once); a token naming no item is refused naming --page-token."""
+    batch_id = _held(user)["batch_id"]
+    first = user.json("outbox", "list", "--batch", batch_id, "--limit", "2", "--json")
+    assert len(first["items"]) == 2
+    token = first["next_page_token"]
+    rest = user.json(
+        "outbox", "list", "--batch", batch_id, "--limit", "2", "--page-token", token, "--json"
+    )
+    assert (len(rest["items"]), rest["next_page_token"]) == (1, None)
+    seen = [item["to"] for item in first["items"] + rest["items"]]
+    assert sorted(seen) == [ADA, BOB, CAROL]
+    wrong = user("outbox", "list", "--page-token", "OB" + "0" * 32, "--json")
+    assert wrong.returncode != 0
+    assert json.loads(wrong.stdout)["error"]["flag"] == "--page-token"
+
+
 def test_bulk_without_a_ledger_says_how_to_get_one(user: User) -> None:
     """`sms bulk --no-ledger` is refused naming the flag and --db (the outbox lives there)."""
     done = user("sms", "bulk", _contacts(user), "--body", "Hi", "--no-ledger", "--json")

@@ -458,6 +458,27 @@ async def test_cancel_batch_stops_claimed_items_that_have_not_started(
     assert states == {claimed[0]: S.SENDING, claimed[1]: S.CANCELED, items[2].id: S.CANCELED}
 
 
+async def test_list_items_pages_through_items_created_at_the_same_moment(
+    ledger: LedgerStore,
+) -> None:
+    """after= the previous page's last item gives the next page in the same order (newest
+    first, then by id), however many share one created_at, as a bulk send's items do."""
+    items = [new_item(n) for n in range(5)]
+    await ledger.enqueue(items)
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page = await ledger.list_items(OutboxQuery(limit=2, after=after))
+        if not page:
+            break
+        pages.append([item.id for item in page])
+        after = page[-1]
+    listed = [item_id for page in pages for item_id in page]
+    assert sorted(listed) == sorted(item.id for item in items)
+    assert listed == [item.id for item in await ledger.list_items(OutboxQuery(limit=10))]
+    assert [len(page) for page in pages] == [2, 2, 1]
+
+
 async def test_retry_outcome_requeues_without_a_request(ledger: LedgerStore) -> None:
     """A retry (nothing left) queues the item again at retry_at, with no lease or request."""
     await ledger.enqueue([new_item()])
