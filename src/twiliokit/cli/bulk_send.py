@@ -73,6 +73,9 @@ def run_bulk(path: Path, arguments: Mapping[str, Any], common: Common, *, wait: 
             output.show_json({**result, "batch": final} if final is not None else result)
         elif final is not None:
             _show_final(final)
+    if result["accepted"] == 0:
+        # Every recipient refused: nothing will be sent, as a refused single send exits 4.
+        raise typer.Exit(output.EXIT_REFUSED)
 
 
 def _in_lines(refusals: list[dict[str, Any]], contacts: Contacts) -> list[dict[str, Any]]:

@@ -75,6 +75,20 @@ def test_refusals_are_listed_by_line_and_recorded(user: User) -> None:
     assert emulator_messages(user.emulator) == []
 
 
+def test_a_batch_whose_every_recipient_is_refused_exits_4(user: User) -> None:
+    """When no recipient is accepted (all refused by compliance), `sms bulk` still lists and
+    records the refusals, with --json too, and exits 4 as a refused single send does."""
+    user.config('[compliance]\nallowed_countries = ["CA"]\n')
+    contacts = _csv(user, f"phone,first_name\n{ADA},Ada\n{BOB},Bob\n")
+    plain = user("sms", "bulk", contacts, "--body", "Hi {first_name}")
+    assert plain.returncode == 4, plain.stderr
+    assert "0 of 2 recipients queued, 2 refused" in plain.stdout
+    as_json = user("sms", "bulk", contacts, "--body", "Hi {first_name}", "--json")
+    assert as_json.returncode == 4, as_json.stderr
+    assert json.loads(as_json.stdout)["refused"] == 2
+    assert emulator_messages(user.emulator) == []
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
