@@ -59,9 +59,10 @@ def run_bulk(path: Path, arguments: Mapping[str, Any], common: Common, *, wait: 
         except ValidationError as exc:
             raise in_file_terms(exc, contacts) from None
         result = {**result, "refusals": _in_lines(result["refusals"], contacts)}
-        if not common.as_json:
-            _show_accepted(result, scheduled="send_at" in arguments)
         try:
+            # From the first line on (the batch's id), Ctrl-C finds the handler below.
+            if not common.as_json:
+                _show_accepted(result, scheduled="send_at" in arguments)
             final = _wait(result["batch_id"], common, secrets) if wait else None
         except KeyboardInterrupt:
             # The batch is recorded and goes on: its id must not be lost with the wait.
