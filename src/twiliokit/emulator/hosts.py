@@ -59,9 +59,7 @@ def product_of_host(header: str) -> str | None:
     """The product a forwarded ``*.twilio.com`` host names (``chat.twilio.com`` -> ``chat``,
     ``api.sydney.us1.twilio.com:443`` -> ``api``); None for any other host. A list of hosts
     (proxies append) is read from its first entry, the one the client sent."""
-    first = header.split(",", 1)[0].strip().lower()
-    host = first.rsplit(":", 1)[0] if first.count(":") == 1 else first
-    host = host.rstrip(".")
+    host = _meant_host(header)
     if not host.endswith(_TWILIO_SUFFIX):
         return None
     label = host[: -len(_TWILIO_SUFFIX)].split(".", 1)[0]
@@ -73,9 +71,15 @@ def twilio_base(header: str | None) -> str | None:
     the absolute URLs Twilio shows on that host); None for no header or any other host."""
     if not header or product_of_host(header) is None:
         return None
-    first = header.split(",", 1)[0].strip().lower().rstrip(".")
+    return "https://" + _meant_host(header)
+
+
+def _meant_host(header: str) -> str:
+    """The host a forwarded header names: its first entry (the one the client sent; proxies
+    append), lower case, without a port or a trailing dot."""
+    first = header.split(",", 1)[0].strip().lower()
     host = first.rsplit(":", 1)[0] if first.count(":") == 1 else first
-    return "https://" + host.rstrip(".")
+    return host.rstrip(".")
 
 
 def product_name(product: str) -> str:

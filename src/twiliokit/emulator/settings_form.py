@@ -12,7 +12,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from twiliokit.emulator.errors import ApiError
-from twiliokit.emulator.web import Form
+from twiliokit.emulator.web import TRUE_WORDS, Form
 
 #: Reads one parameter (present in the form) and returns the attribute's new value.
 Reader = Callable[[Form, str], Any]
@@ -39,14 +39,13 @@ def method_value(form: Form, name: str) -> str:
     return method
 
 
-_TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
 
 
 def bool_value(form: Form, name: str) -> bool:
     """true or false (Twilio's 20001 otherwise: ``maybe`` must not switch a setting off)."""
     value = (form.get(name) or "").strip()
-    if value.lower() in _TRUE:
+    if value.lower() in TRUE_WORDS:
         return True
     if value.lower() in _FALSE:
         return False

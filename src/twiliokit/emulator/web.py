@@ -28,6 +28,8 @@ from twiliokit.emulator.hosts import twilio_base
 from twiliokit.emulator.state import Account, EmulatorState
 
 API_2010 = "/2010-04-01"
+#: How a form says true (anything else reads as false here; strict readers refuse it).
+TRUE_WORDS: Final = frozenset({"true", "1", "yes"})
 _ACCOUNT_SID: Final = re.compile(r"AC[0-9a-fA-F]{32}")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -66,7 +68,7 @@ class Form:
         value = self.get(name)
         if value is None or value == "":
             return default
-        return value.strip().lower() in {"true", "1", "yes"}
+        return value.strip().lower() in TRUE_WORDS
 
 
 def state_of(request: Request) -> EmulatorState:

@@ -109,8 +109,9 @@ async def count_claimed_many(
     if not isinstance(ledger, SqlLedger):
         held = await ledger.list_items(OutboxQuery(state=OutboxState.SENDING, limit=1000))
         counts: dict[str, int] = {}
+        people = set(wanted)
         for item in held:
-            if item.to in wanted and item.id not in left_out:
+            if item.to in people and item.id not in left_out:
                 counts[item.to] = counts.get(item.to, 0) + 1
         return counts
     o = t.outbox_items.c

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from twiliokit.errors import StorageError, ValidationError
 from twiliokit.ledger.outbox_records import (
@@ -451,15 +452,10 @@ def _new_item(new: NewOutboxItem) -> OutboxItem:
     )
 
 
-def _ended_unsent(item: OutboxItem, at: datetime, **changes: object) -> OutboxItem:
+def _ended_unsent(item: OutboxItem, at: datetime, **changes: Any) -> OutboxItem:
     """``item`` canceled at ``at`` before its request left, its lease gone."""
     return dataclasses.replace(
-        item,
-        state=OutboxState.CANCELED,
-        updated_at=at,
-        finished_at=at,
-        lease_until=None,
-        **changes,  # type: ignore[arg-type]
+        item, state=OutboxState.CANCELED, updated_at=at, finished_at=at, lease_until=None, **changes
     )
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from twiliokit.errors import ValidationError
@@ -242,22 +242,17 @@ class SqlOutbox:
                 .where(batches.batch_id == batch_id, batches.canceled_at.is_(None))
                 .values(canceled_at=at)
             )
+            # Queued, or claimed by a worker but not started: its start then finds it gone.
+            not_left = or_(
+                i.state == OutboxState.QUEUED.value,
+                and_(i.state == OutboxState.SENDING.value, i.request_started_at.is_(None)),
+            )
             done = conn.execute(
                 update(t.outbox_items)
-                .where(i.batch_id == batch_id, i.state == OutboxState.QUEUED.value)
-                .values(_canceled(at))
-            )
-            # Claimed by a worker but not started: its start then finds it gone, and it stays.
-            held = conn.execute(
-                update(t.outbox_items)
-                .where(
-                    i.batch_id == batch_id,
-                    i.state == OutboxState.SENDING.value,
-                    i.request_started_at.is_(None),
-                )
+                .where(i.batch_id == batch_id, not_left)
                 .values(**_canceled(at), lease_owner=None, lease_until=None)
             )
-            return int(done.rowcount) + int(held.rowcount)
+            return int(done.rowcount)
 
         return await self._outbox_write(run)
 
